@@ -1,0 +1,75 @@
+"""campaign_crm: the CRM for the regional employer campaign 'Anders kijken naar personeel'."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import BASE_DIR, Config, ConfigError
+
+
+def create_app(config_class: type[Config] | Config = Config) -> Flask:
+    """Build the application: config → extensions → blueprints → CLI → error pages."""
+    try:
+        config = config_class() if isinstance(config_class, type) else config_class
+    except ConfigError as exc:
+        # One line for the operator instead of a traceback.
+        raise SystemExit(f"Configuratiefout: {exc}") from None
+
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .blueprints.admin import bp as admin_bp
+    from .blueprints.api import bp as api_bp
+    from .blueprints.auth import bp as auth_bp
+    from .blueprints.main import bp as main_bp
+    from .permissions import init_access_control
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    init_access_control(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .errors import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .templating import init_templating
+
+    init_templating(app)

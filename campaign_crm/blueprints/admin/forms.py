@@ -1,0 +1,80 @@
+"""Forms for managing users, absences, partners and teams."""
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ...models import ROLES
+from ...models.partners import PARTNER_KINDS
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def optional_id(value):
+    """Coerce a select value to an id; the empty choice becomes None."""
+    return int(value) if value not in (None, "", "None", "0") else None
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField("E-mailadres", validators=[DataRequired("Vul een e-mailadres in.")])
+    name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
+    role = SelectField("Rol", choices=list(ROLES.items()))
+    partner_id = SelectField("Partner", coerce=optional_id)
+    team_id = SelectField("Team", coerce=optional_id)
+    capacity = IntegerField("Capaciteit (maximaal aantal open leads)", default=20,
+                            validators=[InputRequired("Vul een capaciteit in."), NumberRange(0, 500, "Tussen 0 en 500.")])
+    password = PasswordField("Wachtwoord", validators=[DataRequired("Vul een startwachtwoord in.")],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Gebruiker aanmaken")
+
+
+class UserEditForm(FlaskForm):
+    name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
+    role = SelectField("Rol", choices=list(ROLES.items()))
+    partner_id = SelectField("Partner", coerce=optional_id)
+    team_id = SelectField("Team", coerce=optional_id)
+    capacity = IntegerField("Capaciteit (maximaal aantal open leads)",
+                            validators=[InputRequired("Vul een capaciteit in."), NumberRange(0, 500, "Tussen 0 en 500.")])
+    backup_id = SelectField("Vervanger bij afwezigheid", coerce=optional_id)
+    skills = CheckboxListField("Sectoren (vaardigheden)", coerce=int)
+    municipalities = CheckboxListField("Gemeenten", coerce=int)
+    submit = SubmitField("Opslaan")
+
+
+class AbsenceForm(FlaskForm):
+    starts_on = DateField("Van", validators=[InputRequired("Vul een begindatum in.")])
+    ends_on = DateField("Tot en met", validators=[InputRequired("Vul een einddatum in.")])
+    reason = StringField("Reden (optioneel)", validators=[Optional(), Length(max=120)])
+    submit = SubmitField("Afwezigheid toevoegen")
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("Nieuw wachtwoord", validators=[DataRequired("Vul een wachtwoord in.")],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Wachtwoord instellen")
+
+
+class ActionForm(FlaskForm):
+    """An empty form: a button whose POST carries the CSRF token."""
+
+    submit = SubmitField("Bevestigen")
+
+
+class PartnerForm(FlaskForm):
+    name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
+    kind = SelectField("Soort", choices=list(PARTNER_KINDS.items()))
+    municipality_id = SelectField("Gemeente (optioneel)", coerce=optional_id)
+    active = BooleanField("Actief", default=True)
+    submit = SubmitField("Opslaan")
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
+    description = TextAreaField("Omschrijving", validators=[Optional(), Length(max=400)])
+    is_pool = BooleanField("Regionale pool (vangt leads op die geen andere regel heeft)")
+    active = BooleanField("Actief", default=True)
+    submit = SubmitField("Opslaan")

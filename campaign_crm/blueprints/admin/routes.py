@@ -1,0 +1,265 @@
+"""Admin pages: users (with routing attributes and absences), partners, teams, audit log."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import ROLES, Absence, Municipality, Partner, Sector, Team, User
+from ...models.partners import PARTNER_KINDS
+from ...permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, roles_required
+from ...services import audit, organisation, users
+from ...services.errors import ValidationError
+from . import bp
+from .forms import AbsenceForm, ActionForm, PartnerForm, PasswordResetForm, TeamForm, UserCreateForm, UserEditForm
+
+PER_PAGE = 50
+
+
+def _choices(model, empty: str | None = "— geen —", where=None):
+    query = select(model).order_by(model.name)
+    if where is not None:
+        query = query.where(where)
+    options = [(str(obj.id), obj.name) for obj in db.session.scalars(query)]
+    return ([("", empty)] if empty else []) + options
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's field errors on the form fields; others become a flash message."""
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors) + [message]
+        else:
+            flash(message, "error")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+# --- users -------------------------------------------------------------------------------
+
+@bp.route("/gebruikers")
+@roles_required(*MANAGE_USERS)
+def list_users():
+    status = request.args.get("status", "active")
+    query = users.users_query(
+        q=request.args.get("q", ""), role=request.args.get("role", ""), team_id=_int_arg("team"),
+        partner_id=_int_arg("partner"), active={"active": True, "inactive": False}.get(status),
+    )
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    open_counts = users.open_lead_counts([u.id for u in page.items])
+    return render_template(
+        "admin/list_users.html", page=page, open_counts=open_counts, roles=ROLES,
+        teams=_choices(Team, "Alle teams"), partners=_choices(Partner, "Alle partners"), status=status,
+    )
+
+
+def _fill_user_choices(form) -> None:
+    form.partner_id.choices = _choices(Partner)
+    form.team_id.choices = _choices(Team)
+
+
+@bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
+@roles_required(*MANAGE_USERS)
+def new_user():
+    form = UserCreateForm()
+    _fill_user_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(
+                email=form.email.data, name=form.name.data, role=form.role.data, password=form.password.data,
+                partner=db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None,
+                team=db.session.get(Team, form.team_id.data) if form.team_id.data else None,
+                capacity=form.capacity.data, actor=current_user,
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Gebruiker {user.name} is aangemaakt.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/new_user.html", form=form)
+
+
+@bp.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
+@roles_required(*MANAGE_USERS)
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    _fill_user_choices(form)
+    form.backup_id.choices = _choices(User, where=(User.id != user.id) & User.active.is_(True) & User.role.in_(("advisor", "teamlead")))
+    form.skills.choices = [(s.id, s.name) for s in db.session.scalars(select(Sector).order_by(Sector.sort_order))]
+    form.municipalities.choices = [(m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))]
+    if request.method == "GET":
+        form.skills.data = [s.id for s in user.skills]
+        form.municipalities.data = [m.id for m in user.municipalities]
+    if form.validate_on_submit():
+        try:
+            users.update_user(
+                user, actor=current_user, name=form.name.data, role=form.role.data,
+                partner=db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None,
+                team=db.session.get(Team, form.team_id.data) if form.team_id.data else None,
+                capacity=form.capacity.data,
+                backup=db.session.get(User, form.backup_id.data) if form.backup_id.data else None,
+                skills=list(db.session.scalars(select(Sector).where(Sector.id.in_(form.skills.data or [])))),
+                municipalities=list(db.session.scalars(select(Municipality).where(Municipality.id.in_(form.municipalities.data or [])))),
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash("De wijzigingen zijn opgeslagen.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template(
+        "admin/edit_user.html", user=user, form=form, absence_form=AbsenceForm(prefix="absence"),
+        reset_form=PasswordResetForm(prefix="reset"), action_form=ActionForm(),
+        open_leads=users.open_lead_counts([user.id]).get(user.id, 0),
+    )
+
+
+@bp.route("/gebruikers/<int:user_id>/actief", methods=["POST"])
+@roles_required(*MANAGE_USERS)
+def toggle_user_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        users.set_active(user, not user.active, actor=current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{user.name} is {'geactiveerd' if user.active else 'gedeactiveerd en overal uitgelogd'}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/gebruikers/<int:user_id>/wachtwoord", methods=["POST"])
+@roles_required(*MANAGE_USERS)
+def reset_user_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = PasswordResetForm(prefix="reset")
+    if form.validate_on_submit():
+        try:
+            users.reset_password(user, form.password.data, actor=current_user)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash("Wachtwoord niet ingesteld: " + " ".join(exc.fields.values()), "error")
+        else:
+            db.session.commit()
+            flash("Het nieuwe wachtwoord is ingesteld; de gebruiker is overal uitgelogd.", "success")
+    else:
+        flash("Vul een nieuw wachtwoord in.", "error")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/gebruikers/<int:user_id>/afwezigheid", methods=["POST"])
+@roles_required(*MANAGE_USERS)
+def add_absence(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = AbsenceForm(prefix="absence")
+    if form.validate_on_submit():
+        try:
+            users.add_absence(user, form.starts_on.data, form.ends_on.data, form.reason.data or "", actor=current_user)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash("Afwezigheid niet toegevoegd: " + " ".join(exc.fields.values()), "error")
+        else:
+            db.session.commit()
+            flash("De afwezigheid is toegevoegd.", "success")
+    else:
+        flash("Afwezigheid niet toegevoegd: " + " ".join(e for errs in form.errors.values() for e in errs), "error")
+    return redirect(url_for("admin.edit_user", user_id=user.id) + "#afwezigheid")
+
+
+@bp.route("/afwezigheid/<int:absence_id>/verwijderen", methods=["POST"])
+@roles_required(*MANAGE_USERS)
+def remove_absence(absence_id: int):
+    absence = db.get_or_404(Absence, absence_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    user_id = absence.user_id
+    users.remove_absence(absence, actor=current_user)
+    db.session.commit()
+    flash("De afwezigheid is verwijderd.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id) + "#afwezigheid")
+
+
+# --- partners and teams ------------------------------------------------------------------
+
+@bp.route("/partners")
+@roles_required(*MANAGE_ORGANISATION)
+def list_partners():
+    return render_template("admin/list_partners.html", rows=organisation.partner_overview(), kinds=PARTNER_KINDS)
+
+
+@bp.route("/partners/nieuw", methods=["GET", "POST"], defaults={"partner_id": None})
+@bp.route("/partners/<int:partner_id>", methods=["GET", "POST"])
+@roles_required(*MANAGE_ORGANISATION)
+def edit_partner(partner_id: int | None):
+    partner = db.get_or_404(Partner, partner_id) if partner_id else None
+    form = PartnerForm(obj=partner if request.method == "GET" else None)
+    form.municipality_id.choices = _choices(Municipality)
+    if form.validate_on_submit():
+        try:
+            partner = organisation.save_partner(
+                partner, name=form.name.data, kind=form.kind.data, active=form.active.data, actor=current_user,
+                municipality=db.session.get(Municipality, form.municipality_id.data) if form.municipality_id.data else None,
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Partner {partner.name} is opgeslagen.", "success")
+            return redirect(url_for("admin.list_partners"))
+    return render_template("admin/edit_partner.html", form=form, partner=partner)
+
+
+@bp.route("/teams")
+@roles_required(*MANAGE_ORGANISATION)
+def list_teams():
+    return render_template("admin/list_teams.html", rows=organisation.team_overview())
+
+
+@bp.route("/teams/nieuw", methods=["GET", "POST"], defaults={"team_id": None})
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@roles_required(*MANAGE_ORGANISATION)
+def edit_team(team_id: int | None):
+    team = db.get_or_404(Team, team_id) if team_id else None
+    form = TeamForm(obj=team if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            team = organisation.save_team(
+                team, name=form.name.data, description=form.description.data or "", is_pool=form.is_pool.data,
+                active=form.active.data, actor=current_user,
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Team {team.name} is opgeslagen.", "success")
+            return redirect(url_for("admin.list_teams"))
+    members = users.users_query(team_id=team.id, active=True) if team else None
+    return render_template("admin/edit_team.html", form=form, team=team,
+                           members=db.session.scalars(members).all() if members is not None else [])
+
+
+# --- audit log ----------------------------------------------------------------------------
+
+@bp.route("/logboek")
+@roles_required(*REVIEW_AUDIT_LOG)
+def audit_log():
+    query = audit.recent_events(
+        object_type=request.args.get("object_type") or None, actor_id=_int_arg("actor"),
+        action=request.args.get("action") or None,
+    )
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/audit_log.html", page=page)

@@ -1,0 +1,23 @@
+"""Forms for logging in and changing a password."""
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mailadres", validators=[DataRequired("Vul uw e-mailadres in.")],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField("Wachtwoord", validators=[DataRequired("Vul uw wachtwoord in.")],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField("Inloggen")
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Huidig wachtwoord", validators=[DataRequired("Vul uw huidige wachtwoord in.")],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("Nieuw wachtwoord", validators=[DataRequired("Vul een nieuw wachtwoord in.")],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Herhaal nieuw wachtwoord",
+                            validators=[EqualTo("new_password", "De twee nieuwe wachtwoorden zijn niet gelijk.")],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Wachtwoord wijzigen")

@@ -1,0 +1,104 @@
+"""Application settings: the only module that reads environment variables."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the application cannot work with."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} moet een geheel getal zijn, niet {raw!r}.") from None
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on", "ja"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off", "nee"}:
+        return False
+    raise ConfigError(f"{name} moet true of false zijn, niet {raw!r}.")
+
+
+def database_url(raw: str | None) -> str:
+    """Return a usable SQLAlchemy URL for DATABASE_URL, or explain in one line why not."""
+    if raw is None:
+        return f"sqlite:///{INSTANCE_DIR / 'campaign_crm.db'}"
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            f"DATABASE_URL {raw!r} is geen geldige database-URL; verwacht bijvoorbeeld "
+            "'postgresql+psycopg://gebruiker@host:5432/naam' of 'sqlite:///pad/naar/bestand.db'."
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "postgres" or (backend == "postgresql" and url.drivername != "postgresql+psycopg"):
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend not in {"sqlite", "postgresql"}:
+        raise ConfigError(
+            f"DATABASE_URL gebruikt database {backend!r}; ondersteund zijn sqlite en postgresql."
+        )
+    if url.get_backend_name() == "postgresql" and not url.database:
+        raise ConfigError("DATABASE_URL voor PostgreSQL mist de databasenaam (…/naam aan het eind).")
+    return url.render_as_string(hide_password=False)
+
+
+class Config:
+    """Settings for running the application; every one is documented in .env.example."""
+
+    def __init__(self) -> None:
+        self.ENV_NAME = _env("CRM_ENV", "development")
+        self.SECRET_KEY = _env("SECRET_KEY")
+        if self.SECRET_KEY is None:
+            if self.ENV_NAME == "production":
+                raise ConfigError("SECRET_KEY is verplicht in productie (CRM_ENV=production).")
+            self.SECRET_KEY = "dev-only-not-secret"
+        self.SQLALCHEMY_DATABASE_URI = database_url(_env("DATABASE_URL"))
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", self.ENV_NAME == "production")
+        self.PERMANENT_SESSION_LIFETIME = _env_int("SESSION_LIFETIME_MINUTES", 480) * 60
+        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+        self.API_RATE_LIMIT = _env("API_RATE_LIMIT", "300 per minute")
+        self.PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
+        self.PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
+        self.DEMO_PASSWORD = _env("DEMO_PASSWORD", "Welkom-bij-AKNP-2026")
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.TESTING = False
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a throwaway database and a fast password hash."""
+
+    def __init__(self, database_uri: str | None = None) -> None:
+        super().__init__()
+        self.TESTING = True
+        if database_uri:
+            self.SQLALCHEMY_DATABASE_URI = database_url(database_uri)
+        self.WTF_CSRF_ENABLED = False
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+        self.SESSION_COOKIE_SECURE = False

@@ -1,0 +1,17 @@
+"""All models, importable from one place (and seen by Alembic)."""
+from .audit import AuditEvent
+from .campaigns import Campaign, Channel, ChannelUtm, Phase
+from .employers import Contact, Employer, Touchpoint
+from .leads import LOST, OPEN_STAGES, STAGE_LABELS, STAGES, Lead, LeadAssignment, LeadStageEvent
+from .partners import Partner, Team
+from .reference import Interest, LostReason, Municipality, SbiMapping, Sector, Setting, SizeClass
+from .types import utcnow
+from .users import ROLES, Absence, ApiToken, User, UserSession
+
+__all__ = [
+    "LOST", "OPEN_STAGES", "ROLES", "STAGES", "STAGE_LABELS",
+    "Absence", "ApiToken", "AuditEvent", "Campaign", "Channel", "ChannelUtm", "Contact",
+    "Employer", "Interest", "Lead", "LeadAssignment", "LeadStageEvent", "LostReason",
+    "Municipality", "Partner", "Phase", "SbiMapping", "Sector", "Setting", "SizeClass",
+    "Team", "Touchpoint", "User", "UserSession", "utcnow",
+]

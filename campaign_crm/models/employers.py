@@ -1,0 +1,107 @@
+"""Employers (the shared regional record), their contacts, and touchpoints from outside."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .campaigns import Channel, Phase
+    from .leads import Lead
+    from .reference import Municipality, Sector
+    from .users import User
+
+TOUCHPOINT_KINDS = {
+    "form": "Campagneformulier",
+    "website": "Websiteformulier",
+    "livestream_registration": "Aanmelding livestream",
+    "livestream_attendance": "Deelname livestream",
+    "import": "Import",
+    "api": "API",
+    "manual": "Handmatig",
+}
+
+
+class Employer(db.Model):
+    __tablename__ = "employers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    kvk: Mapped[str | None] = mapped_column(String(8), unique=True)
+    vestigingsnummer: Mapped[str | None] = mapped_column(String(12))
+    sbi_code: Mapped[str | None] = mapped_column(String(10))
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id"), index=True)
+    size_class: Mapped[str | None] = mapped_column(ForeignKey("size_classes.code"))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    postcode: Mapped[str | None] = mapped_column(String(7))
+    website: Mapped[str | None] = mapped_column(String(200))
+    email_domain: Mapped[str | None] = mapped_column(String(200), index=True)
+    account_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    sector: Mapped[Sector | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    account_manager: Mapped[User | None] = relationship()
+    contacts: Mapped[list[Contact]] = relationship(back_populates="employer", order_by="Contact.id")
+
+    __table_args__ = (Index("ix_employers_name_key_postcode", "name_key", "postcode"),)
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160), default="")
+    function: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    consent_basis: Mapped[str | None] = mapped_column(String(40))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_source: Mapped[str | None] = mapped_column(String(80))
+    consent_text_version: Mapped[str | None] = mapped_column(String(40))
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    employer: Mapped[Employer] = relationship(back_populates="contacts")
+
+
+class Touchpoint(db.Model):
+    """One recorded interaction from outside, with its raw attribution values."""
+
+    __tablename__ = "touchpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id"))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    utm_source: Mapped[str | None] = mapped_column(String(120))
+    utm_medium: Mapped[str | None] = mapped_column(String(120))
+    utm_campaign: Mapped[str | None] = mapped_column(String(200))
+    utm_content: Mapped[str | None] = mapped_column(String(200))
+    utm_term: Mapped[str | None] = mapped_column(String(200))
+    how_heard: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    employer: Mapped[Employer] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    channel: Mapped[Channel | None] = relationship()
+    phase: Mapped[Phase | None] = relationship()
+    lead: Mapped[Lead | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return TOUCHPOINT_KINDS.get(self.kind, self.kind)

@@ -1,0 +1,134 @@
+"""Leads, their stage history and assignments."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .campaigns import Campaign, Channel, Phase
+    from .employers import Contact, Employer
+    from .partners import Team
+    from .reference import Interest, LostReason
+    from .users import User
+
+# The lifecycle is code, not data: each stage has its own timestamp column.
+STAGES = ("new", "assigned", "contacted", "meeting", "vacancy", "placed")
+LOST = "lost"
+OPEN_STAGES = STAGES[:-1]
+STAGE_LABELS = {
+    "new": "Nieuw",
+    "assigned": "Toegewezen",
+    "contacted": "Contact gehad",
+    "meeting": "Adviesgesprek",
+    "vacancy": "Vacature",
+    "placed": "Geplaatst",
+    "lost": "Vervallen",
+}
+
+lead_interests = Table(
+    "lead_interests",
+    db.metadata,
+    Column("lead_id", ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column("interest_id", ForeignKey("interests.id"), primary_key=True),
+)
+
+
+class Lead(db.Model):
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id"))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    stage: Mapped[str] = mapped_column(String(12), default="new")
+    message: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    waiting_reason: Mapped[str | None] = mapped_column(String(200))
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    priority: Mapped[int] = mapped_column(default=0)
+    lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reasons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    vacancy_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    employer: Mapped[Employer] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
+    phase: Mapped[Phase | None] = relationship()
+    channel: Mapped[Channel | None] = relationship()
+    owner: Mapped[User | None] = relationship()
+    team: Mapped[Team | None] = relationship()
+    lost_reason: Mapped[LostReason | None] = relationship()
+    interests: Mapped[list[Interest]] = relationship(secondary=lead_interests, order_by="Interest.sort_order")
+    events: Mapped[list[LeadStageEvent]] = relationship(
+        back_populates="lead", order_by="LeadStageEvent.at", cascade="all, delete-orphan"
+    )
+    assignments: Mapped[list[LeadAssignment]] = relationship(
+        back_populates="lead", order_by="LeadAssignment.at", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_leads_created_at", "created_at"),
+        Index("ix_leads_stage", "stage"),
+        Index("ix_leads_owner_stage", "owner_id", "stage"),
+    )
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[self.stage]
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+    def stage_time(self, stage: str) -> datetime | None:
+        return self.created_at if stage == "new" else getattr(self, f"{stage}_at")
+
+
+class LeadStageEvent(db.Model):
+    __tablename__ = "lead_stage_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(12))
+    to_stage: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    lead: Mapped[Lead] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class LeadAssignment(db.Model):
+    """Who a lead went to (or why it waits), by whom, and why: the explainable decision."""
+
+    __tablename__ = "lead_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lead: Mapped[Lead] = relationship(back_populates="assignments")
+    advisor: Mapped[User | None] = relationship(foreign_keys=[advisor_id])
+    team: Mapped[Team | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

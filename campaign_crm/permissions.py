@@ -1,0 +1,97 @@
+"""Who may do what: the one place for role and visibility checks, for views and the API.
+
+Every view needs a logged-in user unless it is marked `@public`; the API authenticates
+with bearer tokens instead and marks its blueprint public for the login check.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Protocol
+
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
+from sqlalchemy import ColumnElement, false, or_, true
+
+from .models import Lead, User
+
+ADMIN = "admin"
+CAMPAIGN = "campaign"
+TEAMLEAD = "teamlead"
+ADVISOR = "advisor"
+MANAGEMENT = "management"
+
+# What each area of the application needs.
+MANAGE_USERS = {ADMIN}
+MANAGE_ORGANISATION = {ADMIN}
+REVIEW_AUDIT_LOG = {ADMIN}
+WORK_LEADS = {ADMIN, CAMPAIGN, TEAMLEAD, ADVISOR}
+SEE_PERSONAL_DATA = {ADMIN, CAMPAIGN, TEAMLEAD, ADVISOR}
+READ_REPORTS = {ADMIN, CAMPAIGN, TEAMLEAD, MANAGEMENT}
+
+
+class Actor(Protocol):
+    """A user or an API token: anything with a role and a partner."""
+
+    role: str
+    partner_id: int | None
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without logging in."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def roles_required(*roles: str) -> Callable:
+    """Allow only users with one of these roles; others get 403."""
+    allowed = set(roles)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            if not has_role(current_user, allowed):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def has_role(actor: Actor | Any, roles: set[str]) -> bool:
+    return bool(getattr(actor, "is_authenticated", True)) and getattr(actor, "role", None) in roles
+
+
+def may_see_personal_data(actor: Actor) -> bool:
+    return actor.role in SEE_PERSONAL_DATA
+
+
+def visible_leads_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause limiting leads to those whose work this user may see."""
+    if user.role in {ADMIN, CAMPAIGN}:
+        return true()
+    if user.role == TEAMLEAD:
+        return Lead.team_id == user.team_id if user.team_id else false()
+    if user.role == ADVISOR:
+        clauses = [Lead.owner_id == user.id]
+        if user.team_id:
+            clauses.append((Lead.team_id == user.team_id) & Lead.owner_id.is_(None))
+        return or_(*clauses)
+    return false()
+
+
+def init_access_control(app: Flask) -> None:
+    """Send anonymous visitors of every non-public page to the login page."""
+
+    @app.before_request
+    def require_login():
+        if request.endpoint is None or request.endpoint == "static":
+            return None
+        view = current_app.view_functions.get(request.endpoint)
+        blueprint = current_app.blueprints.get(request.blueprint or "")
+        if getattr(view, "is_public", False) or getattr(blueprint, "is_public", False):
+            return None
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        return None

@@ -1,0 +1,53 @@
+"""Dutch working days: weekends and public holidays skipped, for SLA due times."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+END_OF_WORKDAY = time(17, 0)
+
+
+@lru_cache(maxsize=32)
+def _holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("NL", years=year)
+
+
+def today() -> date:
+    """Today's date in the Netherlands."""
+    return datetime.now(AMSTERDAM).date()
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def add_working_days(day: date, n: int) -> date:
+    """The date `n` working days after `day` (the day itself does not count)."""
+    current = day
+    remaining = n
+    while remaining > 0:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def sla_due(created_at: datetime, working_days: int) -> datetime:
+    """End of the working day `working_days` working days after the lead came in (Amsterdam time)."""
+    local_day = created_at.astimezone(AMSTERDAM).date()
+    due_day = add_working_days(local_day, working_days)
+    return datetime.combine(due_day, END_OF_WORKDAY, tzinfo=AMSTERDAM)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (0 when end <= start)."""
+    count, current = 0, start
+    while current < end:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count

@@ -1,0 +1,247 @@
+"""The one intake path: every touchpoint (form, API, import, demo) becomes a lead through here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import OPEN_STAGES, Contact, Employer, Lead, Touchpoint, User, utcnow
+from . import normalise, reference
+from .calendar import sla_due
+from .errors import ValidationError
+
+SIZE_CLASSES = ("1-9", "10-49", "50-249", "250+")
+
+
+@dataclass
+class EmployerInput:
+    name: str
+    kvk: str | None = None
+    vestigingsnummer: str | None = None
+    municipality: str | None = None
+    sector: str | None = None
+    sbi: str | None = None
+    size: str | None = None
+    postcode: str | None = None
+    website: str | None = None
+
+
+@dataclass
+class ContactInput:
+    name: str = ""
+    function: str = ""
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass
+class TouchpointInput:
+    employer: EmployerInput
+    contact: ContactInput
+    kind: str = "api"
+    campaign: str | None = None
+    channel: str | None = None
+    phase: str | None = None
+    utm: dict[str, str] = field(default_factory=dict)
+    interests: list[str] = field(default_factory=list)
+    message: str | None = None
+    how_heard: str | None = None
+    occurred_at: datetime | None = None
+    external_id: str | None = None
+    consent_basis: str | None = None
+    consent_text_version: str | None = None
+
+
+@dataclass
+class IntakeResult:
+    lead: Lead
+    touchpoint: Touchpoint | None
+    created: bool = False
+    attached: bool = False
+    unchanged: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def size_class(raw: str | None) -> str | None:
+    """A size class code from a code or a head count."""
+    if not raw:
+        return None
+    value = raw.strip()
+    if value in SIZE_CLASSES:
+        return value
+    if value.isdigit():
+        count = int(value)
+        return "1-9" if count < 10 else "10-49" if count < 50 else "50-249" if count < 250 else "250+"
+    raise ValidationError(f"Onbekende grootteklasse {raw!r}.", {"employer.size": "Verwacht 1-9, 10-49, 50-249, 250+ of een aantal."})
+
+
+def _optional(fn, raw: str | None, field_name: str, warnings: list[str]):
+    """Normalise an optional value; an invalid one is dropped with a warning instead of losing the lead."""
+    if raw is None or not str(raw).strip():
+        return None
+    try:
+        return fn(str(raw), field_name)
+    except ValidationError as exc:
+        warnings.append(f"{field_name}: {next(iter(exc.fields.values()))} Waarde {raw!r} is weggelaten.")
+        return None
+
+
+def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> IntakeResult:
+    """Store one touchpoint; attach it to the employer's open lead or create a new lead.
+
+    Raises ValidationError (with per-field messages) when the touchpoint cannot be stored.
+    """
+    if data.external_id:
+        existing = db.session.scalar(select(Lead).where(Lead.external_id == data.external_id))
+        if existing is not None:
+            return IntakeResult(lead=existing, touchpoint=None, unchanged=True)
+
+    errors: dict[str, str] = {}
+    warnings: list[str] = []
+    now = utcnow()
+    occurred_at = data.occurred_at or now
+    if occurred_at.tzinfo is None:
+        errors["occurred_at"] = "Tijd zonder tijdzone."
+    elif occurred_at > now:
+        errors["occurred_at"] = "Mag niet in de toekomst liggen."
+
+    name = (data.employer.name or "").strip()
+    if not name:
+        errors["employer.name"] = "Vul de naam van de werkgever in."
+    for label, text in {
+        "employer.name": data.employer.name, "contact.name": data.contact.name,
+        "contact.function": data.contact.function, "message": data.message, "how_heard": data.how_heard,
+    }.items():
+        try:
+            normalise.refuse_bsn(text, label)
+        except ValidationError as exc:
+            errors.update(exc.fields)
+
+    email = _optional(normalise.email, data.contact.email, "contact.email", warnings)
+    phone = _optional(normalise.phone, data.contact.phone, "contact.phone", warnings)
+    if email is None and phone is None:
+        errors["contact"] = "Geef een geldig e-mailadres of telefoonnummer van de contactpersoon."
+        warnings.clear()
+    kvk = _optional(normalise.kvk, data.employer.kvk, "employer.kvk", warnings)
+    vestiging = _optional(normalise.vestigingsnummer, data.employer.vestigingsnummer, "employer.vestigingsnummer", warnings)
+    postcode = _optional(normalise.postcode, data.employer.postcode, "employer.postcode", warnings)
+    size = _optional(lambda v, f: size_class(v), data.employer.size, "employer.size", warnings)
+    municipality = _optional(reference.municipality, data.employer.municipality, "employer.municipality", warnings)
+
+    sector = None
+    if data.employer.sector:
+        sector = _optional(reference.sector, data.employer.sector, "employer.sector", warnings)
+    elif data.employer.sbi:
+        sector = reference.sector_for_sbi(data.employer.sbi)
+
+    try:
+        interests = reference.interests(data.interests)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+        interests = []
+    campaign = channel = phase = None
+    try:
+        campaign = reference.campaign(data.campaign)
+        if data.phase:
+            phase = reference.phase(campaign, data.phase)
+        elif "occurred_at" not in errors:
+            phase = reference.phase_on(campaign, occurred_at.date())
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    utm = {k: (v or "").strip() for k, v in (data.utm or {}).items() if v}
+    try:
+        channel = reference.channel(data.channel) if data.channel else reference.channel_for_utm(utm.get("source"), utm.get("medium"))
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationError("De aanmelding is niet opgeslagen: " + " ".join(errors.values()), errors)
+
+    employer = _find_or_create_employer(
+        name=name, kvk=kvk, email=email, postcode=postcode, vestiging=vestiging, municipality=municipality,
+        sector=sector, sbi=data.employer.sbi, size=size, website=data.employer.website,
+    )
+    contact = _find_or_create_contact(employer, data.contact, email=email, phone=phone)
+    if data.consent_basis and contact.consent_basis is None:
+        contact.consent_basis = data.consent_basis
+        contact.consent_at = occurred_at
+        contact.consent_source = data.kind
+        contact.consent_text_version = data.consent_text_version
+
+    lead = db.session.scalar(
+        select(Lead).where(Lead.employer_id == employer.id, Lead.stage.in_(OPEN_STAGES)).order_by(Lead.id)
+    )
+    created = lead is None
+    if lead is None:
+        lead = Lead(
+            employer=employer, contact=contact, campaign=campaign, phase=phase, channel=channel,
+            stage="new", message=(data.message or "").strip() or None, external_id=data.external_id,
+            created_at=occurred_at, sla_due_at=sla_due(occurred_at, int(reference.setting("sla_working_days"))),
+        )
+        db.session.add(lead)
+    for interest in interests:
+        if interest not in lead.interests:
+            lead.interests.append(interest)
+
+    touchpoint = Touchpoint(
+        kind=data.kind, occurred_at=occurred_at, employer=employer, contact=contact, campaign_id=campaign.id if campaign else None,
+        phase=phase, channel=channel, utm_source=utm.get("source"), utm_medium=utm.get("medium"),
+        utm_campaign=utm.get("campaign"), utm_content=utm.get("content"), utm_term=utm.get("term"),
+        how_heard=(data.how_heard or None), message=(data.message or None), lead=lead,
+    )
+    db.session.add(touchpoint)
+    db.session.flush()
+    return IntakeResult(lead=lead, touchpoint=touchpoint, created=created, attached=not created, warnings=warnings)
+
+
+def find_employer(*, kvk: str | None, email: str | None, name: str, postcode: str | None) -> Employer | None:
+    """The existing employer: by KvK, then organisation e-mail domain, then name + postcode."""
+    if kvk:
+        found = db.session.scalar(select(Employer).where(Employer.kvk == kvk))
+        if found:
+            return found
+    domain = normalise.email_domain(email) if email else None
+    if domain:
+        found = db.session.scalar(select(Employer).where(Employer.email_domain == domain).order_by(Employer.id))
+        if found and (not kvk or not found.kvk):
+            return found
+    if postcode:
+        return db.session.scalar(
+            select(Employer).where(Employer.name_key == normalise.name_key(name), Employer.postcode == postcode).order_by(Employer.id)
+        )
+    return None
+
+
+def _find_or_create_employer(*, name, kvk, email, postcode, vestiging, municipality, sector, sbi, size, website) -> Employer:
+    employer = find_employer(kvk=kvk, email=email, name=name, postcode=postcode)
+    if employer is None:
+        employer = Employer(name=name, name_key=normalise.name_key(name))
+        db.session.add(employer)
+    # Fill what the record does not know yet; never overwrite what someone entered.
+    for attr, value in {
+        "kvk": kvk, "vestigingsnummer": vestiging, "postcode": postcode, "municipality": municipality,
+        "sector": sector, "sbi_code": sbi, "size_class": size, "website": website,
+        "email_domain": normalise.email_domain(email) if email else None,
+    }.items():
+        if value is not None and getattr(employer, attr) is None:
+            setattr(employer, attr, value)
+    return employer
+
+
+def _find_or_create_contact(employer: Employer, data: ContactInput, *, email: str | None, phone: str | None) -> Contact:
+    contact = None
+    if employer.id is not None:
+        if email:
+            contact = db.session.scalar(select(Contact).where(Contact.employer_id == employer.id, Contact.email == email))
+        elif phone:
+            contact = db.session.scalar(select(Contact).where(Contact.employer_id == employer.id, Contact.phone == phone))
+    if contact is None:
+        contact = Contact(employer=employer, name=(data.name or "").strip(), function=(data.function or "").strip(),
+                          email=email, phone=phone)
+        db.session.add(contact)
+    else:
+        contact.phone = contact.phone or phone
+        contact.name = contact.name or (data.name or "").strip()
+        contact.function = contact.function or (data.function or "").strip()
+    return contact

@@ -1,0 +1,103 @@
+"""Normalisers for Dutch identifiers and contact details; each returns the stored form or raises."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .errors import ValidationError
+
+FREE_MAIL_DOMAINS = frozenset({
+    "gmail.com", "hotmail.com", "hotmail.nl", "outlook.com", "outlook.nl", "live.nl", "live.com",
+    "yahoo.com", "yahoo.nl", "icloud.com", "me.com", "kpnmail.nl", "ziggo.nl", "planet.nl",
+    "home.nl", "xs4all.nl", "chello.nl", "zeelandnet.nl", "upcmail.nl", "msn.com", "proton.me",
+    "protonmail.com", "gmx.com", "gmx.net", "telfort.nl", "caiway.nl",
+})
+
+_LEGAL_FORMS = re.compile(r"\b(b\.?\s?v\.?|n\.?\s?v\.?|v\.?o\.?f\.?|vof|c\.?v\.?|holding|stichting|vereniging)\s*$")
+_BSN_CANDIDATE = re.compile(r"(?<!\d)(\d[\d .-]{7,12}\d)(?!\d)")
+
+
+def kvk(raw: str, field: str = "kvk") -> str:
+    """An 8-digit KvK number; spaces and dots are dropped, leading zeros kept."""
+    digits = re.sub(r"[\s.]", "", raw)
+    if not re.fullmatch(r"\d{8}", digits):
+        raise ValidationError(f"KvK-nummer {raw!r} heeft niet 8 cijfers.", {field: "Een KvK-nummer heeft 8 cijfers."})
+    return digits
+
+
+def vestigingsnummer(raw: str, field: str = "vestigingsnummer") -> str:
+    digits = re.sub(r"[\s.]", "", raw)
+    if not re.fullmatch(r"\d{12}", digits):
+        raise ValidationError(
+            f"Vestigingsnummer {raw!r} heeft niet 12 cijfers.", {field: "Een vestigingsnummer heeft 12 cijfers."}
+        )
+    return digits
+
+
+def postcode(raw: str, field: str = "postcode") -> str:
+    """A Dutch postcode as `1234 AB`."""
+    compact = re.sub(r"\s", "", raw).upper()
+    match = re.fullmatch(r"([1-9]\d{3})([A-Z]{2})", compact)
+    if not match or match.group(2) in {"SA", "SD", "SS"}:
+        raise ValidationError(f"Postcode {raw!r} is geen Nederlandse postcode.", {field: "Verwacht 4 cijfers en 2 letters, zoals 3011 AB."})
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def phone(raw: str, field: str = "phone") -> str:
+    """A phone number in E.164, read as Dutch when it has no country code."""
+    cleaned = raw.strip()
+    if cleaned.lower().startswith("p:"):
+        cleaned = cleaned[2:]
+    try:
+        number = phonenumbers.parse(cleaned, "NL")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(f"Telefoonnummer {raw!r} is ongeldig.", {field: "Geen geldig telefoonnummer."})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email(raw: str, field: str = "email") -> str:
+    """A syntactically valid e-mail address, lower-cased (no DNS look-up)."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationError(f"E-mailadres {raw!r} is ongeldig.", {field: "Geen geldig e-mailadres."}) from None
+
+
+def email_domain(address: str) -> str | None:
+    """The organisation domain of an address, or None for free-mail providers."""
+    domain = address.rsplit("@", 1)[-1].lower()
+    return None if domain in FREE_MAIL_DOMAINS else domain
+
+
+def name_key(name: str) -> str:
+    """A comparison key for an employer name: case, accents, punctuation and legal form ignored."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z0-9 .]", " ", text)
+    text = _LEGAL_FORMS.sub("", re.sub(r"\s+", " ", text).strip())
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def is_bsn(digits: str) -> bool:
+    """True for 9 digits passing the 11-test (elfproef) of a citizen service number."""
+    if not re.fullmatch(r"\d{9}", digits) or digits == "000000000":
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1))) - int(digits[8])
+    return total % 11 == 0
+
+
+def refuse_bsn(text: str | None, field: str) -> None:
+    """Raise when free text holds a number that looks like a BSN; we never store one."""
+    if not text:
+        return
+    for match in _BSN_CANDIDATE.finditer(text):
+        digits = re.sub(r"\D", "", match.group(1))
+        if is_bsn(digits):
+            raise ValidationError(
+                "Er staat een nummer in dat op een BSN lijkt; een BSN mag hier niet worden opgeslagen.",
+                {field: "Bevat een BSN-achtig nummer (9 cijfers die de elfproef halen). Haal het weg."},
+            )

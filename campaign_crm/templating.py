@@ -1,0 +1,54 @@
+"""Template filters and globals: Dutch dates and numbers, and the navigation per role."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from .models import STAGE_LABELS
+from .permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG
+from .services.calendar import AMSTERDAM, today
+
+MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+
+
+def nl_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        value = value.astimezone(AMSTERDAM).date()
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def nl_datetime(value: datetime | None) -> str:
+    if value is None:
+        return "–"
+    local = value.astimezone(AMSTERDAM)
+    return f"{nl_date(local)} {local:%H:%M}"
+
+
+def nl_number(value: float | int | None, decimals: int = 0) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u00a0").replace(".", ",") if decimals else text.replace(",", ".")
+
+
+def navigation() -> list[tuple[str, str, bool]]:
+    """Menu items (label, url, is_current) the current user may use."""
+    if not current_user.is_authenticated:
+        return []
+    items = [("Overzicht", "main.index")]
+    if current_user.role in MANAGE_USERS:
+        items.append(("Gebruikers", "admin.list_users"))
+    if current_user.role in MANAGE_ORGANISATION:
+        items += [("Partners", "admin.list_partners"), ("Teams", "admin.list_teams")]
+    if current_user.role in REVIEW_AUDIT_LOG:
+        items.append(("Logboek", "admin.audit_log"))
+    return [(label, url_for(endpoint), request.endpoint == endpoint) for label, endpoint in items]
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(nl_date=nl_date, nl_datetime=nl_datetime, nl_number=nl_number)
+    app.jinja_env.globals.update(navigation=navigation, stage_labels=STAGE_LABELS, today=today)
