@@ -1,8 +1,11 @@
 """Command-line entry points (`flask --app campaign_crm …`); thin wrappers around services."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -14,14 +17,15 @@ from .services.errors import ValidationError
 
 def _fail(exc: ValidationError) -> None:
     db.session.rollback()
-    details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-    raise click.ClickException(f"{exc.message}" + (f" ({details})" if details and details not in exc.message else ""))
+    extra = [f"{field}: {why}" for field, why in exc.fields.items() if why not in exc.message]
+    raise click.ClickException(" ".join([exc.message, *extra]))
 
 
 @click.command("seed-demo")
 @click.option("--seed", default=2026, show_default=True, help="Startwaarde van de toevalsgenerator (zelfde seed, zelfde data).")
 @click.option("--leads", "lead_count", default=2000, show_default=True, type=click.IntRange(0, 200_000), help="Aantal leads.")
 @click.option("--if-empty", is_flag=True, help="Alleen vullen als er nog geen gebruikers zijn.")
+@with_appcontext
 def seed_demo(seed: int, lead_count: int, if_empty: bool) -> None:
     """Fill the database with a realistic demo region and print a login per role."""
     if db.session.scalar(select(func.count()).select_from(User)):
@@ -30,7 +34,7 @@ def seed_demo(seed: int, lead_count: int, if_empty: bool) -> None:
             _print_logins()
             return
         raise click.ClickException("De database bevat al gebruikers; seed-demo vult alleen een lege database.")
-    with click.progressbar(length=lead_count, label="Demo-regio vullen", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=lead_count, label="Demo-regio vullen", file=sys.stderr) as bar:
         report = demo.seed_demo(seed=seed, lead_count=lead_count, progress=bar.update)
     db.session.commit()
     click.echo(
@@ -55,6 +59,7 @@ def _print_logins() -> None:
 @click.option("--team", default=None, help="Naam van het team.")
 @click.option("--capacity", default=20, show_default=True, type=click.IntRange(0, 500))
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Wordt gevraagd als u het weglaat.")
+@with_appcontext
 def create_user(email: str, name: str, role: str, partner: str | None, team: str | None, capacity: int, password: str) -> None:
     """Create a login."""
     try:
@@ -73,6 +78,7 @@ def create_user(email: str, name: str, role: str, partner: str | None, team: str
 @click.option("--name", required=True, help="Waar het token voor is, bv. 'website-formulier'.")
 @click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.option("--partner", default=None, help="Naam van de partner namens wie het token werkt.")
+@with_appcontext
 def create_api_token(name: str, role: str, partner: str | None) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
     try:

@@ -91,8 +91,10 @@ class Config:
         self.TESTING = False
 
 
-class TestConfig(Config):
+class TestingConfig(Config):
     """Settings for the test suite: a throwaway database and a fast password hash."""
+
+    __test__ = False  # not a pytest test class
 
     def __init__(self, database_uri: str | None = None) -> None:
         super().__init__()

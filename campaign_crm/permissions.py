@@ -37,6 +37,11 @@ class Actor(Protocol):
     partner_id: int | None
 
 
+def acting_user() -> User:
+    """The logged-in user as a plain object, to hand to services (not the request proxy)."""
+    return current_user._get_current_object()
+
+
 def public(view: Callable) -> Callable:
     """Mark a view as reachable without logging in."""
     view.is_public = True  # type: ignore[attr-defined]

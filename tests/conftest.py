@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from campaign_crm import create_app
-from campaign_crm.config import TestConfig
+from campaign_crm.config import TestingConfig
 from campaign_crm.extensions import db, limiter
 
 PASSWORD = "Een-goed-wachtwoord-1"
@@ -52,7 +52,7 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app(TestConfig(database_url))
+    app = create_app(TestingConfig(database_url))
     with app.app_context():
         upgrade()
         snapshot = {name: [dict(row._mapping) for row in db.session.execute(db.metadata.tables[name].select())]

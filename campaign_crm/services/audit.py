@@ -14,7 +14,7 @@ def record(actor: User | None, action: str, obj: Any, **detail: Any) -> AuditEve
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         action=action,
-        object_type=type(obj).__tablename__,
+        object_type=obj.__tablename__,
         object_id=getattr(obj, "id", None),
         detail=detail,
     )

@@ -338,7 +338,7 @@ def _assign_and_progress(rng, lead, staff: _Staff, sector, channel, open_count, 
     created = lead.created_at
     age_days = (end - created).days
     assign_at = created + timedelta(minutes=rng.randint(1, 180))
-    if assign_at > end or (age_days < 3 and rng.random() < 0.25):
+    if assign_at > end or (age_days < 5 and rng.random() < 0.3):
         lead_service.assign_lead(lead, None, team=staff.teams[team_name], reason="Wacht op toewijzing: iedereen in het team zit aan de capaciteit.", actor=None, at=min(assign_at, end))
         return
     local_day = assign_at.astimezone(AMSTERDAM).date()

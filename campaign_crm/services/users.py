@@ -20,8 +20,8 @@ def normalise_login_email(raw: str, field: str = "email") -> str:
     """A lower-cased, syntactically valid e-mail address (no DNS look-up)."""
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise ValidationError(f"Ongeldig e-mailadres {raw!r}.", {field: f"Geen geldig e-mailadres ({exc})."}) from None
+    except EmailNotValidError:
+        raise ValidationError(f"Ongeldig e-mailadres {raw!r}.", {field: f"{raw.strip()!r} is geen geldig e-mailadres."}) from None
 
 
 def _check_profile(*, name: str, role: str, capacity: int, team: Team | None) -> dict[str, str]:

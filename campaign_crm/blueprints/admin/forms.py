@@ -1,6 +1,6 @@
 """Forms for managing users, absences, partners and teams."""
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField,
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -14,6 +14,11 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
 def optional_id(value):
     """Coerce a select value to an id; the empty choice becomes None."""
     return int(value) if value not in (None, "", "None", "0") else None
@@ -22,7 +27,7 @@ def optional_id(value):
 class UserCreateForm(FlaskForm):
     email = EmailField("E-mailadres", validators=[DataRequired("Vul een e-mailadres in.")])
     name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
-    role = SelectField("Rol", choices=list(ROLES.items()))
+    role = SelectField("Rol", choices=choices(ROLES.items()))
     partner_id = SelectField("Partner", coerce=optional_id)
     team_id = SelectField("Team", coerce=optional_id)
     capacity = IntegerField("Capaciteit (maximaal aantal open leads)", default=20,
@@ -34,7 +39,7 @@ class UserCreateForm(FlaskForm):
 
 class UserEditForm(FlaskForm):
     name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
-    role = SelectField("Rol", choices=list(ROLES.items()))
+    role = SelectField("Rol", choices=choices(ROLES.items()))
     partner_id = SelectField("Partner", coerce=optional_id)
     team_id = SelectField("Team", coerce=optional_id)
     capacity = IntegerField("Capaciteit (maximaal aantal open leads)",
@@ -66,7 +71,7 @@ class ActionForm(FlaskForm):
 
 class PartnerForm(FlaskForm):
     name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
-    kind = SelectField("Soort", choices=list(PARTNER_KINDS.items()))
+    kind = SelectField("Soort", choices=choices(PARTNER_KINDS.items()))
     municipality_id = SelectField("Gemeente (optioneel)", coerce=optional_id)
     active = BooleanField("Actief", default=True)
     submit = SubmitField("Opslaan")

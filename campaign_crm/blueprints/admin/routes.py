@@ -2,27 +2,31 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
 from ...models import ROLES, Absence, Municipality, Partner, Sector, Team, User
 from ...models.partners import PARTNER_KINDS
-from ...permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, roles_required
+from ...permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, acting_user, roles_required
 from ...services import audit, organisation, users
 from ...services.errors import ValidationError
 from . import bp
-from .forms import AbsenceForm, ActionForm, PartnerForm, PasswordResetForm, TeamForm, UserCreateForm, UserEditForm
+from .forms import AbsenceForm, ActionForm, choices, PartnerForm, PasswordResetForm, TeamForm, UserCreateForm, UserEditForm
 
 PER_PAGE = 50
 
 
-def _choices(model, empty: str | None = "— geen —", where=None):
+def _pairs(model, empty: str | None = "— geen —", where=None) -> list[tuple[str, str]]:
+    """(id, name) options for a select of `model` rows, with an optional empty first option."""
     query = select(model).order_by(model.name)
     if where is not None:
         query = query.where(where)
     options = [(str(obj.id), obj.name) for obj in db.session.scalars(query)]
     return ([("", empty)] if empty else []) + options
+
+
+def _choices(model, empty: str | None = "— geen —", where=None):
+    return choices(_pairs(model, empty, where))
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -54,7 +58,7 @@ def list_users():
     open_counts = users.open_lead_counts([u.id for u in page.items])
     return render_template(
         "admin/list_users.html", page=page, open_counts=open_counts, roles=ROLES,
-        teams=_choices(Team, "Alle teams"), partners=_choices(Partner, "Alle partners"), status=status,
+        teams=_pairs(Team, "Alle teams"), partners=_pairs(Partner, "Alle partners"), status=status,
     )
 
 
@@ -74,7 +78,7 @@ def new_user():
                 email=form.email.data, name=form.name.data, role=form.role.data, password=form.password.data,
                 partner=db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None,
                 team=db.session.get(Team, form.team_id.data) if form.team_id.data else None,
-                capacity=form.capacity.data, actor=current_user,
+                capacity=form.capacity.data, actor=acting_user(),
             )
         except ValidationError as exc:
             db.session.rollback()
@@ -93,15 +97,17 @@ def edit_user(user_id: int):
     form = UserEditForm(obj=user if request.method == "GET" else None)
     _fill_user_choices(form)
     form.backup_id.choices = _choices(User, where=(User.id != user.id) & User.active.is_(True) & User.role.in_(("advisor", "teamlead")))
-    form.skills.choices = [(s.id, s.name) for s in db.session.scalars(select(Sector).order_by(Sector.sort_order))]
-    form.municipalities.choices = [(m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))]
+    form.skills.choices = choices((s.id, s.name) for s in db.session.scalars(select(Sector).order_by(Sector.sort_order)))
+    form.municipalities.choices = choices(
+        (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+    )
     if request.method == "GET":
         form.skills.data = [s.id for s in user.skills]
         form.municipalities.data = [m.id for m in user.municipalities]
     if form.validate_on_submit():
         try:
             users.update_user(
-                user, actor=current_user, name=form.name.data, role=form.role.data,
+                user, actor=acting_user(), name=form.name.data, role=form.role.data,
                 partner=db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None,
                 team=db.session.get(Team, form.team_id.data) if form.team_id.data else None,
                 capacity=form.capacity.data,
@@ -130,7 +136,7 @@ def toggle_user_active(user_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        users.set_active(user, not user.active, actor=current_user)
+        users.set_active(user, not user.active, actor=acting_user())
     except ValidationError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -147,7 +153,7 @@ def reset_user_password(user_id: int):
     form = PasswordResetForm(prefix="reset")
     if form.validate_on_submit():
         try:
-            users.reset_password(user, form.password.data, actor=current_user)
+            users.reset_password(user, form.password.data, actor=acting_user())
         except ValidationError as exc:
             db.session.rollback()
             flash("Wachtwoord niet ingesteld: " + " ".join(exc.fields.values()), "error")
@@ -166,7 +172,7 @@ def add_absence(user_id: int):
     form = AbsenceForm(prefix="absence")
     if form.validate_on_submit():
         try:
-            users.add_absence(user, form.starts_on.data, form.ends_on.data, form.reason.data or "", actor=current_user)
+            users.add_absence(user, form.starts_on.data, form.ends_on.data, form.reason.data or "", actor=acting_user())
         except ValidationError as exc:
             db.session.rollback()
             flash("Afwezigheid niet toegevoegd: " + " ".join(exc.fields.values()), "error")
@@ -185,7 +191,7 @@ def remove_absence(absence_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     user_id = absence.user_id
-    users.remove_absence(absence, actor=current_user)
+    users.remove_absence(absence, actor=acting_user())
     db.session.commit()
     flash("De afwezigheid is verwijderd.", "success")
     return redirect(url_for("admin.edit_user", user_id=user_id) + "#afwezigheid")
@@ -209,7 +215,7 @@ def edit_partner(partner_id: int | None):
     if form.validate_on_submit():
         try:
             partner = organisation.save_partner(
-                partner, name=form.name.data, kind=form.kind.data, active=form.active.data, actor=current_user,
+                partner, name=form.name.data, kind=form.kind.data, active=form.active.data, actor=acting_user(),
                 municipality=db.session.get(Municipality, form.municipality_id.data) if form.municipality_id.data else None,
             )
         except ValidationError as exc:
@@ -238,7 +244,7 @@ def edit_team(team_id: int | None):
         try:
             team = organisation.save_team(
                 team, name=form.name.data, description=form.description.data or "", is_pool=form.is_pool.data,
-                active=form.active.data, actor=current_user,
+                active=form.active.data, actor=acting_user(),
             )
         except ValidationError as exc:
             db.session.rollback()

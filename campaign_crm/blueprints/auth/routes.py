@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_user, logout_user
 
 from ...extensions import db, limiter, login_manager
-from ...permissions import public
+from ...permissions import acting_user, public
 from ...services import auth as auth_service
 from ...services.errors import ValidationError
 from . import bp
@@ -81,7 +81,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             auth_service.change_password(
-                current_user, form.current_password.data, form.new_password.data, keep_session=session.get(SESSION_KEY)
+                acting_user(), form.current_password.data, form.new_password.data, keep_session=session.get(SESSION_KEY)
             )
         except ValidationError as exc:
             for name, message in exc.fields.items():

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from flask import render_template
-from flask_login import current_user
 
-from ...permissions import public
+from ...permissions import acting_user, public
 from ...services import overview
 from . import bp
 
 
 @bp.route("/")
 def index():
-    return render_template("main/index.html", summary=overview.start_page_summary(current_user))
+    return render_template("main/index.html", summary=overview.start_page_summary(acting_user()))
 
 
 @bp.route("/health")
