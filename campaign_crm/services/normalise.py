@@ -17,20 +17,24 @@ FREE_MAIL_DOMAINS = frozenset({
 })
 
 _LEGAL_FORMS = re.compile(r"\b(b\.?\s?v\.?|n\.?\s?v\.?|v\.?o\.?f\.?|vof|c\.?v\.?|holding|stichting|vereniging)\s*$")
-_BSN_CANDIDATE = re.compile(r"(?<!\d)(\d[\d .-]{7,12}\d)(?!\d)")
+# A run of digit groups joined by a space, dot or hyphen ("123 456 782", "1234.56.782", "1-5-1990 123456782").
+_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]+(?:(?:[^\S\n]?[.-][^\S\n]?|[^\S\n])[0-9]+)*")
+# What comes right before a phone number written internationally: "+31 …", "+31 (0)10 …".
+_PHONE_PREFIX = re.compile(r"(?:\+|\(0\))[^\S\n]*$")
 
 
 def kvk(raw: str, field: str = "kvk") -> str:
     """An 8-digit KvK number; spaces and dots are dropped, leading zeros kept."""
     digits = re.sub(r"[\s.]", "", raw)
-    if not re.fullmatch(r"\d{8}", digits):
+    if not re.fullmatch(r"[0-9]{8}", digits):
         raise ValidationError(f"KvK-nummer {raw!r} heeft niet 8 cijfers.", {field: "Een KvK-nummer heeft 8 cijfers."})
     return digits
 
 
 def vestigingsnummer(raw: str, field: str = "vestigingsnummer") -> str:
+    """A 12-digit vestigingsnummer (branch number); spaces and dots are dropped, leading zeros kept."""
     digits = re.sub(r"[\s.]", "", raw)
-    if not re.fullmatch(r"\d{12}", digits):
+    if not re.fullmatch(r"[0-9]{12}", digits):
         raise ValidationError(
             f"Vestigingsnummer {raw!r} heeft niet 12 cijfers.", {field: "Een vestigingsnummer heeft 12 cijfers."}
         )
@@ -40,7 +44,7 @@ def vestigingsnummer(raw: str, field: str = "vestigingsnummer") -> str:
 def postcode(raw: str, field: str = "postcode") -> str:
     """A Dutch postcode as `1234 AB`."""
     compact = re.sub(r"\s", "", raw).upper()
-    match = re.fullmatch(r"([1-9]\d{3})([A-Z]{2})", compact)
+    match = re.fullmatch(r"([1-9][0-9]{3})([A-Z]{2})", compact)
     if not match or match.group(2) in {"SA", "SD", "SS"}:
         raise ValidationError(f"Postcode {raw!r} is geen Nederlandse postcode.", {field: "Verwacht 4 cijfers en 2 letters, zoals 3011 AB."})
     return f"{match.group(1)} {match.group(2)}"
@@ -84,7 +88,7 @@ def name_key(name: str) -> str:
 
 def is_bsn(digits: str) -> bool:
     """True for 9 digits passing the 11-test (elfproef) of a citizen service number."""
-    if not re.fullmatch(r"\d{9}", digits) or digits == "000000000":
+    if not re.fullmatch(r"[0-9]{9}", digits) or digits == "000000000":
         return False
     total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1))) - int(digits[8])
     return total % 11 == 0
@@ -94,10 +98,28 @@ def refuse_bsn(text: str | None, field: str) -> None:
     """Raise when free text holds a number that looks like a BSN; we never store one."""
     if not text:
         return
-    for match in _BSN_CANDIDATE.finditer(text):
-        digits = re.sub(r"\D", "", match.group(1))
-        if is_bsn(digits):
-            raise ValidationError(
-                "Er staat een nummer in dat op een BSN lijkt; een BSN mag hier niet worden opgeslagen.",
-                {field: "Bevat een BSN-achtig nummer (9 cijfers die de elfproef halen). Haal het weg."},
-            )
+    # NFKC turns full-width digits into ASCII ones, so "１２３…" is read as a number too.
+    if any(is_bsn(candidate) for candidate in _bsn_candidates(unicodedata.normalize("NFKC", text))):
+        raise ValidationError(
+            "Er staat een nummer in dat op een BSN lijkt; een BSN mag hier niet worden opgeslagen.",
+            {field: "Bevat een BSN-achtig nummer (9 cijfers die de elfproef halen). Haal het weg."},
+        )
+
+
+def _bsn_candidates(text: str):
+    """Nine-digit numbers in `text`: a whole run of digit groups, or one group of nine digits in it.
+
+    Only whole runs and whole groups count, never a slice of a longer number, so a phone
+    number's tail is not read as a BSN; runs written as international phone numbers are skipped,
+    and so are runs with a lone digit ("KvK 24123456 6 vestigingen" is two numbers).
+    """
+    for match in _DIGIT_RUN.finditer(text):
+        groups = re.findall(r"[0-9]+", match.group())
+        digits = "".join(groups)
+        if _PHONE_PREFIX.search(text[max(0, match.start() - 8):match.start()]):
+            continue
+        if digits.startswith("00") and len(digits) > 9:
+            continue
+        if len(digits) == 9 and min(map(len, groups)) > 1:
+            yield digits
+        yield from (group for group in groups if len(group) == 9 and group != digits)

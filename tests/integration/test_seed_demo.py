@@ -60,11 +60,21 @@ def test_seed_demo_refuses_a_database_that_has_users_but_if_empty_skips_quietly(
 
 
 def _fingerprint() -> str:
+    """A digest of the region that does not depend on database ids (sequences differ per engine)."""
+    from campaign_crm.models import Channel, Employer
+
     rows = db.session.execute(
-        select(Lead.id, Lead.stage, Lead.created_at, Lead.contacted_at, Lead.owner_id, Lead.channel_id, Lead.phase_id)
-        .order_by(Lead.id)
+        select(Lead.created_at, Lead.stage, Lead.contacted_at, Lead.placed_at, User.email, Channel.code, Phase.code,
+               Employer.name, Employer.kvk)
+        .join(Employer, Employer.id == Lead.employer_id)
+        .outerjoin(User, User.id == Lead.owner_id)
+        .outerjoin(Channel, Channel.id == Lead.channel_id)
+        .outerjoin(Phase, Phase.id == Lead.phase_id)
+        .order_by(Lead.created_at, Employer.name)
     ).all()
-    people = db.session.execute(select(User.email, User.capacity, User.team_id).order_by(User.id)).all()
+    people = db.session.execute(
+        select(User.email, User.capacity, Team.name).outerjoin(Team, Team.id == User.team_id).order_by(User.email)
+    ).all()
     return hashlib.sha256(repr((rows, people)).encode()).hexdigest()
 
 
