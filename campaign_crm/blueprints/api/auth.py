@@ -10,6 +10,7 @@ from flask import current_app, g, request
 from ...extensions import db, limiter
 from ...errors import api_error
 from ...models import utcnow
+from ...permissions import has_role
 from ...services import auth as auth_service
 from . import bp
 
@@ -53,7 +54,7 @@ def api_roles(*roles: str) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any):
-            if g.api_actor.role not in allowed:
+            if not has_role(g.api_actor, allowed):
                 return api_error(403, "Dit token heeft geen rechten voor deze gegevens.")
             return view(*args, **kwargs)
 
