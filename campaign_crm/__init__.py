@@ -44,16 +44,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints.admin import bp as admin_bp
-    from .blueprints.api import bp as api_bp
-    from .blueprints.auth import bp as auth_bp
-    from .blueprints.main import bp as main_bp
+    from .blueprints import admin, api, auth, campaigns, employers, imports, main, public
     from .permissions import init_access_control
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(api_bp)
+    for module in (auth, main, public, employers, campaigns, imports, admin, api):
+        app.register_blueprint(module.bp)
     init_access_control(app)
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from .models import STAGE_LABELS
-from .permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG
+from .permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, RUN_CAMPAIGNS, WORK_LEADS
 from .services.calendar import AMSTERDAM, today
 
 MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
@@ -40,13 +40,26 @@ def navigation() -> list[tuple[str, str, bool]]:
     if not current_user.is_authenticated:
         return []
     items = [("Overzicht", "main.index")]
+    if current_user.role in WORK_LEADS:
+        items.append(("Werkgevers", "employers.list_employers"))
+    if current_user.role in RUN_CAMPAIGNS:
+        items += [("Campagnes", "campaigns.list_campaigns"), ("Import", "imports.new_import")]
     if current_user.role in MANAGE_USERS:
         items.append(("Gebruikers", "admin.list_users"))
     if current_user.role in MANAGE_ORGANISATION:
         items += [("Partners", "admin.list_partners"), ("Teams", "admin.list_teams")]
     if current_user.role in REVIEW_AUDIT_LOG:
         items.append(("Logboek", "admin.audit_log"))
-    return [(label, url_for(endpoint), request.endpoint == endpoint) for label, endpoint in items]
+    items = [(label, endpoint) for label, endpoint in items if endpoint in current_app.view_functions]
+    here = request.endpoint or ""
+    blueprints = [endpoint.split(".")[0] for _, endpoint in items]
+
+    def is_current(endpoint: str) -> bool:
+        # An area with one menu item is current on all its pages; otherwise only the page itself.
+        blueprint = endpoint.split(".")[0]
+        return here == endpoint or (here.startswith(blueprint + ".") and blueprints.count(blueprint) == 1)
+
+    return [(label, url_for(endpoint), is_current(endpoint)) for label, endpoint in items]
 
 
 def init_templating(app: Flask) -> None:

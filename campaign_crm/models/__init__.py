@@ -1,7 +1,8 @@
 """All models, importable from one place (and seen by Alembic)."""
 from .audit import AuditEvent
-from .campaigns import Campaign, Channel, ChannelUtm, Phase
-from .employers import Contact, Employer, Touchpoint
+from .campaigns import AdCode, Campaign, Channel, ChannelUtm, Event, EventRegistration, Phase
+from .employers import Contact, Employer, EmployerNonDuplicate, Touchpoint
+from .imports import ImportBatch, ImportMapping
 from .leads import LOST, OPEN_STAGES, STAGE_LABELS, STAGES, Lead, LeadAssignment, LeadStageEvent
 from .partners import Partner, Team
 from .reference import Interest, LostReason, Municipality, SbiMapping, Sector, Setting, SizeClass
@@ -10,8 +11,8 @@ from .users import ROLES, Absence, ApiToken, User, UserSession
 
 __all__ = [
     "LOST", "OPEN_STAGES", "ROLES", "STAGES", "STAGE_LABELS",
-    "Absence", "ApiToken", "AuditEvent", "Campaign", "Channel", "ChannelUtm", "Contact",
-    "Employer", "Interest", "Lead", "LeadAssignment", "LeadStageEvent", "LostReason",
+    "Absence", "AdCode", "ApiToken", "AuditEvent", "Campaign", "Channel", "ChannelUtm", "Contact",
+    "Employer", "EmployerNonDuplicate", "Event", "EventRegistration", "ImportBatch", "ImportMapping", "Interest", "Lead", "LeadAssignment", "LeadStageEvent", "LostReason",
     "Municipality", "Partner", "Phase", "SbiMapping", "Sector", "Setting", "SizeClass",
     "Team", "Touchpoint", "User", "UserSession", "utcnow",
 ]

@@ -11,7 +11,7 @@ from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from .campaigns import Channel, Phase
+    from .campaigns import AdCode, Channel, Phase
     from .leads import Lead
     from .reference import Municipality, Sector
     from .users import User
@@ -54,6 +54,17 @@ class Employer(db.Model):
     __table_args__ = (Index("ix_employers_name_key_postcode", "name_key", "postcode"),)
 
 
+class EmployerNonDuplicate(db.Model):
+    """Two employers someone checked and declared to be different organisations."""
+
+    __tablename__ = "employer_non_duplicates"
+
+    employer_a_id: Mapped[int] = mapped_column(ForeignKey("employers.id", ondelete="CASCADE"), primary_key=True)
+    employer_b_id: Mapped[int] = mapped_column(ForeignKey("employers.id", ondelete="CASCADE"), primary_key=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Contact(db.Model):
     __tablename__ = "contacts"
 
@@ -92,11 +103,16 @@ class Touchpoint(db.Model):
     utm_campaign: Mapped[str | None] = mapped_column(String(200))
     utm_content: Mapped[str | None] = mapped_column(String(200))
     utm_term: Mapped[str | None] = mapped_column(String(200))
+    utm_id: Mapped[str | None] = mapped_column(String(120))
+    ad_code_id: Mapped[int | None] = mapped_column(ForeignKey("ad_codes.id"), index=True)
     how_heard: Mapped[str | None] = mapped_column(String(200))
     message: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(160), unique=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     employer: Mapped[Employer] = relationship()
+    ad_code: Mapped[AdCode | None] = relationship()
     contact: Mapped[Contact | None] = relationship()
     channel: Mapped[Channel | None] = relationship()
     phase: Mapped[Phase | None] = relationship()

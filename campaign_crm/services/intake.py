@@ -1,7 +1,7 @@
 """The one intake path: every touchpoint (form, API, import, demo) becomes a lead through here."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -77,6 +77,23 @@ def size_class(raw: str | None) -> str | None:
     raise ValidationError(f"Onbekende grootteklasse {raw!r}.", {"employer.size": "Verwacht 1-9, 10-49, 50-249, 250+ of een aantal."})
 
 
+def _max_length(column) -> int:
+    """The length of a model's string column, so input is checked against what the table holds."""
+    return column.property.columns[0].type.length
+
+
+def _optional_text(raw: str | None, column, field_name: str, warnings: list[str]) -> str | None:
+    """Trimmed optional text; one longer than its column is dropped with a warning, not a database error."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    limit = _max_length(column)
+    if len(value) > limit:
+        warnings.append(f"{field_name}: langer dan {limit} tekens. Waarde is weggelaten.")
+        return None
+    return value
+
+
 def _optional(fn, raw: str | None, field_name: str, warnings: list[str]):
     """Normalise an optional value; an invalid one is dropped with a warning instead of losing the lead."""
     if raw is None or not str(raw).strip():
@@ -110,9 +127,16 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
     name = (data.employer.name or "").strip()
     if not name:
         errors["employer.name"] = "Vul de naam van de werkgever in."
+    elif len(name) > _max_length(Employer.name):
+        errors["employer.name"] = f"Een naam heeft hoogstens {_max_length(Employer.name)} tekens."
+    if data.external_id and len(data.external_id) > _max_length(Lead.external_id):
+        errors["external_id"] = f"Een external_id heeft hoogstens {_max_length(Lead.external_id)} tekens."
+    # Identifier fields too: a BSN typed into the KvK field must not be stored or echoed back in a warning.
     for label, text in {
-        "employer.name": data.employer.name, "contact.name": data.contact.name,
-        "contact.function": data.contact.function, "message": data.message, "how_heard": data.how_heard,
+        "employer.name": data.employer.name, "employer.kvk": data.employer.kvk,
+        "employer.vestigingsnummer": data.employer.vestigingsnummer, "employer.website": data.employer.website,
+        "contact.name": data.contact.name, "contact.function": data.contact.function, "message": data.message,
+        "how_heard": data.how_heard,
     }.items():
         try:
             normalise.refuse_bsn(text, label)
@@ -129,12 +153,20 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
     postcode = _optional(normalise.postcode, data.employer.postcode, "employer.postcode", warnings)
     size = _optional(lambda v, f: size_class(v), data.employer.size, "employer.size", warnings)
     municipality = _optional(reference.municipality, data.employer.municipality, "employer.municipality", warnings)
+    website = _optional_text(data.employer.website, Employer.website, "employer.website", warnings)
+    sbi = _optional_text(data.employer.sbi, Employer.sbi_code, "employer.sbi", warnings)
+    contact_data = replace(
+        data.contact,
+        name=_optional_text(data.contact.name, Contact.name, "contact.name", warnings) or "",
+        function=_optional_text(data.contact.function, Contact.function, "contact.function", warnings) or "",
+    )
+    how_heard = _optional_text(data.how_heard, Touchpoint.how_heard, "how_heard", warnings)
 
     sector = None
     if data.employer.sector:
         sector = _optional(reference.sector, data.employer.sector, "employer.sector", warnings)
-    elif data.employer.sbi:
-        sector = reference.sector_for_sbi(data.employer.sbi)
+    elif sbi:
+        sector = reference.sector_for_sbi(sbi)
 
     try:
         interests = reference.interests(data.interests)
@@ -150,7 +182,12 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
             phase = reference.phase_on(campaign, occurred_at.date())
     except ValidationError as exc:
         errors.update(exc.fields)
-    utm = {k: (v or "").strip() for k, v in (data.utm or {}).items() if v}
+    utm: dict[str, str] = {}
+    for key, raw in (data.utm or {}).items():
+        column = getattr(Touchpoint, f"utm_{key}", None)  # source, medium, campaign, content, term
+        value = _optional_text(raw, column, f"utm.{key}", warnings) if column is not None else None
+        if value:
+            utm[key] = value
     try:
         channel = reference.channel(data.channel) if data.channel else reference.channel_for_utm(utm.get("source"), utm.get("medium"))
     except ValidationError as exc:
@@ -160,9 +197,9 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
 
     employer = _find_or_create_employer(
         name=name, kvk=kvk, email=email, postcode=postcode, vestiging=vestiging, municipality=municipality,
-        sector=sector, sbi=data.employer.sbi, size=size, website=data.employer.website,
+        sector=sector, sbi=sbi, size=size, website=website,
     )
-    contact = _find_or_create_contact(employer, data.contact, email=email, phone=phone)
+    contact = _find_or_create_contact(employer, contact_data, email=email, phone=phone)
     if data.consent_basis and contact.consent_basis is None:
         contact.consent_basis = data.consent_basis
         contact.consent_at = occurred_at
@@ -188,7 +225,7 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
         kind=data.kind, occurred_at=occurred_at, employer=employer, contact=contact, campaign_id=campaign.id if campaign else None,
         phase=phase, channel=channel, utm_source=utm.get("source"), utm_medium=utm.get("medium"),
         utm_campaign=utm.get("campaign"), utm_content=utm.get("content"), utm_term=utm.get("term"),
-        how_heard=(data.how_heard or None), message=(data.message or None), lead=lead,
+        how_heard=how_heard, message=(data.message or None), lead=lead,
     )
     db.session.add(touchpoint)
     db.session.flush()
@@ -196,19 +233,26 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
 
 
 def find_employer(*, kvk: str | None, email: str | None, name: str, postcode: str | None) -> Employer | None:
-    """The existing employer: by KvK, then organisation e-mail domain, then name + postcode."""
+    """The existing employer: by KvK, then organisation e-mail domain, then name + postcode.
+
+    With a KvK number given, an employer registered under another KvK number is never a match:
+    two numbers are two legal entities.
+    """
     if kvk:
         found = db.session.scalar(select(Employer).where(Employer.kvk == kvk))
         if found:
             return found
+    candidates = select(Employer).order_by(Employer.id)
+    if kvk:
+        candidates = candidates.where(Employer.kvk.is_(None))
     domain = normalise.email_domain(email) if email else None
     if domain:
-        found = db.session.scalar(select(Employer).where(Employer.email_domain == domain).order_by(Employer.id))
-        if found and (not kvk or not found.kvk):
+        found = db.session.scalar(candidates.where(Employer.email_domain == domain))
+        if found:
             return found
     if postcode:
         return db.session.scalar(
-            select(Employer).where(Employer.name_key == normalise.name_key(name), Employer.postcode == postcode).order_by(Employer.id)
+            candidates.where(Employer.name_key == normalise.name_key(name), Employer.postcode == postcode)
         )
     return None
 

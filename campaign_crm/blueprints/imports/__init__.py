@@ -1,0 +1,6 @@
+"""Importing lead files: upload, preview, apply, error file."""
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__, url_prefix="/import")
+
+from . import routes  # noqa: E402,F401
