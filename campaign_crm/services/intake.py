@@ -111,7 +111,7 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
     Raises ValidationError (with per-field messages) when the touchpoint cannot be stored.
     """
     if data.external_id:
-        existing = db.session.scalar(select(Lead).where(Lead.external_id == data.external_id))
+        existing = _lead_for_external_id(data.external_id)
         if existing is not None:
             return IntakeResult(lead=existing, touchpoint=None, unchanged=True)
 
@@ -184,7 +184,7 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
         errors.update(exc.fields)
     utm: dict[str, str] = {}
     for key, raw in (data.utm or {}).items():
-        column = getattr(Touchpoint, f"utm_{key}", None)  # source, medium, campaign, content, term
+        column = getattr(Touchpoint, f"utm_{key}", None)  # source, medium, campaign, content, term, id
         value = _optional_text(raw, column, f"utm.{key}", warnings) if column is not None else None
         if value:
             utm[key] = value
@@ -224,12 +224,20 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
     touchpoint = Touchpoint(
         kind=data.kind, occurred_at=occurred_at, employer=employer, contact=contact, campaign_id=campaign.id if campaign else None,
         phase=phase, channel=channel, utm_source=utm.get("source"), utm_medium=utm.get("medium"),
-        utm_campaign=utm.get("campaign"), utm_content=utm.get("content"), utm_term=utm.get("term"),
-        how_heard=how_heard, message=(data.message or None), lead=lead,
+        utm_campaign=utm.get("campaign"), utm_content=utm.get("content"), utm_term=utm.get("term"), utm_id=utm.get("id"),
+        how_heard=how_heard, message=(data.message or None), external_id=data.external_id, lead=lead,
     )
     db.session.add(touchpoint)
     db.session.flush()
     return IntakeResult(lead=lead, touchpoint=touchpoint, created=created, attached=not created, warnings=warnings)
+
+
+def _lead_for_external_id(external_id: str) -> Lead | None:
+    """The lead an earlier touchpoint with this external_id went to (created or attached)."""
+    earlier = db.session.scalar(select(Touchpoint).where(Touchpoint.external_id == external_id))
+    if earlier is not None and earlier.lead is not None:
+        return earlier.lead
+    return db.session.scalar(select(Lead).where(Lead.external_id == external_id))
 
 
 def find_employer(*, kvk: str | None, email: str | None, name: str, postcode: str | None) -> Employer | None:
