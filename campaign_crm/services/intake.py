@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import OPEN_STAGES, Contact, Employer, Lead, Touchpoint, User, utcnow
-from . import normalise, reference
+from . import ad_codes, normalise, reference
 from .calendar import sla_due
 from .errors import ValidationError
 
@@ -52,11 +52,16 @@ class TouchpointInput:
     external_id: str | None = None
     consent_basis: str | None = None
     consent_text_version: str | None = None
+    ad_code: str | None = None
+    # False: record the touchpoint (attached to an open lead if there is one) without starting a
+    # new lead, e.g. a livestream registration that does not meet the lead rule yet.
+    make_lead: bool = True
+    import_batch_id: int | None = None
 
 
 @dataclass
 class IntakeResult:
-    lead: Lead
+    lead: Lead | None
     touchpoint: Touchpoint | None
     created: bool = False
     attached: bool = False
@@ -111,8 +116,8 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
     Raises ValidationError (with per-field messages) when the touchpoint cannot be stored.
     """
     if data.external_id:
-        existing = _lead_for_external_id(data.external_id)
-        if existing is not None:
+        seen, existing = _earlier(data.external_id)
+        if seen:
             return IntakeResult(lead=existing, touchpoint=None, unchanged=True)
 
     errors: dict[str, str] = {}
@@ -173,23 +178,32 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
     except ValidationError as exc:
         errors.update(exc.fields)
         interests = []
-    campaign = channel = phase = None
-    try:
-        campaign = reference.campaign(data.campaign)
-        if data.phase:
-            phase = reference.phase(campaign, data.phase)
-        elif "occurred_at" not in errors:
-            phase = reference.phase_on(campaign, occurred_at.date())
-    except ValidationError as exc:
-        errors.update(exc.fields)
     utm: dict[str, str] = {}
     for key, raw in (data.utm or {}).items():
         column = getattr(Touchpoint, f"utm_{key}", None)  # source, medium, campaign, content, term, id
         value = _optional_text(raw, column, f"utm.{key}", warnings) if column is not None else None
         if value:
             utm[key] = value
+    campaign = channel = phase = ad_code = None
     try:
-        channel = reference.channel(data.channel) if data.channel else reference.channel_for_utm(utm.get("source"), utm.get("medium"))
+        if data.ad_code and data.ad_code.strip():
+            ad_code = ad_codes.by_code(data.ad_code)
+        # Attribution: the ad code first, then what the caller states, then UTM, then the answer.
+        campaign = ad_code.campaign if ad_code else reference.campaign(data.campaign)
+        if ad_code and ad_code.phase:
+            phase = ad_code.phase
+        elif data.phase:
+            phase = reference.phase(campaign, data.phase)
+        elif "occurred_at" not in errors:
+            phase = reference.phase_on(campaign, occurred_at.date())
+        if ad_code:
+            channel = ad_code.channel
+        elif data.channel:
+            channel = reference.channel(data.channel)
+        else:
+            channel = reference.channel_for_utm(utm.get("source"), utm.get("medium")) or (
+                reference.channel_for_answer(how_heard) if how_heard else None
+            )
     except ValidationError as exc:
         errors.update(exc.fields)
     if errors:
@@ -206,18 +220,20 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
         contact.consent_source = data.kind
         contact.consent_text_version = data.consent_text_version
 
-    lead = db.session.scalar(
-        select(Lead).where(Lead.employer_id == employer.id, Lead.stage.in_(OPEN_STAGES)).order_by(Lead.id)
-    )
-    created = lead is None
-    if lead is None:
+    lead = None
+    if employer.id is not None:
+        lead = db.session.scalar(
+            select(Lead).where(Lead.employer_id == employer.id, Lead.stage.in_(OPEN_STAGES)).order_by(Lead.id)
+        )
+    created = lead is None and data.make_lead
+    if created:
         lead = Lead(
             employer=employer, contact=contact, campaign=campaign, phase=phase, channel=channel,
             stage="new", message=(data.message or "").strip() or None, external_id=data.external_id,
             created_at=occurred_at, sla_due_at=sla_due(occurred_at, int(reference.setting("sla_working_days"))),
         )
         db.session.add(lead)
-    for interest in interests:
+    for interest in interests if lead is not None else ():
         if interest not in lead.interests:
             lead.interests.append(interest)
 
@@ -226,18 +242,21 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
         phase=phase, channel=channel, utm_source=utm.get("source"), utm_medium=utm.get("medium"),
         utm_campaign=utm.get("campaign"), utm_content=utm.get("content"), utm_term=utm.get("term"), utm_id=utm.get("id"),
         how_heard=how_heard, message=(data.message or None), external_id=data.external_id, lead=lead,
+        ad_code=ad_code, import_batch_id=data.import_batch_id,
     )
     db.session.add(touchpoint)
     db.session.flush()
-    return IntakeResult(lead=lead, touchpoint=touchpoint, created=created, attached=not created, warnings=warnings)
+    return IntakeResult(lead=lead, touchpoint=touchpoint, created=created, attached=lead is not None and not created,
+                        warnings=warnings)
 
 
-def _lead_for_external_id(external_id: str) -> Lead | None:
-    """The lead an earlier touchpoint with this external_id went to (created or attached)."""
+def _earlier(external_id: str) -> tuple[bool, Lead | None]:
+    """Whether a touchpoint with this external_id was recorded already, and the lead it went to."""
     earlier = db.session.scalar(select(Touchpoint).where(Touchpoint.external_id == external_id))
-    if earlier is not None and earlier.lead is not None:
-        return earlier.lead
-    return db.session.scalar(select(Lead).where(Lead.external_id == external_id))
+    if earlier is not None:
+        return True, earlier.lead
+    lead = db.session.scalar(select(Lead).where(Lead.external_id == external_id))
+    return lead is not None, lead
 
 
 def find_employer(*, kvk: str | None, email: str | None, name: str, postcode: str | None) -> Employer | None:

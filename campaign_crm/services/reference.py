@@ -116,3 +116,11 @@ def lost_reason(code: str, field: str = "lost_reason") -> LostReason:
     if found is None:
         raise ValidationError("Geef een geldige reden van verval.", {field: "Onbekende of lege reden."})
     return found
+
+
+def channel_for_answer(answer: str) -> Channel | None:
+    """The channel an answer to "hoe heeft u van ons gehoord?" names (its code or its name)."""
+    text = answer.strip().lower()
+    return db.session.scalar(
+        select(Channel).where(Channel.active.is_(True), (Channel.code == text) | (func.lower(Channel.name) == text))
+    )
