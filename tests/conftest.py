@@ -109,6 +109,32 @@ def ctx(app):
         db.session.rollback()
 
 
+AKNP_PHASES = [("launch", "Lancering", (2026, 5, 11), (2026, 5, 31), None),
+               ("livestream", "Livestream", (2026, 6, 1), (2026, 8, 31), None),
+               ("techniek", "Sectorfase techniek", (2026, 9, 1), (2026, 10, 31), "techniek"),
+               ("zorg", "Sectorfase zorg", (2026, 11, 1), (2027, 1, 31), "zorg")]
+
+
+@pytest.fixture
+def campaign(app) -> int:
+    """The active campaign `aknp` with phases launch, livestream, techniek and zorg; returns its id."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from campaign_crm.models import Sector
+    from campaign_crm.services.campaigns import PhaseInput, create_campaign
+
+    with app.app_context():
+        sectors = {s.code: s for s in db.session.scalars(select(Sector))}
+        made = create_campaign(code="aknp", name="Anders kijken naar personeel", starts_on=date(2026, 5, 11), phases=[
+            PhaseInput(code, name, date(*start), date(*end), sectors.get(sector))
+            for code, name, start, end, sector in AKNP_PHASES
+        ])
+        db.session.commit()
+        return made.id
+
+
 @dataclass
 class Login:
     id: int

@@ -15,11 +15,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Campaign, Municipality, Phase, Sector, Team, User, utcnow
+from ..models import Campaign, Municipality, Sector, Team, User, utcnow
+from . import campaigns, organisation, users
 from . import leads as lead_service
-from . import organisation, users
 from .auth import hash_password
 from .calendar import AMSTERDAM, add_working_days
+from .campaigns import PhaseInput
 from .intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
 from .routing import Candidate, pick_advisor
 
@@ -241,12 +242,10 @@ def _create_staff(rng, partners, municipalities, sectors, password_hash, today) 
 
 
 def _create_campaign(sectors) -> Campaign:
-    campaign = Campaign(code="aknp", name="Anders kijken naar personeel", starts_on=PHASES[0][2], ends_on=date(2027, 4, 30))
-    for code, name, starts, ends, sector, _ in PHASES:
-        campaign.phases.append(Phase(code=code, name=name, starts_on=starts, ends_on=ends, sector=sectors.get(sector)))
-    db.session.add(campaign)
-    db.session.flush()
-    return campaign
+    return campaigns.create_campaign(
+        code="aknp", name="Anders kijken naar personeel", starts_on=PHASES[0][2], ends_on=date(2027, 4, 30),
+        phases=[PhaseInput(code, name, starts, ends, sectors.get(sector)) for code, name, starts, ends, sector, _ in PHASES],
+    )
 
 
 def _create_leads(rng, lead_count, campaign, staff: _Staff, sectors, progress) -> int:
