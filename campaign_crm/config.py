@@ -87,6 +87,8 @@ class Config:
         self.PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
         self.PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
         self.DEMO_PASSWORD = _env("DEMO_PASSWORD", "Welkom-bij-AKNP-2026")
+        # BIO: internet-facing accounts need a second factor; on by default in production.
+        self.REQUIRE_TWO_FACTOR = _env_bool("REQUIRE_TWO_FACTOR", self.ENV_NAME == "production")
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.TESTING = False
 
@@ -104,3 +106,4 @@ class TestingConfig(Config):
         self.WTF_CSRF_ENABLED = False
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
         self.SESSION_COOKIE_SECURE = False
+        self.REQUIRE_TWO_FACTOR = False

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, Protocol
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, true
 
@@ -88,6 +88,10 @@ def visible_leads_clause(user: User) -> ColumnElement[bool]:
     return false()
 
 
+# Pages a logged-in user without a second factor may still use when one is required.
+TWO_FACTOR_EXEMPT = {"auth.two_factor_setup", "auth.logout"}
+
+
 def init_access_control(app: Flask) -> None:
     """Send anonymous visitors of every non-public page to the login page."""
 
@@ -101,4 +105,7 @@ def init_access_control(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()
+        if (current_app.config["REQUIRE_TWO_FACTOR"] and not current_user.has_two_factor
+                and request.endpoint not in TWO_FACTOR_EXEMPT):
+            return redirect(url_for("auth.two_factor_setup"))
         return None

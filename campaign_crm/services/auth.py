@@ -102,6 +102,10 @@ def end_all_sessions(user: User, *, except_raw: str | None = None) -> int:
     return db.session.execute(stmt).rowcount or 0
 
 
+def check_password(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
+
+
 def change_password(user: User, current: str, new: str, *, keep_session: str | None = None) -> None:
     """Change the password after checking the current one; other sessions are ended."""
     if not check_password_hash(user.password_hash, current):

@@ -8,7 +8,8 @@ from ...extensions import db
 from ...models import ROLES, Absence, Municipality, Partner, Sector, Team, User
 from ...models.partners import PARTNER_KINDS
 from ...permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, acting_user, roles_required
-from ...services import audit, organisation, users
+from ...services import audit, organisation, two_factor, users
+from ...services import auth as auth_service
 from ...services.errors import ValidationError
 from . import bp
 from .forms import AbsenceForm, ActionForm, choices, PartnerForm, PasswordResetForm, TeamForm, UserCreateForm, UserEditForm
@@ -162,6 +163,20 @@ def reset_user_password(user_id: int):
             flash("Het nieuwe wachtwoord is ingesteld; de gebruiker is overal uitgelogd.", "success")
     else:
         flash("Vul een nieuw wachtwoord in.", "error")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/gebruikers/<int:user_id>/tweestaps", methods=["POST"])
+@roles_required(*MANAGE_USERS)
+def reset_two_factor(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    two_factor.switch_off(user, actor=acting_user())
+    auth_service.end_all_sessions(user)
+    db.session.commit()
+    flash(f"De tweede stap van {user.name} is gewist; bij de volgende keer inloggen stelt hij of zij die opnieuw in.",
+          "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

@@ -1,6 +1,6 @@
 """Forms for logging in and changing a password."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo
 
 
@@ -21,3 +21,15 @@ class PasswordForm(FlaskForm):
                             validators=[EqualTo("new_password", "De twee nieuwe wachtwoorden zijn niet gelijk.")],
                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Wachtwoord wijzigen")
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code uit uw authenticator-app", validators=[DataRequired("Vul de code van 6 cijfers in.")],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"})
+    submit = SubmitField("Bevestigen")
+
+
+class PasswordConfirmForm(FlaskForm):
+    password = PasswordField("Uw wachtwoord", validators=[DataRequired("Vul uw wachtwoord in.")],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField("Inloggen in twee stappen uitzetten")

@@ -1,6 +1,7 @@
 """Login, logout and password change; sessions live on the server (UserSession rows)."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -8,12 +9,16 @@ from flask_login import current_user, login_user, logout_user
 
 from ...extensions import db, limiter, login_manager
 from ...permissions import acting_user, public
+from ...models import User
 from ...services import auth as auth_service
+from ...services import two_factor
 from ...services.errors import ValidationError
 from . import bp
-from .forms import LoginForm, PasswordForm
+from .forms import CodeForm, LoginForm, PasswordConfirmForm, PasswordForm
 
 SESSION_KEY = "sid"
+PENDING_KEY = "pending_two_factor"
+PENDING_SECONDS = 300
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Log in om deze pagina te zien."
@@ -41,6 +46,17 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _finish_login(user):
+    """Open the server-side session and log the browser in."""
+    raw = auth_service.start_session(user, ip_address=request.remote_addr or "", user_agent=request.user_agent.string)
+    db.session.commit()
+    session.clear()  # no fixation: a fresh session after login
+    session[SESSION_KEY] = raw
+    session.permanent = True
+    login_user(user)
+    return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
@@ -52,17 +68,72 @@ def login():
         user = auth_service.authenticate(form.email.data, form.password.data)
         if user is None:
             flash("Het e-mailadres of het wachtwoord klopt niet.", "error")
+        elif user.has_two_factor:
+            session.clear()
+            session[PENDING_KEY] = {"user_id": user.id, "at": int(time.time())}
+            return redirect(url_for("auth.login_code", next=safe_next(request.args.get("next"))))
         else:
-            raw = auth_service.start_session(
-                user, ip_address=request.remote_addr or "", user_agent=request.user_agent.string
-            )
-            db.session.commit()
-            session.clear()  # no fixation: a fresh session after login
-            session[SESSION_KEY] = raw
-            session.permanent = True
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+            return _finish_login(user)
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login_code():
+    """Second step: the code from the authenticator app, within a few minutes of the password."""
+    pending = session.get(PENDING_KEY) or {}
+    user = db.session.get(User, pending.get("user_id", 0)) if pending else None
+    if user is None or not user.active or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        flash("Log opnieuw in met uw e-mailadres en wachtwoord.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if two_factor.check_code(user, form.code.data):
+            return _finish_login(user)
+        db.session.rollback()
+        form.code.errors.append("Deze code klopt niet of is al gebruikt. Probeer de volgende code.")
+    return render_template("auth/two_factor_code.html", form=form)
+
+
+@bp.route("/account/tweestaps", methods=["GET", "POST"])
+def two_factor_setup():
+    """Switch on two-factor login: scan the QR code, then confirm with a code."""
+    user = acting_user()
+    form = CodeForm()
+    if user.has_two_factor:
+        return render_template("auth/two_factor_setup.html", form=None, user=user, off_form=PasswordConfirmForm())
+    if request.method == "GET" or not user.totp_secret:
+        two_factor.begin_enrolment(user)
+        db.session.commit()
+    elif form.validate_on_submit():
+        try:
+            two_factor.confirm_enrolment(user, form.code.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            form.code.errors.append(exc.fields["code"])
+        else:
+            db.session.commit()
+            flash("Inloggen in twee stappen staat aan.", "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/two_factor_setup.html", form=form, user=user,
+                           qr=two_factor.qr_svg_data_uri(user), secret=user.totp_secret)
+
+
+@bp.route("/account/tweestaps/uit", methods=["POST"])
+def two_factor_off():
+    user = acting_user()
+    form = PasswordConfirmForm()
+    if current_app.config["REQUIRE_TWO_FACTOR"]:
+        flash("Inloggen in twee stappen is verplicht en kan niet uit.", "error")
+    elif form.validate_on_submit() and auth_service.check_password(user, form.password.data):
+        two_factor.switch_off(user, actor=user)
+        db.session.commit()
+        flash("Inloggen in twee stappen staat uit.", "success")
+    else:
+        flash("Het wachtwoord klopt niet; inloggen in twee stappen staat nog aan.", "error")
+    return redirect(url_for("auth.two_factor_setup"))
 
 
 @bp.route("/logout", methods=["POST"])
