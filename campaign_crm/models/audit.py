@@ -12,6 +12,40 @@ from .types import UTCDateTime, utcnow
 from .users import User
 
 
+ACTION_LABELS = {
+    "read": "Ingezien",
+    "login": "Ingelogd",
+    "password_changed": "Wachtwoord gewijzigd",
+    "password_reset": "Wachtwoord opnieuw ingesteld",
+    "two_factor_enabled": "Tweede stap aangezet",
+    "two_factor_disabled": "Tweede stap uitgezet",
+    "user_created": "Gebruiker aangemaakt",
+    "user_updated": "Gebruiker gewijzigd",
+    "user_activated": "Gebruiker geactiveerd",
+    "user_deactivated": "Gebruiker gedeactiveerd",
+    "absence_added": "Afwezigheid toegevoegd",
+    "absence_removed": "Afwezigheid verwijderd",
+    "partner_created": "Partner aangemaakt",
+    "partner_updated": "Partner gewijzigd",
+    "team_created": "Team aangemaakt",
+    "team_updated": "Team gewijzigd",
+    "api_token_created": "API-token aangemaakt",
+    "campaign_created": "Campagne aangemaakt",
+    "phase_added": "Fase toegevoegd",
+    "ad_code_created": "Advertentiecode aangemaakt",
+    "employer_updated": "Werkgever gewijzigd",
+    "employer_merged": "Werkgevers samengevoegd",
+    "contact_updated": "Contactpersoon gewijzigd",
+    "import_applied": "Import ingelezen",
+}
+
+OBJECT_LABELS = {
+    "users": "Gebruiker", "partners": "Partner", "teams": "Team", "api_tokens": "API-token",
+    "campaigns": "Campagne", "ad_codes": "Advertentiecode", "events": "Evenement", "employers": "Werkgever",
+    "contacts": "Contactpersoon", "leads": "Lead", "import_batches": "Import", "absences": "Afwezigheid",
+}
+
+
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
 
@@ -26,3 +60,11 @@ class AuditEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def object_label(self) -> str:
+        return OBJECT_LABELS.get(self.object_type, self.object_type)

@@ -193,7 +193,7 @@ def _create_staff(rng, partners, municipalities, sectors, password_hash, today) 
 
     coordinator = partners["Werkcentrum Rijnmond"]
     for role in ("admin", "campaign", "management"):
-        label = {"admin": "Beheerder Werkcentrum", "campaign": "Campagneteam AKNP", "management": "Management Werkcentrum"}[role]
+        label = {"admin": "Ruben Dekker", "campaign": "Samira Ouali", "management": "Wouter van Dijk"}[role]
         users.create_user(email=DEMO_LOGINS[role], name=label, role=role, partner=coordinator,
                           password="", password_hash=password_hash, actor=None)
 

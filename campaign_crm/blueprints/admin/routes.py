@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import ROLES, Absence, Municipality, Partner, Sector, Team, User
+from ...models.audit import ACTION_LABELS, OBJECT_LABELS
 from ...models.partners import PARTNER_KINDS
 from ...permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, acting_user, roles_required
 from ...services import audit, organisation, two_factor, users
@@ -283,4 +284,4 @@ def audit_log():
         action=request.args.get("action") or None,
     )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("admin/audit_log.html", page=page)
+    return render_template("admin/audit_log.html", page=page, action_labels=ACTION_LABELS, object_labels=OBJECT_LABELS)
