@@ -5,6 +5,7 @@ from .employers import Contact, Employer, EmployerNonDuplicate, Touchpoint
 from .imports import ImportBatch, ImportMapping
 from .leads import LOST, OPEN_STAGES, STAGE_LABELS, STAGES, Lead, LeadAssignment, LeadStageEvent
 from .partners import Partner, Team
+from .routing import ESCALATION_LEVELS, LeadDecline, LeadEscalation, RoutingRule
 from .reference import Interest, LostReason, Municipality, SbiMapping, Sector, Setting, SizeClass
 from .types import utcnow
 from .users import ROLES, Absence, ApiToken, User, UserSession
@@ -15,4 +16,5 @@ __all__ = [
     "Employer", "EmployerNonDuplicate", "Event", "EventRegistration", "ImportBatch", "ImportMapping", "Interest", "Lead", "LeadAssignment", "LeadStageEvent", "LostReason",
     "Municipality", "Partner", "Phase", "SbiMapping", "Sector", "Setting", "SizeClass",
     "Team", "Touchpoint", "User", "UserSession", "utcnow",
+    "ESCALATION_LEVELS", "LeadDecline", "LeadEscalation", "RoutingRule",
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -15,12 +17,15 @@ if TYPE_CHECKING:
     from .employers import Contact, Employer
     from .partners import Team
     from .reference import Interest, LostReason
+    from .routing import RoutingRule
     from .users import User
 
 # The lifecycle is code, not data: each stage has its own timestamp column.
 STAGES = ("new", "assigned", "contacted", "meeting", "vacancy", "placed")
 LOST = "lost"
 OPEN_STAGES = STAGES[:-1]
+# Literal SQL for partial indexes and queue queries (SQLite skips a partial index for bound IN lists).
+OPEN_STAGES_SQL = "stage IN (" + ", ".join(f"'{stage}'" for stage in OPEN_STAGES) + ")"
 STAGE_LABELS = {
     "new": "Nieuw",
     "assigned": "Toegewezen",
@@ -56,6 +61,9 @@ class Lead(db.Model):
     waiting_reason: Mapped[str | None] = mapped_column(String(200))
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     priority: Mapped[int] = mapped_column(default=0)
+    # How the priority score was made up: [{"reason": "...", "points": n}], shown on the lead.
+    priority_parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    escalation_level: Mapped[str | None] = mapped_column(String(20))
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reasons.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -86,6 +94,13 @@ class Lead(db.Model):
         Index("ix_leads_created_at", "created_at"),
         Index("ix_leads_stage", "stage"),
         Index("ix_leads_owner_stage", "owner_id", "stage"),
+        # Queues: an advisor's open leads by SLA due time, and a team's waiting leads. Partial
+        # indexes; queries must spell the stage list literally for SQLite to use them.
+        Index("ix_leads_owner_queue", "owner_id", "sla_due_at", "priority",
+              sqlite_where=text(OPEN_STAGES_SQL), postgresql_where=text(OPEN_STAGES_SQL)),
+        Index("ix_leads_team_waiting", "team_id", "sla_due_at",
+              sqlite_where=text("owner_id IS NULL AND " + OPEN_STAGES_SQL),
+              postgresql_where=text("owner_id IS NULL AND " + OPEN_STAGES_SQL)),
     )
 
     @property
@@ -124,11 +139,15 @@ class LeadAssignment(db.Model):
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id"))
+    # route (automatic), reroute (after a decline or absence), manual, backup
+    kind: Mapped[str] = mapped_column(String(20), default="route")
     reason: Mapped[str] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lead: Mapped[Lead] = relationship(back_populates="assignments")
+    rule: Mapped[RoutingRule | None] = relationship()
     advisor: Mapped[User | None] = relationship(foreign_keys=[advisor_id])
     team: Mapped[Team | None] = relationship()
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -33,6 +33,7 @@ def change_stage(
         reason = reference.lost_reason(lost_reason or "")
         lead.lost_reason = reason
         lead.lost_at = at
+        lead.escalation_level = None
     else:
         current, target = STAGES.index(from_stage), STAGES.index(to_stage)
         if target <= current:
@@ -42,6 +43,8 @@ def change_stage(
         for stage in STAGES[current + 1 : target + 1]:
             if getattr(lead, f"{stage}_at") is None:
                 setattr(lead, f"{stage}_at", at)
+        if target >= STAGES.index("contacted"):
+            lead.escalation_level = None  # the SLA for first contact is met or moot
     lead.stage = to_stage
     event = LeadStageEvent(lead=lead, from_stage=from_stage, to_stage=to_stage, at=at, actor=actor, note=note)
     db.session.add(event)
@@ -70,6 +73,7 @@ def assign_lead(
         advisor.last_assigned_at = at
         if lead.stage == "new":
             change_stage(lead, "assigned", actor=actor, at=at, note=reason)
+    db.session.flush()
     return assignment
 
 

@@ -9,8 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import ROLES, Absence, Municipality, Partner, Sector, Team, User
-from . import audit
+from . import audit, routing
 from .auth import check_password_rules, end_all_sessions, hash_password
+from .calendar import today
 from .errors import ValidationError
 
 MAX_CAPACITY = 500
@@ -121,6 +122,7 @@ def set_active(user: User, active: bool, *, actor: User | None) -> None:
     user.active = active
     if not active:
         end_all_sessions(user)
+        routing.hand_over_open_leads(user, why=f"{user.name} is gedeactiveerd", actor=actor)
     audit.record(actor, "user_activated" if active else "user_deactivated", user)
 
 
@@ -140,6 +142,9 @@ def add_absence(user: User, starts_on: date, ends_on: date, reason: str = "", *,
     db.session.add(absence)
     db.session.flush()
     audit.record(actor, "absence_added", user, starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat())
+    if starts_on <= today() <= ends_on:
+        # Away from today: the open work goes to the backup now, not only new work later.
+        routing.hand_over_open_leads(user, why=f"{user.name} is afwezig", actor=actor)
     return absence
 
 
