@@ -109,3 +109,23 @@ def init_access_control(app: Flask) -> None:
                 and request.endpoint not in TWO_FACTOR_EXEMPT):
             return redirect(url_for("auth.two_factor_setup"))
         return None
+
+
+def can_log_work(user: User, lead: Lead) -> bool:
+    """Log contacts and move stages: the owner, the team's lead, the campaign team, admins."""
+    if user.role in {ADMIN, CAMPAIGN}:
+        return True
+    if user.role == TEAMLEAD:
+        return lead.team_id is not None and lead.team_id == user.team_id
+    return user.role == ADVISOR and lead.owner_id == user.id
+
+
+def can_reassign(user: User, lead: Lead) -> bool:
+    """(Re)assign within and out of the team: team leads for their team, the campaign team, admins."""
+    return user.role in {ADMIN, CAMPAIGN} or (user.role == TEAMLEAD and lead.team_id == user.team_id)
+
+
+def can_take(user: User, lead: Lead) -> bool:
+    """An advisor may pick up a waiting lead of their own team."""
+    return (user.role == ADVISOR and lead.owner_id is None and lead.is_open
+            and lead.team_id is not None and lead.team_id == user.team_id)

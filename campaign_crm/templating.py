@@ -40,6 +40,12 @@ def navigation() -> list[tuple[str, str, bool]]:
     if not current_user.is_authenticated:
         return []
     items = [("Overzicht", "main.index")]
+    if current_user.role in ("advisor", "teamlead"):
+        items.append(("Mijn leads", "leads.my_queue"))
+    if current_user.role in ("teamlead", "campaign", "admin"):
+        items += [("Teamwachtrij", "leads.team_queue"), ("Verdeling", "leads.equity")]
+    if current_user.role in WORK_LEADS:
+        items.append(("Te laat", "leads.overdue"))
     if current_user.role in WORK_LEADS:
         items.append(("Werkgevers", "employers.list_employers"))
     if current_user.role in RUN_CAMPAIGNS:

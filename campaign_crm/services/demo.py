@@ -15,14 +15,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Campaign, Municipality, Sector, Team, User, utcnow
+from ..models import Campaign, Municipality, RoutingRule, Sector, Team, User, utcnow
 from . import campaigns, organisation, users
 from . import leads as lead_service
 from .auth import hash_password
 from .calendar import AMSTERDAM, add_working_days
 from .campaigns import PhaseInput
 from .intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
-from .routing import Candidate, pick_advisor
 
 DEMO_LOGINS = {
     "admin": "beheer@demo.example",
@@ -69,10 +68,10 @@ TEAMS = [
     ("Oostflank", ["Capelle aan den IJssel", "Krimpen aan den IJssel"], None, 7, False),
     ("BAR-gemeenten", ["Barendrecht", "Albrandswaard", "Ridderkerk"], None, 7, False),
     ("Voorne-Putten", ["Nissewaard", "Voorne aan Zee"], None, 8, False),
-    ("Eilanden", ["Goeree-Overflakkee", "Hoeksche Waard"], None, 7, False),
+    ("Eilanden", ["Goeree-Overflakkee", "Hoeksche Waard"], None, 4, False),  # understaffed: leads wait
     ("Sector Techniek", list(MUNICIPALITY_WEIGHTS), "techniek", 11, False),
-    ("Sector Zorg", list(MUNICIPALITY_WEIGHTS), "zorg", 10, False),
-    ("Regionale pool", list(MUNICIPALITY_WEIGHTS), None, 8, True),
+    ("Sector Zorg", list(MUNICIPALITY_WEIGHTS), "zorg", 11, False),
+    ("Regionale pool", list(MUNICIPALITY_WEIGHTS), None, 9, True),
 ]
 
 PHASES = [
@@ -125,6 +124,8 @@ SURNAMES = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer
             "Ouali", "Doğan", "Ramdin", "Sardjoe", "Martina", "Pinas"]
 FUNCTIONS = ["Eigenaar", "Directeur", "HR-manager", "HR-adviseur", "Operationeel manager", "Teamleider",
              "Office manager", "Bedrijfsleider"]
+POOL_GAPS = ("groen", "overig")  # sectors nobody in the regional pool covers
+NO_MUNICIPALITY_SHARE = 0.05  # forms where the employer left the municipality empty
 LOST_WEIGHTS = {"unreachable": 30, "no_vacancy": 28, "not_interested": 20, "other_route": 10, "duplicate": 5, "not_eligible": 7}
 HOW_HEARD = {"dagblad": "Advertentie in de krant", "vakblad": "Vakblad", "partner": "Via mijn gemeente",
              "telefoon": "Gebeld door Werkcentrum", "event": "Bijeenkomst"}
@@ -162,7 +163,8 @@ def seed_demo(*, seed: int = 2026, lead_count: int = 2000, today: date | None = 
     }
     staff = _create_staff(rng, partners, municipalities, sectors, password_hash, today)
     campaign = _create_campaign(sectors)
-    lead_total = _create_leads(rng, lead_count, campaign, staff, sectors, progress)
+    _create_rules(staff, campaign, municipalities, sectors)
+    lead_total = _create_leads(rng, lead_count, staff, progress)
     db.session.flush()
     return SeedReport(partners=len(partners), teams=len(staff.teams), advisors=len(staff.advisors), leads=lead_total)
 
@@ -214,14 +216,15 @@ def _create_staff(rng, partners, municipalities, sectors, password_hash, today) 
         for member in range(size):
             partner = home_partner if rng.random() < 0.6 else rng.choice(other_partners)
             person = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
+            capacity = rng.choice([10, 15, 20, 20, 25, 25, 30, 35, 40]) if name != "Eilanden" else 10
             advisor = users.create_user(
                 email=DEMO_LOGINS["advisor"] if index == 0 and member == 0 else person_email(person, partner),
                 name=person, role="advisor", partner=partner, team=team,
-                capacity=rng.choice([10, 15, 20, 20, 25, 25, 30, 35, 40]), password="", password_hash=password_hash,
+                capacity=capacity, password="", password_hash=password_hash,
             )
             advisor.municipalities = [municipalities[m] for m in covered]
             skills = {skill} if skill else set()
-            skills.update(rng.sample(list(SECTOR_WEIGHTS), rng.randint(1, 3)))
+            skills.update(rng.sample([s for s in SECTOR_WEIGHTS if not (is_pool and s in POOL_GAPS)], rng.randint(1, 3)))
             advisor.skills = [sectors[s] for s in sorted(skills)]
             staff.advisors.append(advisor)
             staff.by_team[name].append(advisor)
@@ -248,9 +251,37 @@ def _create_campaign(sectors) -> Campaign:
     )
 
 
-def _create_leads(rng, lead_count, campaign, staff: _Staff, sectors, progress) -> int:
+def _create_rules(staff: _Staff, campaign: Campaign, municipalities, sectors) -> None:
+    """Routing rules as a region would set them up: sector phases first, then Rotterdam by sector,
+    then each municipality to its regional team, and a catch-all to the regional pool."""
+    phase = {p.code: p for p in campaign.phases}
+    teams = staff.teams
+
+    def add(name, team, priority, *, municipality=None, sector=None, phase_code=None, requires_skill=False):
+        db.session.add(RoutingRule(
+            name=name, team=teams[team], priority=priority, requires_skill=requires_skill,
+            municipality=municipalities.get(municipality), sector=sectors.get(sector),
+            phase=phase.get(phase_code),
+        ))
+
+    add("Techniekfase: techniekbedrijven", "Sector Techniek", 10, sector="techniek", phase_code="techniek",
+        requires_skill=True)
+    add("Zorgfase: zorgorganisaties", "Sector Zorg", 10, sector="zorg", phase_code="zorg", requires_skill=True)
+    add("Rotterdam techniek", "Rotterdam Noord", 20, municipality="Rotterdam", sector="techniek")
+    add("Rotterdam logistiek", "Rotterdam Noord", 20, municipality="Rotterdam", sector="logistiek")
+    add("Rotterdam zorg", "Rotterdam Zuid", 20, municipality="Rotterdam", sector="zorg")
+    add("Rotterdam schoonmaak", "Rotterdam Zuid", 20, municipality="Rotterdam", sector="schoonmaak")
+    add("Rotterdam overig", "Rotterdam Centrum-West", 30, municipality="Rotterdam")
+    for team_name, covered, _, _, _ in TEAMS:
+        if len(covered) < 5 and covered != ["Rotterdam"]:
+            for municipality in covered:
+                add(f"{municipality}", team_name, 40, municipality=municipality)
+    add("Vangnet: regionale pool", "Regionale pool", 1000, requires_skill=True)
+    db.session.flush()
+
+
+def _create_leads(rng, lead_count, staff: _Staff, progress) -> int:
     end = min(TIMELINE_END, utcnow())
-    open_count: dict[int, int] = defaultdict(int)
     used_kvk: set[str] = set()
     created = 0
     for code, _, starts, phase_end, focus, share in PHASES:
@@ -276,12 +307,16 @@ def _create_leads(rng, lead_count, campaign, staff: _Staff, sectors, progress) -
                     touchpoints.append(replace(data, occurred_at=again, kind="form", utm={},
                                                channel=_weighted(rng, CHANNEL_MIX[code])))
             for touchpoint in touchpoints:
-                result = record_touchpoint(touchpoint)
+                result = record_touchpoint(touchpoint)  # the intake routes a new lead
                 if result.created:  # new, or the employer's earlier lead was already closed
-                    _assign_and_progress(rng, result.lead, staff, sector, touchpoint.channel, open_count, end)
+                    _progress(rng, result.lead, touchpoint.channel, end)
                     created += 1
             if progress:
                 progress(1)
+            if created % 200 == 0:
+                # Keep the unit of work small: flushed rows stay in the transaction, the ORM forgets them.
+                db.session.flush()
+                db.session.expunge_all()
     return created
 
 
@@ -295,6 +330,7 @@ def _office_hours(rng, moment: datetime) -> datetime:
 
 def _touchpoint(rng, phase_code, channel, sector, occurred, used_kvk) -> TouchpointInput:
     municipality = _weighted(rng, MUNICIPALITY_WEIGHTS)
+    given_municipality = None if rng.random() < NO_MUNICIPALITY_SHARE else municipality
     surname = rng.choice(SURNAMES).split()[-1].capitalize()
     name = rng.choice(NAME_PATTERNS[sector]).format(s=surname, p=rng.choice(PLACES))
     if rng.random() < 0.3:
@@ -317,7 +353,7 @@ def _touchpoint(rng, phase_code, channel, sector, occurred, used_kvk) -> Touchpo
     return TouchpointInput(
         kind="livestream_registration" if channel == "livestream" else "form",
         employer=EmployerInput(
-            name=name, kvk=kvk, municipality=municipality, sbi=rng.choice(SECTOR_SBI[sector]),
+            name=name, kvk=kvk, municipality=given_municipality, sbi=rng.choice(SECTOR_SBI[sector]),
             size=str(int(rng.lognormvariate(2.8, 1.2)) + 1), postcode=f"{rng.randint(low, high)} {letters}",
             website=f"https://www.{domain}",
         ),
@@ -332,29 +368,15 @@ def _touchpoint(rng, phase_code, channel, sector, occurred, used_kvk) -> Touchpo
     )
 
 
-def _assign_and_progress(rng, lead, staff: _Staff, sector, channel, open_count, end) -> None:
-    team_name = _team_for(rng, lead, staff, sector)
-    created = lead.created_at
-    age_days = (end - created).days
-    assign_at = created + timedelta(minutes=rng.randint(1, 180))
-    if assign_at > end or (age_days < 5 and rng.random() < 0.3):
-        lead_service.assign_lead(lead, None, team=staff.teams[team_name], reason="Wacht op toewijzing: iedereen in het team zit aan de capaciteit.", actor=None, at=min(assign_at, end))
-        return
-    local_day = assign_at.astimezone(AMSTERDAM).date()
-    members = [a for a in staff.by_team[team_name] if not a.is_absent_on(local_day)]
-    choice = pick_advisor([Candidate(a.id, open_count[a.id], a.capacity, a.last_assigned_at) for a in members])
-    if choice is None:
-        lead_service.assign_lead(lead, None, team=staff.teams[team_name], reason="Niemand beschikbaar: iedereen is afwezig of zit aan de capaciteit.", actor=None, at=assign_at)
-        return
-    advisor = next(a for a in members if a.id == choice.id)
-    lead_service.assign_lead(lead, advisor, team=staff.teams[team_name], reason=f"Demo-verdeling: {advisor.name} had de laagste belasting in {team_name}.", actor=None, at=assign_at)
-    open_count[advisor.id] += 1
-    lead.employer.account_manager = lead.employer.account_manager or advisor
-
+def _progress(rng, lead, channel, end) -> None:
+    """Work a routed lead through the stages, as far as its age and luck allow."""
+    advisor = lead.owner
+    if advisor is None:
+        return  # waiting, with the reason routing gave
     warmth = CHANNEL_WARMTH.get(channel, 1.0)
     steps = [("contacted", 0.88, (0, 6)), ("meeting", 0.55 * warmth, (3, 20)), ("vacancy", 0.5 * warmth, (5, 30)),
              ("placed", 0.45, (14, 60))]
-    at = assign_at
+    at = lead.assigned_at
     for stage, chance, (low, high) in steps:
         if stage == "contacted":
             day = add_working_days(at.astimezone(AMSTERDAM).date(), rng.choice([0, 1, 1, 1, 2, 2, 3, 4, 6]))
@@ -367,18 +389,8 @@ def _assign_and_progress(rng, lead, staff: _Staff, sector, channel, open_count, 
         if rng.random() > min(chance, 0.95):
             if (end - at).days > 21 and rng.random() < 0.75:
                 lost_at = at + timedelta(days=rng.randint(7, 21))
-                lead_service.change_stage(lead, "lost", actor=advisor, at=min(lost_at, end), lost_reason=_weighted(rng, LOST_WEIGHTS))
-                open_count[advisor.id] -= 1
+                lead_service.change_stage(lead, "lost", actor=advisor, at=min(lost_at, end),
+                                          lost_reason=_weighted(rng, LOST_WEIGHTS))
             return
         lead_service.change_stage(lead, stage, actor=advisor, at=next_at)
         at = next_at
-    open_count[advisor.id] -= 1
-
-
-def _team_for(rng, lead, staff: _Staff, sector) -> str:
-    if sector in ("techniek", "zorg") and rng.random() < 0.4:
-        return "Sector Techniek" if sector == "techniek" else "Sector Zorg"
-    municipality = lead.employer.municipality.name if lead.employer.municipality else None
-    regional = [name for name, covered in staff.team_municipalities.items()
-                if municipality in covered and len(covered) < 5]
-    return rng.choice(regional) if regional else "Regionale pool"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import OPEN_STAGES, Contact, Employer, Lead, Touchpoint, User, utcnow
-from . import ad_codes, normalise, reference
+from . import ad_codes, normalise, priority, reference, routing
 from .calendar import sla_due
 from .errors import ValidationError
 
@@ -246,6 +246,10 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
     )
     db.session.add(touchpoint)
     db.session.flush()
+    if lead is not None:
+        priority.refresh(lead)
+    if created:
+        routing.route_lead(lead, actor=actor, at=occurred_at)
     return IntakeResult(lead=lead, touchpoint=touchpoint, created=created, attached=lead is not None and not created,
                         warnings=warnings)
 

@@ -191,6 +191,8 @@ def route_lead(lead: Lead, *, actor: User | None = None, kind: str = "route", ex
     assignment = assign_lead(lead, decision.advisor, team=decision.team, reason=decision.reason, actor=actor, at=at)
     assignment.rule = decision.rule
     assignment.kind = kind
+    if decision.advisor is not None and lead.employer.account_manager_id is None:
+        lead.employer.account_manager = decision.advisor  # one face to the employer from now on
     db.session.flush()
     return assignment
 
