@@ -44,10 +44,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import admin, api, auth, campaigns, employers, imports, leads, main, public
+    from .blueprints import admin, api, auth, campaigns, employers, imports, leads, main, public, routing
     from .permissions import init_access_control
 
-    for module in (auth, main, public, leads, employers, campaigns, imports, admin, api):
+    for module in (auth, main, public, leads, employers, campaigns, imports, routing, admin, api):
         app.register_blueprint(module.bp)
     init_access_control(app)
 

@@ -49,7 +49,8 @@ def navigation() -> list[tuple[str, str, bool]]:
     if current_user.role in WORK_LEADS:
         items.append(("Werkgevers", "employers.list_employers"))
     if current_user.role in RUN_CAMPAIGNS:
-        items += [("Campagnes", "campaigns.list_campaigns"), ("Import", "imports.new_import")]
+        items += [("Campagnes", "campaigns.list_campaigns"), ("Import", "imports.new_import"),
+                  ("Routering", "routing.list_rules"), ("Zonder team", "leads.unrouted")]
     if current_user.role in MANAGE_USERS:
         items.append(("Gebruikers", "admin.list_users"))
     if current_user.role in MANAGE_ORGANISATION:

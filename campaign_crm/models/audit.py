@@ -37,12 +37,15 @@ ACTION_LABELS = {
     "employer_merged": "Werkgevers samengevoegd",
     "contact_updated": "Contactpersoon gewijzigd",
     "import_applied": "Import ingelezen",
+    "routing_rule_created": "Routeringsregel aangemaakt",
+    "routing_rule_updated": "Routeringsregel gewijzigd",
 }
 
 OBJECT_LABELS = {
     "users": "Gebruiker", "partners": "Partner", "teams": "Team", "api_tokens": "API-token",
     "campaigns": "Campagne", "ad_codes": "Advertentiecode", "events": "Evenement", "employers": "Werkgever",
     "contacts": "Contactpersoon", "leads": "Lead", "import_batches": "Import", "absences": "Afwezigheid",
+    "routing_rules": "Routeringsregel",
 }
 
 
