@@ -24,6 +24,7 @@ MANAGEMENT = "management"
 # What each area of the application needs.
 MANAGE_USERS = {ADMIN}
 MANAGE_ORGANISATION = {ADMIN}
+MANAGE_ADVISORS = {ADMIN, TEAMLEAD}  # routing profile and absences; team leads for their own team
 REVIEW_AUDIT_LOG = {ADMIN}
 WORK_LEADS = {ADMIN, CAMPAIGN, TEAMLEAD, ADVISOR}
 SEE_PERSONAL_DATA = {ADMIN, CAMPAIGN, TEAMLEAD, ADVISOR}
@@ -129,3 +130,10 @@ def can_take(user: User, lead: Lead) -> bool:
     """An advisor may pick up a waiting lead of their own team."""
     return (user.role == ADVISOR and lead.owner_id is None and lead.is_open
             and lead.team_id is not None and lead.team_id == user.team_id)
+
+
+def can_manage_advisor(actor: User, user: User) -> bool:
+    """Capacity, skills, municipalities, absences and backup: admins for anyone, team leads for their advisors."""
+    if actor.role == ADMIN:
+        return True
+    return actor.role == TEAMLEAD and user.role == ADVISOR and user.team_id is not None and user.team_id == actor.team_id

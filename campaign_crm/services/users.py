@@ -115,6 +115,23 @@ def update_user(
     return user
 
 
+def update_routing_profile(user: User, *, actor: User | None, capacity: int, backup: User | None,
+                           skills: list[Sector], municipalities: list[Municipality]) -> User:
+    """What routing needs to know of an advisor; team leads may change this for their team."""
+    errors: dict[str, str] = {}
+    if not 0 <= capacity <= MAX_CAPACITY:
+        errors["capacity"] = f"Capaciteit moet tussen 0 en {MAX_CAPACITY} liggen."
+    if backup is not None and backup.id == user.id:
+        errors["backup_id"] = "Iemand kan niet zijn eigen vervanger zijn."
+    if errors:
+        raise ValidationError("De wijziging is niet opgeslagen: " + " ".join(errors.values()), errors)
+    changes = {"capacity": [user.capacity, capacity]} if user.capacity != capacity else {}
+    user.capacity, user.backup = capacity, backup
+    user.skills, user.municipalities = list(skills), list(municipalities)
+    audit.record(actor, "user_updated", user, **changes)
+    return user
+
+
 def set_active(user: User, active: bool, *, actor: User | None) -> None:
     """Activate or deactivate a login; deactivation ends every session at once."""
     if actor is not None and actor.id == user.id and not active:

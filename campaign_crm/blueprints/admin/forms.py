@@ -50,6 +50,15 @@ class UserEditForm(FlaskForm):
     submit = SubmitField("Opslaan")
 
 
+class AdvisorRoutingForm(FlaskForm):
+    capacity = IntegerField("Capaciteit (maximaal aantal open leads)",
+                            validators=[InputRequired("Vul een capaciteit in."), NumberRange(0, 500, "Tussen 0 en 500.")])
+    backup_id = SelectField("Vervanger bij afwezigheid", coerce=optional_id)
+    skills = CheckboxListField("Sectoren (vaardigheden)", coerce=int)
+    municipalities = CheckboxListField("Gemeenten", coerce=int)
+    submit = SubmitField("Opslaan")
+
+
 class AbsenceForm(FlaskForm):
     starts_on = DateField("Van", validators=[InputRequired("Vul een begindatum in.")])
     ends_on = DateField("Tot en met", validators=[InputRequired("Vul een einddatum in.")])

@@ -8,12 +8,13 @@ from ...extensions import db
 from ...models import ROLES, Absence, Municipality, Partner, Sector, Team, User
 from ...models.audit import ACTION_LABELS, OBJECT_LABELS
 from ...models.partners import PARTNER_KINDS
-from ...permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, acting_user, roles_required
+from ...permissions import (MANAGE_ADVISORS, MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, acting_user,
+                           can_manage_advisor, roles_required)
 from ...services import audit, organisation, two_factor, users
 from ...services import auth as auth_service
 from ...services.errors import ValidationError
 from . import bp
-from .forms import AbsenceForm, ActionForm, choices, PartnerForm, PasswordResetForm, TeamForm, UserCreateForm, UserEditForm
+from .forms import AbsenceForm, ActionForm, AdvisorRoutingForm, choices, PartnerForm, PasswordResetForm, TeamForm, UserCreateForm, UserEditForm
 
 PER_PAGE = 50
 
@@ -98,11 +99,7 @@ def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
     _fill_user_choices(form)
-    form.backup_id.choices = _choices(User, where=(User.id != user.id) & User.active.is_(True) & User.role.in_(("advisor", "teamlead")))
-    form.skills.choices = choices((s.id, s.name) for s in db.session.scalars(select(Sector).order_by(Sector.sort_order)))
-    form.municipalities.choices = choices(
-        (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
-    )
+    _routing_choices(form, user)
     if request.method == "GET":
         form.skills.data = [s.id for s in user.skills]
         form.municipalities.data = [m.id for m in user.municipalities]
@@ -181,10 +178,60 @@ def reset_two_factor(user_id: int):
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
-@bp.route("/gebruikers/<int:user_id>/afwezigheid", methods=["POST"])
-@roles_required(*MANAGE_USERS)
-def add_absence(user_id: int):
+def _managed_advisor(user_id: int) -> User:
+    """A user whose routing profile the actor may change; others do not exist for them."""
     user = db.get_or_404(User, user_id)
+    if not can_manage_advisor(acting_user(), user):
+        abort(404)
+    return user
+
+
+def _profile_url(user: User) -> str:
+    endpoint = "admin.edit_user" if acting_user().role in MANAGE_USERS else "admin.edit_advisor"
+    return url_for(endpoint, user_id=user.id) + "#afwezigheid"
+
+
+def _routing_choices(form, user: User) -> None:
+    form.backup_id.choices = _choices(User, where=(User.id != user.id) & User.active.is_(True) & User.role.in_(("advisor", "teamlead")))
+    form.skills.choices = choices((s.id, s.name) for s in db.session.scalars(select(Sector).order_by(Sector.sort_order)))
+    form.municipalities.choices = choices(
+        (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+    )
+
+
+@bp.route("/adviseurs/<int:user_id>", methods=["GET", "POST"])
+@roles_required(*MANAGE_ADVISORS)
+def edit_advisor(user_id: int):
+    """Capacity, backup, skills and municipalities of an advisor, for team leads (and admins)."""
+    user = _managed_advisor(user_id)
+    form = AdvisorRoutingForm(obj=user if request.method == "GET" else None)
+    _routing_choices(form, user)
+    if request.method == "GET":
+        form.skills.data = [s.id for s in user.skills]
+        form.municipalities.data = [m.id for m in user.municipalities]
+    if form.validate_on_submit():
+        try:
+            users.update_routing_profile(
+                user, actor=acting_user(), capacity=form.capacity.data,
+                backup=db.session.get(User, form.backup_id.data) if form.backup_id.data else None,
+                skills=list(db.session.scalars(select(Sector).where(Sector.id.in_(form.skills.data or [])))),
+                municipalities=list(db.session.scalars(select(Municipality).where(Municipality.id.in_(form.municipalities.data or [])))),
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash("De wijzigingen zijn opgeslagen.", "success")
+            return redirect(url_for("admin.edit_advisor", user_id=user.id))
+    return render_template("admin/edit_advisor.html", user=user, form=form, absence_form=AbsenceForm(prefix="absence"),
+                           action_form=ActionForm(), open_leads=users.open_lead_counts([user.id]).get(user.id, 0))
+
+
+@bp.route("/gebruikers/<int:user_id>/afwezigheid", methods=["POST"])
+@roles_required(*MANAGE_ADVISORS)
+def add_absence(user_id: int):
+    user = _managed_advisor(user_id)
     form = AbsenceForm(prefix="absence")
     if form.validate_on_submit():
         try:
@@ -197,20 +244,20 @@ def add_absence(user_id: int):
             flash("De afwezigheid is toegevoegd.", "success")
     else:
         flash("Afwezigheid niet toegevoegd: " + " ".join(e for errs in form.errors.values() for e in errs), "error")
-    return redirect(url_for("admin.edit_user", user_id=user.id) + "#afwezigheid")
+    return redirect(_profile_url(user))
 
 
 @bp.route("/afwezigheid/<int:absence_id>/verwijderen", methods=["POST"])
-@roles_required(*MANAGE_USERS)
+@roles_required(*MANAGE_ADVISORS)
 def remove_absence(absence_id: int):
     absence = db.get_or_404(Absence, absence_id)
+    user = _managed_advisor(absence.user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    user_id = absence.user_id
     users.remove_absence(absence, actor=acting_user())
     db.session.commit()
     flash("De afwezigheid is verwijderd.", "success")
-    return redirect(url_for("admin.edit_user", user_id=user_id) + "#afwezigheid")
+    return redirect(_profile_url(user))
 
 
 # --- partners and teams ------------------------------------------------------------------
