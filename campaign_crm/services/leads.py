@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..extensions import db
-from ..models import LOST, OPEN_STAGES, STAGE_LABELS, STAGES, Lead, LeadAssignment, LeadStageEvent, Team, User, utcnow
+from ..models import (LOST, OPEN_STAGES, STAGE_LABELS, STAGES, Lead, LeadAssignment, LeadStageEvent, RoutingRule, Team,
+                      User, utcnow)
 from . import reference
 from .errors import Conflict, ValidationError
 
@@ -59,6 +60,8 @@ def assign_lead(
     reason: str,
     actor: User | None,
     at: datetime | None = None,
+    rule: RoutingRule | None = None,
+    kind: str = "route",
 ) -> LeadAssignment:
     """Give a lead to an advisor (or leave it waiting in `team` with `reason`), recording why."""
     at = at or utcnow()
@@ -67,7 +70,8 @@ def assign_lead(
     lead.owner = advisor
     lead.team = team if team is not None else (advisor.team if advisor else None)
     lead.waiting_reason = None if advisor else reason
-    assignment = LeadAssignment(lead=lead, advisor=advisor, team=lead.team, reason=reason, actor=actor, at=at)
+    assignment = LeadAssignment(lead=lead, advisor=advisor, team=lead.team, reason=reason, actor=actor, at=at,
+                                rule=rule, kind=kind)
     db.session.add(assignment)
     if advisor is not None:
         advisor.last_assigned_at = at

@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, insert, or_, select, text, update
 
 from ..extensions import db
-from ..models import Absence, Lead, LeadAssignment, LeadDecline, RoutingRule, Team, User, utcnow
+from ..models import (OPEN_STAGES, Absence, Employer, Lead, LeadAssignment, LeadDecline, LeadStageEvent, RoutingRule,
+                      Sector, Team, User, utcnow)
 from ..models.leads import OPEN_STAGES_SQL
+from ..models.users import user_skills
 from .calendar import AMSTERDAM
 from .errors import Conflict, ValidationError
 
@@ -69,32 +70,8 @@ ALL_FULL = "Wacht: iedereen in team {team} zit aan de capaciteit."
 ALL_DECLINED = "Wacht: alle beschikbare adviseurs in team {team} hebben deze lead afgewezen."
 
 
-@dataclass
-class Decision:
-    advisor: User | None
-    team: Team | None
-    rule: RoutingRule | None
-    reason: str
-
-
 def _day(at: datetime | None) -> date:
     return (at or utcnow()).astimezone(AMSTERDAM).date()
-
-
-def matching_rule(lead: Lead) -> RoutingRule | None:
-    """The first active rule (by priority, then id) whose filled-in conditions all match the lead."""
-    employer = lead.employer
-    values = {
-        RoutingRule.municipality_id: employer.municipality_id,
-        RoutingRule.sector_id: employer.sector_id,
-        RoutingRule.channel_id: lead.channel_id,
-        RoutingRule.phase_id: lead.phase_id,
-        RoutingRule.size_class: employer.size_class,
-    }
-    query = select(RoutingRule).where(RoutingRule.active.is_(True))
-    for column, value in values.items():
-        query = query.where(column.is_(None) | (column == value) if value is not None else column.is_(None))
-    return db.session.scalar(query.order_by(RoutingRule.priority, RoutingRule.id).limit(1))
 
 
 def open_lead_counts(user_ids: Iterable[int]) -> dict[int, int]:
@@ -123,60 +100,170 @@ def _declined_by(lead: Lead) -> set[int]:
     return set(db.session.scalars(select(LeadDecline.advisor_id).where(LeadDecline.lead_id == lead.id)))
 
 
-def _lock_users(ids: list[int]) -> list[User]:
-    """The users with these ids, locked in id order (a fixed order avoids deadlocks)."""
-    if not ids:
-        return []
-    return list(db.session.scalars(
-        select(User).where(User.id.in_(ids)).options(selectinload(User.skills)).order_by(User.id).with_for_update()
+def _lock_users(ids: list[int]) -> None:
+    """Lock these users' rows until the transaction ends, in id order (a fixed order avoids deadlocks)."""
+    if ids:
+        db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update())
+
+
+@dataclass
+class Decision:
+    advisor: User | None
+    team: Team | None
+    rule: RoutingRule | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    """What routing looks at on a lead and its employer."""
+
+    municipality_id: int | None
+    sector_id: int | None
+    sector_name: str | None
+    size_class: str | None
+    channel_id: int | None
+    phase_id: int | None
+    account_manager_id: int | None
+
+    @classmethod
+    def of(cls, lead: Lead) -> LeadFacts:
+        employer = lead.employer
+        return cls(employer.municipality_id, employer.sector_id, employer.sector.name if employer.sector else None,
+                   employer.size_class, lead.channel_id, lead.phase_id, employer.account_manager_id)
+
+
+@dataclass(frozen=True)
+class RuleFacts:
+    id: int
+    name: str
+    team_id: int
+    team_name: str
+    requires_skill: bool
+    conditions: tuple[tuple[str, object], ...]  # (LeadFacts attribute, required value), filled-in ones only
+
+    def matches(self, facts: LeadFacts) -> bool:
+        return all(getattr(facts, attribute) == value for attribute, value in self.conditions)
+
+
+@dataclass
+class AdvisorFacts:
+    """An advisor as routing sees them; `open_leads` and `last_assigned_at` move as leads are assigned."""
+
+    id: int
+    name: str
+    team_id: int | None
+    capacity: int
+    open_leads: int
+    last_assigned_at: datetime | None
+    absent: bool
+    skill_ids: frozenset[int]
+    eligible_role: bool  # an active advisor
+
+
+@dataclass(frozen=True)
+class Choice:
+    advisor_id: int | None
+    team_id: int | None
+    rule_id: int | None
+    reason: str
+
+
+RULE_CONDITIONS = (("municipality_id", "municipality_id"), ("sector_id", "sector_id"), ("channel_id", "channel_id"),
+                   ("phase_id", "phase_id"), ("size_class", "size_class"))
+
+
+def load_rules() -> list[RuleFacts]:
+    """Active rules in the order they are tried."""
+    rows = db.session.execute(
+        select(RoutingRule, Team.name).join(Team, Team.id == RoutingRule.team_id)
+        .where(RoutingRule.active.is_(True)).order_by(RoutingRule.priority, RoutingRule.id)
+    ).all()
+    return [RuleFacts(rule.id, rule.name, rule.team_id, team_name, rule.requires_skill,
+                      tuple((fact, getattr(rule, column)) for column, fact in RULE_CONDITIONS
+                            if getattr(rule, column) is not None))
+            for rule, team_name in rows]
+
+
+def load_advisors(*, ids: Iterable[int] | None = None, team_ids: Iterable[int] | None = None,
+                  day: date, lock: bool = True) -> dict[int, AdvisorFacts]:
+    """Routing facts of advisors (by id and/or team), their rows locked on PostgreSQL first."""
+    where = []
+    if ids is not None:
+        where.append(User.id.in_(list(ids)))
+    if team_ids is not None:
+        where.append((User.team_id.in_(list(team_ids))) & (User.role == "advisor") & User.active.is_(True))
+    if not where:
+        return {}
+    condition = or_(*where)
+    if lock:
+        db.session.execute(select(User.id).where(condition).order_by(User.id).with_for_update())
+    open_count = (select(func.count()).select_from(Lead)
+                  .where(Lead.owner_id == User.id, text(OPEN_STAGES_SQL)).scalar_subquery())
+    away = exists().where(Absence.user_id == User.id, Absence.starts_on <= day, Absence.ends_on >= day)
+    rows = db.session.execute(
+        select(User.id, User.name, User.team_id, User.capacity, User.last_assigned_at, User.role, User.active,
+               open_count, away).where(condition)
+    ).all()
+    skills: dict[int, set[int]] = {}
+    for user_id, sector_id in db.session.execute(
+        select(user_skills.c.user_id, user_skills.c.sector_id).where(user_skills.c.user_id.in_([r.id for r in rows]))
+    ):
+        skills.setdefault(user_id, set()).add(sector_id)
+    return {r.id: AdvisorFacts(r.id, r.name, r.team_id, r.capacity, r[7], r.last_assigned_at, bool(r[8]),
+                               frozenset(skills.get(r.id, ())), r.active and r.role == "advisor")
+            for r in rows}
+
+
+def choose(facts: LeadFacts, rules: list[RuleFacts], advisors: dict[int, AdvisorFacts],
+           excluded: set[int] = frozenset()) -> Choice:
+    """DESIGN.md Routing steps 1–5, on facts alone: continuity, first rule, eligibility, lowest load."""
+    manager = advisors.get(facts.account_manager_id) if facts.account_manager_id else None
+    if (manager is not None and manager.id not in excluded and manager.eligible_role and not manager.absent
+            and manager.open_leads < manager.capacity):
+        return Choice(manager.id, manager.team_id, None,
+                      f"Vast aanspreekpunt: {manager.name} is accountmanager van deze werkgever.")
+    rule = next((r for r in rules if r.matches(facts)), None)
+    if rule is None:
+        return Choice(None, None, None, NO_RULE)
+    members = [a for a in advisors.values() if a.team_id == rule.team_id and a.eligible_role]
+    if not members:
+        return Choice(None, rule.team_id, rule.id, NOBODY_ACTIVE.format(team=rule.team_name))
+    present = [a for a in members if not a.absent]
+    if not present:
+        return Choice(None, rule.team_id, rule.id, ALL_ABSENT.format(team=rule.team_name))
+    if rule.requires_skill:
+        present = [a for a in present if facts.sector_id is not None and facts.sector_id in a.skill_ids]
+        if not present:
+            return Choice(None, rule.team_id, rule.id,
+                          NO_SKILL.format(team=rule.team_name, sector=facts.sector_name or "(onbekend)"))
+    willing = [a for a in present if a.id not in excluded]
+    if not willing:
+        return Choice(None, rule.team_id, rule.id, ALL_DECLINED.format(team=rule.team_name))
+    pick = pick_advisor([Candidate(a.id, a.open_leads, a.capacity, a.last_assigned_at) for a in willing])
+    if pick is None:
+        return Choice(None, rule.team_id, rule.id, ALL_FULL.format(team=rule.team_name))
+    return Choice(pick.id, rule.team_id, rule.id, (
+        f"Regel '{rule.name}' → team {rule.team_name}: {advisors[pick.id].name} had de laagste belasting "
+        f"({pick.open_leads}/{pick.capacity} open leads)."
     ))
 
 
 def decide(lead: Lead, *, exclude: Iterable[int] = (), at: datetime | None = None) -> Decision:
-    """Who should get this lead, and why (DESIGN.md Routing steps 1–5). Locks the rows it counts on."""
+    """Who should get this lead, and why. Locks the advisor rows it counts on."""
     day = _day(at)
-    excluded = set(exclude) | _declined_by(lead)
-
-    manager_id = lead.employer.account_manager_id
-    if manager_id and manager_id not in excluded:
-        [manager] = _lock_users([manager_id]) or [None]
-        if (manager is not None and manager.active and manager.role == "advisor"
-                and manager.id not in absent_ids([manager.id], day)
-                and open_lead_counts([manager.id]).get(manager.id, 0) < manager.capacity):
-            return Decision(manager, manager.team, None,
-                            f"Vast aanspreekpunt: {manager.name} is accountmanager van deze werkgever.")
-
-    rule = matching_rule(lead)
-    if rule is None:
-        return Decision(None, None, None, NO_RULE)
-    team = rule.team
-    member_ids = list(db.session.scalars(
-        select(User.id).where(User.team_id == team.id, User.role == "advisor", User.active.is_(True))
-    ))
-    members = _lock_users(member_ids)
-    if not members:
-        return Decision(None, team, rule, NOBODY_ACTIVE.format(team=team.name))
-    away = absent_ids(member_ids, day)
-    present = [m for m in members if m.id not in away]
-    if not present:
-        return Decision(None, team, rule, ALL_ABSENT.format(team=team.name))
-    sector = lead.employer.sector
-    if rule.requires_skill:
-        present = [m for m in present if sector is not None and sector in m.skills]
-        if not present:
-            return Decision(None, team, rule, NO_SKILL.format(team=team.name, sector=sector.name if sector else "(onbekend)"))
-    willing = [m for m in present if m.id not in excluded]
-    if not willing:
-        return Decision(None, team, rule, ALL_DECLINED.format(team=team.name))
-    counts = open_lead_counts(m.id for m in willing)
-    choice = pick_advisor([Candidate(m.id, counts.get(m.id, 0), m.capacity, m.last_assigned_at) for m in willing])
-    if choice is None:
-        return Decision(None, team, rule, ALL_FULL.format(team=team.name))
-    advisor = next(m for m in willing if m.id == choice.id)
-    return Decision(advisor, team, rule, (
-        f"Regel '{rule.name}' → team {team.name}: {advisor.name} had de laagste belasting "
-        f"({choice.open_leads}/{choice.capacity} open leads)."
-    ))
+    facts = LeadFacts.of(lead)
+    rules = load_rules()
+    rule = next((r for r in rules if r.matches(facts)), None)
+    advisors = load_advisors(ids=[facts.account_manager_id] if facts.account_manager_id else [],
+                             team_ids=[rule.team_id] if rule else [], day=day)
+    choice = choose(facts, rules, advisors, set(exclude) | _declined_by(lead))
+    return Decision(
+        db.session.get(User, choice.advisor_id) if choice.advisor_id else None,
+        db.session.get(Team, choice.team_id) if choice.team_id else None,
+        db.session.get(RoutingRule, choice.rule_id) if choice.rule_id else None,
+        choice.reason,
+    )
 
 
 def route_lead(lead: Lead, *, actor: User | None = None, kind: str = "route", exclude: Iterable[int] = (),
@@ -188,26 +275,87 @@ def route_lead(lead: Lead, *, actor: User | None = None, kind: str = "route", ex
         db.session.execute(select(Lead.id).where(Lead.id == lead.id).with_for_update())
         db.session.refresh(lead)
     decision = decide(lead, exclude=exclude, at=at)
-    assignment = assign_lead(lead, decision.advisor, team=decision.team, reason=decision.reason, actor=actor, at=at)
-    assignment.rule = decision.rule
-    assignment.kind = kind
+    assignment = assign_lead(lead, decision.advisor, team=decision.team, reason=decision.reason, actor=actor, at=at,
+                             rule=decision.rule, kind=kind)
     if decision.advisor is not None and lead.employer.account_manager_id is None:
         lead.employer.account_manager = decision.advisor  # one face to the employer from now on
-    db.session.flush()
     return assignment
+
+
+def route_many(lead_ids: list[int], *, actor: User | None = None, kind: str = "route",
+               at: datetime | None = None) -> tuple[int, int]:
+    """Route many open leads in one go (imports, route-waiting): the same choice as route_lead,
+    with the facts loaded once and the writes done in bulk. Returns (assigned, waiting)."""
+    at = at or utcnow()
+    if not lead_ids:
+        return 0, 0
+    day = _day(at)
+    rules = load_rules()
+    advisors = load_advisors(ids=db.session.scalars(select(User.id).where(User.role == "advisor")).all(), day=day)
+    rows_query = (
+        select(Lead.id, Lead.stage, Lead.owner_id, Lead.channel_id, Lead.phase_id, Employer.id.label("employer_id"),
+               Employer.municipality_id, Employer.sector_id, Sector.name.label("sector_name"), Employer.size_class,
+               Employer.account_manager_id)
+        .join(Employer, Employer.id == Lead.employer_id).outerjoin(Sector, Sector.id == Employer.sector_id)
+        .where(Lead.id.in_(lead_ids)).order_by(Lead.created_at, Lead.id)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows_query = rows_query.with_for_update(of=Lead)
+    lead_rows = db.session.execute(rows_query).all()
+    declined: dict[int, set[int]] = {}
+    for lead_id, advisor_id in db.session.execute(
+        select(LeadDecline.lead_id, LeadDecline.advisor_id).where(LeadDecline.lead_id.in_(lead_ids))
+    ):
+        declined.setdefault(lead_id, set()).add(advisor_id)
+    managers: dict[int, int] = {}  # employer → account manager set in this batch
+    lead_updates, assignments, events, new_managers = [], [], [], []
+    assigned = 0
+    for row in lead_rows:
+        if row.owner_id is not None or row.stage not in OPEN_STAGES:
+            continue
+        manager_id = row.account_manager_id or managers.get(row.employer_id)
+        facts = LeadFacts(row.municipality_id, row.sector_id, row.sector_name, row.size_class, row.channel_id,
+                          row.phase_id, manager_id)
+        choice = choose(facts, rules, advisors, declined.get(row.id, set()))
+        change = {"id": row.id, "owner_id": choice.advisor_id, "team_id": choice.team_id,
+                  "waiting_reason": None if choice.advisor_id else choice.reason}
+        assignments.append({"lead_id": row.id, "advisor_id": choice.advisor_id, "team_id": choice.team_id,
+                            "rule_id": choice.rule_id, "kind": kind, "reason": choice.reason,
+                            "actor_id": actor.id if actor else None, "at": at})
+        if choice.advisor_id is not None:
+            assigned += 1
+            advisor = advisors[choice.advisor_id]
+            advisor.open_leads += 1
+            advisor.last_assigned_at = at
+            if row.stage == "new":
+                change.update(stage="assigned", assigned_at=at)
+                events.append({"lead_id": row.id, "from_stage": "new", "to_stage": "assigned", "at": at,
+                               "actor_id": actor.id if actor else None, "note": choice.reason})
+            if manager_id is None:
+                managers[row.employer_id] = choice.advisor_id
+                new_managers.append({"id": row.employer_id, "account_manager_id": choice.advisor_id})
+        lead_updates.append(change)
+    if lead_updates:
+        db.session.execute(update(Lead), lead_updates)
+        db.session.execute(insert(LeadAssignment), assignments)
+    if events:
+        db.session.execute(insert(LeadStageEvent), events)
+    if new_managers:
+        db.session.execute(update(Employer), new_managers)
+    touched = [{"id": a.id, "last_assigned_at": a.last_assigned_at} for a in advisors.values()
+               if a.last_assigned_at == at]
+    if touched:
+        db.session.execute(update(User), touched)
+    return assigned, len(lead_updates) - assigned
 
 
 def route_waiting(*, actor: User | None = None, at: datetime | None = None) -> tuple[int, int]:
     """Route every open, unassigned lead again (oldest first); returns (assigned, still waiting)."""
-    ids = list(db.session.scalars(
-        select(Lead.id).where(Lead.owner_id.is_(None), text(OPEN_STAGES_SQL)).order_by(Lead.created_at, Lead.id)
-    ))
-    assigned = 0
-    for lead_id in ids:
-        lead = db.session.get(Lead, lead_id)
-        if lead.owner_id is None and lead.is_open:
-            assigned += route_lead(lead, actor=actor, kind="reroute", at=at).advisor_id is not None
-    return assigned, len(ids) - assigned
+    ids = list(db.session.scalars(select(Lead.id).where(Lead.owner_id.is_(None), text(OPEN_STAGES_SQL))))
+    db.session.flush()
+    result = route_many(ids, actor=actor, kind="reroute", at=at)
+    db.session.expire_all()  # the bulk writes went around the ORM's objects
+    return result
 
 
 def decline_lead(lead: Lead, advisor: User, reason: str, *, at: datetime | None = None) -> LeadAssignment:
@@ -238,10 +386,8 @@ def reassign_lead(lead: Lead, advisor: User, reason: str, *, actor: User, at: da
     if open_lead_counts([advisor.id]).get(advisor.id, 0) >= advisor.capacity:
         raise Conflict(f"{advisor.name} zit aan de capaciteit ({advisor.capacity} open leads); kies iemand anders "
                        "of verhoog eerst de capaciteit.")
-    assignment = assign_lead(lead, advisor, team=advisor.team, actor=actor, at=at,
-                             reason=f"Handmatig toegewezen aan {advisor.name} door {actor.name}: {reason}")
-    assignment.kind = "manual"
-    return assignment
+    return assign_lead(lead, advisor, team=advisor.team, actor=actor, at=at, kind="manual",
+                       reason=f"Handmatig toegewezen aan {advisor.name} door {actor.name}: {reason}")
 
 
 def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: datetime | None = None) -> int:
@@ -258,9 +404,8 @@ def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: dat
                 and backup.id not in absent_ids([backup.id], day)):
             _lock_users([backup.id])
             if open_lead_counts([backup.id]).get(backup.id, 0) < backup.capacity:
-                assignment = assign_lead(lead, backup, team=backup.team, actor=actor, at=at,
-                                         reason=f"{why}: overgedragen aan vervanger {backup.name}.")
-                assignment.kind = "backup"
+                assign_lead(lead, backup, team=backup.team, actor=actor, at=at, kind="backup",
+                            reason=f"{why}: overgedragen aan vervanger {backup.name}.")
                 continue
         route_lead(lead, actor=actor, kind="reroute", exclude=[advisor.id], at=at)
     return len(leads)
