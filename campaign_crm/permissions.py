@@ -11,9 +11,9 @@ from typing import Any, Protocol
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
-from .models import Lead, User
+from .models import ApiToken, Lead, User
 
 ADMIN = "admin"
 CAMPAIGN = "campaign"
@@ -75,17 +75,29 @@ def may_see_personal_data(actor: Actor) -> bool:
     return actor.role in SEE_PERSONAL_DATA
 
 
-def visible_leads_clause(user: User) -> ColumnElement[bool]:
-    """A WHERE clause limiting leads to those whose work this user may see."""
-    if user.role in {ADMIN, CAMPAIGN}:
+def visible_leads_clause(actor: User | ApiToken) -> ColumnElement[bool]:
+    """A WHERE clause limiting leads to those whose work (notes, history) this actor may see.
+
+    Users: admins and the campaign team see every lead; team leads their team's; advisors the
+    leads of their own team (the owner's team) and their own. Any other advisor sees only that
+    an employer has an open lead and with whom (on the employer page), not the lead itself.
+
+    API tokens act as a role and a partner, not as a person or a team: admin and campaign
+    tokens see every lead; advisor and team-lead tokens the leads owned by an advisor of their
+    partner (a partner's own system reading its advisors' work); others none.
+    """
+    if actor.role in {ADMIN, CAMPAIGN}:
         return true()
-    if user.role == TEAMLEAD:
-        return Lead.team_id == user.team_id if user.team_id else false()
-    if user.role == ADVISOR:
-        clauses = [Lead.owner_id == user.id]
-        if user.team_id:
-            clauses.append((Lead.team_id == user.team_id) & Lead.owner_id.is_(None))
-        return or_(*clauses)
+    if isinstance(actor, ApiToken):
+        if actor.role in {TEAMLEAD, ADVISOR} and actor.partner_id is not None:
+            return Lead.owner_id.in_(select(User.id).where(User.partner_id == actor.partner_id))
+        return false()
+    if actor.role == TEAMLEAD:
+        return Lead.team_id == actor.team_id if actor.team_id else false()
+    if actor.role == ADVISOR:
+        if actor.team_id:
+            return or_(Lead.owner_id == actor.id, Lead.team_id == actor.team_id)
+        return Lead.owner_id == actor.id
     return false()
 
 
