@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import BASE_DIR, Config, ConfigError
 
@@ -23,6 +24,11 @@ def create_app(config_class: type[Config] | Config = Config) -> Flask:
     )
     app.config.from_object(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        # The client's address and scheme come from the proxy's headers, so rate limits count
+        # per visitor and generated links use https.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     register_extensions(app)
     register_blueprints(app)

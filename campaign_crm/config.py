@@ -87,6 +87,11 @@ class Config:
         self.PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
         self.PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
         self.DEMO_PASSWORD = _env("DEMO_PASSWORD", "Welkom-bij-AKNP-2026")
+        self.FORM_RATE_LIMIT = _env("FORM_RATE_LIMIT", "20 per hour")
+        # The public https address printed in QR codes and short links (e.g. https://werkgevers.example.nl).
+        self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0 = not behind one).
+        self.PROXY_COUNT = _env_int("PROXY_COUNT", 0)
         # BIO: internet-facing accounts need a second factor; on by default in production.
         self.REQUIRE_TWO_FACTOR = _env_bool("REQUIRE_TWO_FACTOR", self.ENV_NAME == "production")
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

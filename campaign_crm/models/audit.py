@@ -31,6 +31,18 @@ ACTION_LABELS = {
     "team_updated": "Team gewijzigd",
     "api_token_created": "API-token aangemaakt",
     "campaign_created": "Campagne aangemaakt",
+    "campaign_updated": "Campagne gewijzigd",
+    "channel_created": "Kanaal aangemaakt",
+    "channel_activated": "Kanaal aangezet",
+    "channel_deactivated": "Kanaal uitgezet",
+    "utm_mapping_added": "UTM-koppeling toegevoegd",
+    "utm_mapping_removed": "UTM-koppeling verwijderd",
+    "ad_code_activated": "Advertentiecode aangezet",
+    "ad_code_deactivated": "Advertentiecode uitgezet",
+    "event_created": "Evenement aangemaakt",
+    "event_updated": "Evenement gewijzigd",
+    "setting_changed": "Instelling gewijzigd",
+    "employer_not_duplicate": "Werkgevers gemarkeerd als verschillend",
     "phase_added": "Fase toegevoegd",
     "ad_code_created": "Advertentiecode aangemaakt",
     "employer_updated": "Werkgever gewijzigd",
@@ -45,7 +57,7 @@ OBJECT_LABELS = {
     "users": "Gebruiker", "partners": "Partner", "teams": "Team", "api_tokens": "API-token",
     "campaigns": "Campagne", "ad_codes": "Advertentiecode", "events": "Evenement", "employers": "Werkgever",
     "contacts": "Contactpersoon", "leads": "Lead", "import_batches": "Import", "absences": "Afwezigheid",
-    "routing_rules": "Routeringsregel",
+    "routing_rules": "Routeringsregel", "channels": "Kanaal", "settings": "Instelling",
 }
 
 

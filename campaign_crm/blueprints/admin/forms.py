@@ -1,27 +1,12 @@
 """Forms for managing users, absences, partners and teams."""
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...models import ROLES
+from ..forms import ActionForm, CheckboxListField, choices, optional_id  # noqa: F401  (shared; re-exported)
 from ...models.partners import PARTNER_KINDS
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """Select options from (value, label) pairs."""
-    return [SelectChoice(str(value), label) for value, label in pairs]
-
-
-def optional_id(value):
-    """Coerce a select value to an id; the empty choice becomes None."""
-    return int(value) if value not in (None, "", "None", "0") else None
 
 
 class UserCreateForm(FlaskForm):
@@ -70,12 +55,6 @@ class PasswordResetForm(FlaskForm):
     password = PasswordField("Nieuw wachtwoord", validators=[DataRequired("Vul een wachtwoord in.")],
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Wachtwoord instellen")
-
-
-class ActionForm(FlaskForm):
-    """An empty form: a button whose POST carries the CSRF token."""
-
-    submit = SubmitField("Bevestigen")
 
 
 class PartnerForm(FlaskForm):

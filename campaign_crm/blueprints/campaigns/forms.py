@@ -19,7 +19,7 @@ from wtforms.validators import (
 )
 
 from ...models.campaigns import EVENT_KINDS
-from ..admin.forms import choices, optional_id
+from ..forms import choices, optional_id
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]  # the first is how the field is rendered
 

@@ -15,7 +15,7 @@ from ...services import ad_codes, audit, campaigns, events, qr
 from ...services.calendar import AMSTERDAM
 from ...services.campaigns import PhaseInput
 from ...services.errors import ValidationError
-from ..admin.forms import choices
+from ..forms import choices
 from ..public.routes import event_public_url, short_url
 from . import bp
 from .forms import (

@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, RadioField, SelectField, StringFie
 from wtforms.validators import DataRequired, InputRequired
 
 # One helper for select options across the UI (WTForms 3.3 deprecates tuple choices).
-from ..admin.forms import ActionForm, choices, optional_id  # noqa: F401  (ActionForm is re-exported)
+from ..forms import ActionForm, choices, optional_id  # noqa: F401  (ActionForm is re-exported)
 
 
 class EmployerForm(FlaskForm):

@@ -11,7 +11,7 @@ from ...permissions import (ADVISOR, WORK_LEADS, acting_user, can_log_work, can_
 from ...services import audit, queues, routing
 from ...services import leads as lead_service
 from ...services.errors import Conflict, DomainError
-from ..admin.forms import choices
+from ..forms import choices
 from . import bp
 from .forms import ContactLoggedForm, DeclineForm, ReassignForm, RouteAgainForm, TakeForm
 

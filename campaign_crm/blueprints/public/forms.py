@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..admin.forms import CheckboxListField
+from ..forms import CheckboxListField
 
 _SALT = "public-form-started"
 

@@ -14,7 +14,7 @@ from ...services import events, public_form, reference
 from ...services.calendar import AMSTERDAM
 from ...services.errors import ValidationError
 from ...templating import nl_datetime
-from ..admin.forms import choices
+from ..forms import choices
 from . import bp
 from .forms import CampaignForm, EventRegistrationForm, start_token, started_at
 
@@ -37,7 +37,7 @@ EVENT_FIELDS = {
 
 
 def _form_limit() -> str:
-    return current_app.config.get("FORM_RATE_LIMIT", "20 per hour")
+    return current_app.config["FORM_RATE_LIMIT"]
 
 
 def _apply_errors(form, exc: ValidationError, names: dict[str, str]) -> list[str]:
@@ -144,7 +144,7 @@ def ad_code_link(code: str):
 
 def public_url(endpoint: str, **values) -> str:
     """An absolute URL to print or share: on PUBLIC_BASE_URL when set (behind a proxy), else this request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    base = current_app.config["PUBLIC_BASE_URL"]
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)

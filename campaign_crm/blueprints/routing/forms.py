@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..admin.forms import optional_id
+from ..forms import optional_id
 
 
 class RuleForm(FlaskForm):

@@ -9,7 +9,7 @@ from ...models import Channel, Municipality, Phase, RoutingRule, Sector, SizeCla
 from ...permissions import RUN_CAMPAIGNS, acting_user, roles_required
 from ...services import routing_rules
 from ...services.errors import ValidationError
-from ..admin.forms import choices
+from ..forms import choices
 from . import bp
 from .forms import RuleForm
 
