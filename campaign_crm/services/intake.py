@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ..extensions import db
 from ..models import OPEN_STAGES, Contact, Employer, Lead, Touchpoint, User, utcnow
@@ -13,6 +13,8 @@ from .calendar import sla_due
 from .errors import ValidationError
 
 SIZE_CLASSES = ("1-9", "10-49", "50-249", "250+")
+# A sender's clock may run a little ahead; beyond this, a time "in the future" is refused.
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 @dataclass
@@ -126,7 +128,7 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
     occurred_at = data.occurred_at or now
     if occurred_at.tzinfo is None:
         errors["occurred_at"] = "Tijd zonder tijdzone."
-    elif occurred_at > now:
+    elif occurred_at > now + CLOCK_SKEW:
         errors["occurred_at"] = "Mag niet in de toekomst liggen."
 
     name = (data.employer.name or "").strip()
@@ -137,14 +139,14 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
     if data.external_id and len(data.external_id) > _max_length(Lead.external_id):
         errors["external_id"] = f"Een external_id heeft hoogstens {_max_length(Lead.external_id)} tekens."
     # Identifier fields too: a BSN typed into the KvK field must not be stored or echoed back in a warning.
-    for label, text in {
+    for label, value in {
         "employer.name": data.employer.name, "employer.kvk": data.employer.kvk,
         "employer.vestigingsnummer": data.employer.vestigingsnummer, "employer.website": data.employer.website,
         "contact.name": data.contact.name, "contact.function": data.contact.function, "message": data.message,
         "how_heard": data.how_heard,
     }.items():
         try:
-            normalise.refuse_bsn(text, label)
+            normalise.refuse_bsn(value, label)
         except ValidationError as exc:
             errors.update(exc.fields)
 
@@ -233,6 +235,8 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None) -> In
             created_at=occurred_at, sla_due_at=sla_due(occurred_at, int(reference.setting("sla_working_days"))),
         )
         db.session.add(lead)
+    if lead is not None and not created:
+        lead.updated_at = now  # an attached touchpoint is news for `updated_since` readers
     for interest in interests if lead is not None else ():
         if interest not in lead.interests:
             lead.interests.append(interest)
@@ -288,7 +292,19 @@ def find_employer(*, kvk: str | None, email: str | None, name: str, postcode: st
     return None
 
 
+def _lock_identity(*keys: str | None) -> None:
+    """On PostgreSQL, serialise intakes for the same employer identity until the transaction ends,
+    so two parallel submissions cannot both create it (a KvK is unique; a domain or name is not)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite serialises writers
+    for key in sorted({k for k in keys if k}):
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
 def _find_or_create_employer(*, name, kvk, email, postcode, vestiging, municipality, sector, sbi, size, website) -> Employer:
+    domain = normalise.email_domain(email) if email else None
+    _lock_identity(f"kvk:{kvk}" if kvk else None, f"domain:{domain}" if domain else None,
+                   f"name:{normalise.name_key(name)}:{postcode}" if postcode else None)
     employer = find_employer(kvk=kvk, email=email, name=name, postcode=postcode)
     if employer is None:
         employer = Employer(name=name, name_key=normalise.name_key(name))
