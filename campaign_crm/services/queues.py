@@ -5,7 +5,7 @@ import statistics
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, func, select, text
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
 from ..models import Absence, Employer, Lead, LeadAssignment, LeadDecline, Team, User, utcnow
@@ -45,7 +45,12 @@ def _filtered(query: Select, filters: QueueFilters) -> Select:
 
 
 def _base() -> Select:
-    return select(Lead).join(Lead.employer).options(contains_eager(Lead.employer))
+    # Everything a queue row shows, loaded with the page (no query per row).
+    return select(Lead).join(Lead.employer).options(
+        contains_eager(Lead.employer).selectinload(Employer.municipality),
+        contains_eager(Lead.employer).selectinload(Employer.sector),
+        selectinload(Lead.channel), selectinload(Lead.phase), selectinload(Lead.owner),
+    )
 
 
 def my_queue(user: User, filters: QueueFilters) -> Select:
