@@ -21,6 +21,7 @@ from campaign_crm.extensions import db, limiter
 PASSWORD = "Een-goed-wachtwoord-1"
 # Tables whose rows the migrations seed; they are restored after every test.
 REFERENCE_TABLES = ("municipalities", "sectors", "sbi_mappings", "size_classes", "interests", "lost_reasons",
+                    "instruments", "end_hows", "end_whys",
                     "channels", "channel_utm", "settings")
 
 

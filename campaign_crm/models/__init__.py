@@ -5,6 +5,8 @@ from .employers import Contact, Employer, EmployerNonDuplicate, Touchpoint
 from .imports import ImportBatch, ImportMapping
 from .leads import LOST, OPEN_STAGES, STAGE_LABELS, STAGES, Lead, LeadAssignment, LeadStageEvent
 from .partners import Partner, Team
+from .placements import (Activity, CheckIn, EndHow, EndWhy, Instrument, Intervention, JobcoachOrganisation, Placement,
+                         RiskCase, RiskSignal, Vacancy)
 from .routing import ESCALATION_LEVELS, LeadDecline, LeadEscalation, RoutingRule
 from .reference import Interest, LostReason, Municipality, SbiMapping, Sector, Setting, SizeClass
 from .types import utcnow
@@ -17,4 +19,6 @@ __all__ = [
     "Municipality", "Partner", "Phase", "SbiMapping", "Sector", "Setting", "SizeClass",
     "Team", "Touchpoint", "User", "UserSession", "utcnow",
     "ESCALATION_LEVELS", "LeadDecline", "LeadEscalation", "RoutingRule",
+    "Activity", "CheckIn", "EndHow", "EndWhy", "Instrument", "Intervention", "JobcoachOrganisation", "Placement",
+    "RiskCase", "RiskSignal", "Vacancy",
 ]
