@@ -73,7 +73,7 @@ class Contact(db.Model):
     name: Mapped[str] = mapped_column(String(160), default="")
     function: Mapped[str] = mapped_column(String(120), default="")
     email: Mapped[str | None] = mapped_column(String(254), index=True)
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
     consent_basis: Mapped[str | None] = mapped_column(String(40))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_source: Mapped[str | None] = mapped_column(String(80))
