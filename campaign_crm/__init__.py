@@ -50,10 +50,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import admin, api, auth, campaigns, employers, imports, leads, main, public, routing
+    from .blueprints import (admin, api, auth, campaigns, employers, imports, jobcoach, leads, main, placements, public,
+                             routing)
     from .permissions import init_access_control
 
-    for module in (auth, main, public, leads, employers, campaigns, imports, routing, admin, api):
+    for module in (auth, main, public, leads, placements, employers, campaigns, imports, routing, jobcoach, admin, api):
         app.register_blueprint(module.bp)
     init_access_control(app)
 

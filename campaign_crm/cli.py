@@ -1,17 +1,20 @@
 """Command-line entry points (`flask --app campaign_crm …`); thin wrappers around services."""
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
-from .models import ROLES, User
+from .models import ESCALATION_LEVELS, ROLES, User, utcnow
 from .services import auth as auth_service
-from .services import demo, organisation, users
+from .services import checkins, demo, imports, organisation, routing, sla, users
 from .services.errors import ValidationError
 
 
@@ -90,6 +93,136 @@ def create_api_token(name: str, role: str, partner: str | None) -> None:
     click.echo("Bewaar dit token nu: het wordt niet nog eens getoond.", err=True)
 
 
+@click.command("import-leads")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
+@click.option("--preset", required=True, type=click.Choice(list(imports.PRESETS)), help="Soort bestand.")
+@click.option("--campaign", default=None, help="Campagnecode (standaard: de actieve campagne).")
+@click.option("--phase", default=None, help="Fasecode voor alle rijen (standaard: de fase waarin de datum van de rij valt).")
+@click.option("--channel", default=None, help="Kanaalcode voor alle rijen (standaard: wat het bestand of de voorinstelling zegt).")
+@click.option("--dry-run", is_flag=True, help="Alleen laten zien wat er zou gebeuren; niets opslaan.")
+@click.option("--json", "as_json", is_flag=True, help="Het resultaat als JSON op stdout.")
+@with_appcontext
+def import_leads(path: Path, preset: str, campaign: str | None, phase: str | None, channel: str | None,
+                 dry_run: bool, as_json: bool) -> None:
+    """Import a lead file in one transaction; rows with errors are listed, importing again adds nothing.
+
+    Exit status: 0 applied (row errors included), 1 nothing could be applied, 2 bad usage.
+    """
+    options = imports.ImportOptions(preset=preset, campaign=campaign, phase=phase, channel=channel)
+    try:
+        imports.check_options(options)
+    except ValidationError as exc:
+        db.session.rollback()
+        raise click.UsageError(exc.message) from None
+    data = path.read_bytes()
+    try:
+        parsed = imports.parse(data, path.name, options)
+        batch = None if dry_run else imports.create_batch(data, path.name, options, actor=None, keep_content=False)
+        run = imports.ImportRun(parsed, options, actor=None, batch_id=batch.id if batch else None, dry_run=dry_run)
+        steps = run.steps()
+        if as_json or not sys.stderr.isatty():
+            for _ in steps:
+                pass
+        else:
+            with click.progressbar(length=parsed.rows, label="Rijen verwerken", file=sys.stderr) as bar:
+                for done, _total in steps:
+                    bar.update(done - bar.pos)
+        if batch is not None:
+            imports.finish(batch.id, run, actor=None)
+    except ValidationError as exc:  # the file as a whole (imports.FileError) or its options
+        db.session.rollback()
+        _import_failed(path, exc.message, as_json)
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        _import_failed(path, f"Het inlezen is mislukt ({exc.__class__.__name__}); er is niets opgeslagen.", as_json)
+    report = run.report
+    if dry_run or not report.applied_anything:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    _print_import_report(path, report, as_json=as_json, dry_run=dry_run, batch_id=batch.id if batch else None)
+    if not report.applied_anything:
+        sys.exit(1)
+
+
+def _import_failed(path: Path, message: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"rows": 0, "created_leads": 0, "attached": 0, "unchanged": 0,
+                               "errors": [{"row": None, "column": None, "message": message}]}, ensure_ascii=False))
+    else:
+        click.echo(f"{path.name}: {message}", err=True)
+    sys.exit(1)
+
+
+def _print_import_report(path: Path, report: imports.ImportReport, *, as_json: bool, dry_run: bool,
+                         batch_id: int | None) -> None:
+    warnings = [f"rij {w['row']}, kolom {w['column']!r}: {w['message']}" for w in report.warnings]
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        for line in warnings:
+            click.echo(f"waarschuwing: {line}", err=True)
+        return
+    click.echo(f"{path.name} ({report.format_label}), voorinstelling {report.preset}:")
+    if report.event:
+        click.echo(f"  bijeenkomst: {report.event['title']}{' (nieuw aangemaakt)' if report.event['new'] else ''}")
+    for count, label in (
+        (report.rows, "rijen gelezen"), (report.created_leads, f"nieuwe leads ({report.new_employers} nieuwe werkgevers)"),
+        (report.attached, "toegevoegd aan een open lead"), (report.recorded, "vastgelegd zonder nieuwe lead"),
+        (report.unchanged, "al eerder ingelezen (niets veranderd)"), (report.rejected_rows, "rijen afgewezen"),
+    ):
+        click.echo(f"  {count:>6}  {label}")
+    for note in report.notes:
+        click.echo(f"  {note}")
+    if report.errors:
+        click.echo("Afgewezen rijen:")
+        for error in report.errors:
+            click.echo(f"  rij {error['row']}, kolom {error['column']!r}: {error['message']}")
+    if warnings:
+        click.echo("Waarschuwingen (waarde weggelaten, rij wel ingelezen):")
+        for line in warnings[:200]:
+            click.echo(f"  {line}")
+        if report.warnings_total > 200:
+            click.echo(f"  … en nog {report.warnings_total - 200} waarschuwingen.")
+    if dry_run:
+        click.echo("Proefdraai (--dry-run): er is niets opgeslagen.")
+    elif not report.applied_anything:
+        click.echo("Geen enkele rij kon worden ingelezen; er is niets opgeslagen.")
+    else:
+        click.echo(f"Ingelezen als import {batch_id}.")
+
+
+@click.command("route-waiting")
+@with_appcontext
+def route_waiting() -> None:
+    """Hand over the open leads of advisors absent today, then route every waiting lead again."""
+    handed_over = routing.hand_over_for_absences()
+    assigned, waiting = routing.route_waiting()
+    db.session.commit()
+    click.echo(f"{handed_over} leads van afwezige adviseurs overgedragen; {assigned} wachtende leads toegewezen, "
+               f"{waiting} wachten nog (met reden).")
+
+
+@click.command("sla-sweep")
+@with_appcontext
+def sla_sweep() -> None:
+    """Record the SLA ladder (due soon, overdue, team lead, coordinator) for leads waiting for first contact."""
+    report = sla.sweep()
+    db.session.commit()
+    steps = ", ".join(f"{label.lower()}: {report.recorded[level]}" for level, label in ESCALATION_LEVELS.items())
+    click.echo(f"{report.checked} leads bekeken; nieuw vastgelegd — {steps}.")
+
+
+@click.command("checkin-reminders")
+@with_appcontext
+def checkin_reminders() -> None:
+    """Flag the retention check-ins that are due soon as reminded (they show on "Mijn check-ins")."""
+    report = checkins.send_checkin_reminders(utcnow())
+    db.session.commit()
+    click.echo(f"Check-ins: {report.reminded} nieuw herinnerd, {report.already_reminded} eerder herinnerd, "
+               f"{report.overdue} te laat; {report.lkv_deadlines} LKV-aanvragen naderen hun termijn.")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (seed_demo, create_user, create_api_token):
+    for command in (seed_demo, create_user, create_api_token, import_leads, route_waiting, sla_sweep,
+                    checkin_reminders):
         app.cli.add_command(command)

@@ -88,6 +88,7 @@ class Config:
         self.PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
         self.DEMO_PASSWORD = _env("DEMO_PASSWORD", "Welkom-bij-AKNP-2026")
         self.FORM_RATE_LIMIT = _env("FORM_RATE_LIMIT", "20 per hour")
+        self.SIGNAL_RATE_LIMIT = _env("SIGNAL_RATE_LIMIT", "10 per hour")
         # The public https address printed in QR codes and short links (e.g. https://werkgevers.example.nl).
         self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
         # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0 = not behind one).

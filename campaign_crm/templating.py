@@ -6,7 +6,7 @@ from datetime import date, datetime
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from .models import STAGE_LABELS
+from .models import ESCALATION_LEVELS, STAGE_LABELS
 from .permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, RUN_CAMPAIGNS, WORK_LEADS
 from .services.calendar import AMSTERDAM, today
 
@@ -42,6 +42,10 @@ def navigation() -> list[tuple[str, str, bool]]:
     items = [("Overzicht", "main.index")]
     if current_user.role in ("advisor", "teamlead"):
         items.append(("Mijn leads", "leads.my_queue"))
+    if current_user.role in WORK_LEADS:
+        items += [("Mijn acties", "leads.my_actions"), ("Plaatsingen", "placements.list_placements")]
+    if current_user.role in ("advisor", "teamlead", "admin"):
+        items += [("Check-ins", "placements.my_checkins"), ("Signalen", "jobcoach.list_signals")]
     if current_user.role in ("teamlead", "campaign", "admin"):
         items += [("Teamwachtrij", "leads.team_queue"), ("Verdeling", "leads.equity")]
     if current_user.role in WORK_LEADS:
@@ -50,7 +54,8 @@ def navigation() -> list[tuple[str, str, bool]]:
         items.append(("Werkgevers", "employers.list_employers"))
     if current_user.role in RUN_CAMPAIGNS:
         items += [("Campagnes", "campaigns.list_campaigns"), ("Import", "imports.new_import"),
-                  ("Routering", "routing.list_rules"), ("Zonder team", "leads.unrouted")]
+                  ("Routering", "routing.list_rules"), ("Zonder team", "leads.unrouted"),
+                  ("Jobcoaches", "jobcoach.list_organisations")]
     if current_user.role in MANAGE_USERS:
         items.append(("Gebruikers", "admin.list_users"))
     if current_user.role in MANAGE_ORGANISATION:
@@ -71,4 +76,5 @@ def navigation() -> list[tuple[str, str, bool]]:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(nl_date=nl_date, nl_datetime=nl_datetime, nl_number=nl_number)
-    app.jinja_env.globals.update(navigation=navigation, stage_labels=STAGE_LABELS, today=today)
+    app.jinja_env.globals.update(navigation=navigation, stage_labels=STAGE_LABELS, escalation_labels=ESCALATION_LEVELS,
+                                 today=today)

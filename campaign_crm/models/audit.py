@@ -49,6 +49,23 @@ ACTION_LABELS = {
     "employer_merged": "Werkgevers samengevoegd",
     "contact_updated": "Contactpersoon gewijzigd",
     "import_applied": "Import ingelezen",
+    "placement_created": "Plaatsing geregistreerd",
+    "placement_updated": "Plaatsing gewijzigd",
+    "placement_ended": "Plaatsing beëindigd",
+    "checkin_recorded": "Check-in vastgelegd",
+    "risk_case_opened": "Risicodossier geopend",
+    "risk_case_raised": "Risicodossier verhoogd",
+    "risk_case_closed": "Risicodossier gesloten",
+    "intervention_added": "Interventie toegevoegd",
+    "intervention_finished": "Interventie afgerond",
+    "activity_logged": "Activiteit vastgelegd",
+    "vacancy_registered": "Vacature geregistreerd",
+    "jobcoach_org_created": "Jobcoachorganisatie aangemaakt",
+    "jobcoach_org_updated": "Jobcoachorganisatie gewijzigd",
+    "jobcoach_link_rotated": "Jobcoachlink vernieuwd",
+    "risk_signal_received": "Signaal risico op uitval ontvangen",
+    "risk_signal_handled": "Signaal afgehandeld",
+    "import_errors_downloaded": "Foutenbestand van import gedownload",
     "routing_rule_created": "Routeringsregel aangemaakt",
     "routing_rule_updated": "Routeringsregel gewijzigd",
 }
@@ -58,6 +75,9 @@ OBJECT_LABELS = {
     "campaigns": "Campagne", "ad_codes": "Advertentiecode", "events": "Evenement", "employers": "Werkgever",
     "contacts": "Contactpersoon", "leads": "Lead", "import_batches": "Import", "absences": "Afwezigheid",
     "routing_rules": "Routeringsregel", "channels": "Kanaal", "settings": "Instelling",
+    "activities": "Activiteit", "vacancies": "Vacature", "jobcoach_organisations": "Jobcoachorganisatie",
+    "risk_signals": "Signaal", "placements": "Plaatsing", "checkins": "Check-in", "risk_cases": "Risicodossier",
+    "interventions": "Interventie",
 }
 
 

@@ -23,7 +23,8 @@ lead-endpoints. Een lead die u niet mag zien geeft 404, net als een lead die nie
 
 **Fouten** hebben altijd de vorm `{"error": {"code", "message", "fields"}}`; `fields` noemt per veld
 (als pad met punten, zoals `employer.name`) wat er mis is. 400: een query-parameter of de body is
-onleesbaar; 422: de inhoud van de body klopt niet; 429: te veel verzoeken (zie `Retry-After`).
+onleesbaar; 409: het verzoek botst met de huidige toestand (zoals een fase terug); 422: de inhoud van de
+body klopt niet; 429: te veel verzoeken (zie `Retry-After`).
 
 **Idempotent**: `POST /leads` met een `external_id` dat al eens is verwerkt, voegt niets toe en
 geeft 200 met dezelfde lead.
@@ -168,6 +169,24 @@ LEAD_INPUT = {
 }
 
 
+STAGE_CHANGE = {
+    "type": "object",
+    "description": "Een fasewissel: alleen vooruit (tussenliggende fasen krijgen hetzelfde tijdstip), of naar "
+                   "`lost` vanuit elke open fase, met een reden.",
+    "required": ["stage"],
+    "additionalProperties": False,
+    "properties": {
+        "stage": {"enum": [*STAGES, LOST], "description": "De nieuwe fase (`new` kan nooit: fasen gaan alleen vooruit)."},
+        "at": {"type": ["string", "null"], "format": "date-time",
+               "description": "ISO 8601; zonder offset Europe/Amsterdam; standaard nu; niet in de toekomst en niet "
+                              "voor het ontstaan van de lead."},
+        "lost_reason": {"type": ["string", "null"],
+                        "description": "Verplicht bij `lost`, en alleen dan: unreachable, no_vacancy, not_interested, "
+                                       "other_route, duplicate, not_eligible (of een code die een beheerder toevoegde)."},
+    },
+}
+
+
 def _page_of(ref: str) -> dict[str, Any]:
     return {
         "type": "object",
@@ -225,7 +244,9 @@ PAGING = [
 
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
-    return {
+    from .placements import placement_paths, placement_schemas  # that module builds on the helpers here
+
+    doc = {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {"title": "campaign_crm API", "version": "1.0.0", "description": DESCRIPTION},
@@ -242,6 +263,7 @@ def document() -> dict[str, Any]:
                 "LeadPage": _page_of("#/components/schemas/Lead"),
                 "LeadInput": LEAD_INPUT,
                 "LeadResult": LEAD_RESULT,
+                "StageChange": STAGE_CHANGE,
             },
         },
         "paths": {
@@ -308,5 +330,31 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/leads/{lead_id}/stage": {
+                "post": {
+                    "operationId": "changeLeadStage",
+                    "summary": "De fase van een lead wijzigen: vooruit, of naar lost met een reden",
+                    "parameters": [{"name": "lead_id", "in": "path", "required": True,
+                                    "schema": {"type": "integer", "minimum": 1}}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/StageChange"}}}},
+                    "responses": {
+                        "200": _json("Lead", "De lead in zijn nieuwe fase"),
+                        **_common_errors(
+                            ("400", _error("De body is geen geldige JSON of geen JSON-object")),
+                            ("404", _error("Bestaat niet, of dit token mag hem niet zien")),
+                            ("409", _error("Deze fasewissel kan niet: terug of stil, of de lead is al afgesloten "
+                                           "(placed of lost); er is niets gewijzigd")),
+                            ("415", _error("De body is niet als application/json verstuurd")),
+                            ("422", _error("Ongeldige fasewissel; `fields` noemt elk veld en waarom (onbekende fase, "
+                                           "lost zonder geldige reden, een tijdstip in de toekomst); er is niets "
+                                           "gewijzigd")),
+                        ),
+                    },
+                }
+            },
         },
     }
+    doc["paths"].update(placement_paths())
+    doc["components"]["schemas"].update(placement_schemas())
+    return doc

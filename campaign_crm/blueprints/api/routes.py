@@ -6,9 +6,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ...errors import api_error
 from ...extensions import db
+from ...models import Lead
 from ...permissions import WORK_LEADS
 from ...services import employers as employer_service
 from ...services import lead_queries, normalise
+from ...services import leads as lead_service
 from ...services.errors import Conflict, ValidationError
 from ...services.intake import IntakeResult, TouchpointInput, record_touchpoint
 from . import bp
@@ -23,6 +25,7 @@ from .schemas import (
     lead_filters,
     lead_json,
     page_args,
+    stage_change_from_json,
     touchpoint_from_json,
 )
 
@@ -88,6 +91,31 @@ def get_lead(lead_id: int):
     if lead is None:
         return api_error(404, f"Lead {lead_id} bestaat niet, of dit token mag hem niet zien.")
     return lead_json(lead)
+
+
+@bp.post("/leads/<int:lead_id>/stage")
+@api_roles(*WORK_LEADS)
+def change_lead_stage(lead_id: int):
+    """Move a lead forward, or to lost with a reason; the token acts on the leads it may read."""
+    lead = lead_queries.visible_lead(lead_id, token_leads_clause(g.api_actor))
+    if lead is None:
+        return api_error(404, f"Lead {lead_id} bestaat niet, of dit token mag hem niet zien.")
+    data = stage_change_from_json(json_body())
+    # A parallel move of the same lead waits for this one, then sees it (PostgreSQL; SQLite serialises writers).
+    lead = db.session.get(Lead, lead.id, with_for_update=True, populate_existing=True)
+    try:
+        lead_service.change_stage(lead, data.stage, actor=None, at=data.at, lost_reason=data.lost_reason,
+                                  note=f"Via API-token {g.api_actor.name}")
+    except ValidationError as exc:
+        db.session.rollback()
+        return api_error(422, exc.message, fields=exc.fields)
+    except Conflict as exc:
+        db.session.rollback()
+        return api_error(409, exc.message, fields=exc.fields)
+    db.session.flush()
+    body = lead_json(lead)
+    db.session.commit()
+    return body
 
 
 def _record_and_commit(data: TouchpointInput) -> tuple[IntakeResult, dict]:

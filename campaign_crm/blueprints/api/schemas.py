@@ -6,6 +6,7 @@ ISO 8601, and one without an offset is read as Europe/Amsterdam.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -204,6 +205,44 @@ def _interests(body: dict, errors: dict[str, str]) -> list[str]:
         errors["interests"] = "Verwacht een lijst van codes (tekst), zoals [\"lks\", \"jobcoaching\"]."
         return []
     return value
+
+
+STAGE_CHANGE_FIELDS = ("stage", "at", "lost_reason")
+
+
+@dataclass(frozen=True)
+class StageChangeInput:
+    stage: str
+    at: datetime | None
+    lost_reason: str | None
+
+
+def stage_change_from_json(body: Any) -> StageChangeInput:
+    """The input of `POST /leads/<id>/stage`; wrong or unknown fields are a 422 naming each one.
+
+    Whether the move is allowed (forward only, lost with a known reason, not in the future) is the
+    lead service's to judge.
+    """
+    if not isinstance(body, dict):
+        raise ApiInputError(400, "Verwacht een JSON-object met de nieuwe fase.")
+    errors: dict[str, str] = {}
+    _refuse_unknown(body, STAGE_CHANGE_FIELDS, "", errors)
+    stage = (_text(body, "stage", "stage", errors) or "").strip().lower()
+    if "stage" not in errors and not stage:
+        errors["stage"] = "Geef de nieuwe fase: " + ", ".join((*STAGES[1:], LOST)) + "."
+    lost_reason = (_text(body, "lost_reason", "lost_reason", errors) or "").strip() or None
+    if lost_reason and stage and stage != LOST:
+        errors["lost_reason"] = "Alleen bij de fase lost."
+    at = None
+    at_raw = _text(body, "at", "at", errors)
+    if at_raw and at_raw.strip():
+        try:
+            at = parse_time(at_raw, "at")
+        except ApiInputError as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ApiInputError(422, "De fase is niet gewijzigd; controleer " + ", ".join(sorted(errors)) + ".", errors)
+    return StageChangeInput(stage=stage, at=at, lost_reason=lost_reason)
 
 
 # --- resources --------------------------------------------------------------------------------------

@@ -1,7 +1,12 @@
-"""Forms for quick actions on leads."""
+"""Forms for quick actions on leads, and for the work on the lead page: activities, stages, vacancies."""
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField,
+                     TextAreaField)
+from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, Length, Optional
+
+from ...models.placements import ACTIVITY_KINDS
+from ..forms import choices, optional_id
 
 
 class ContactLoggedForm(FlaskForm):
@@ -26,3 +31,56 @@ class TakeForm(FlaskForm):
 
 class RouteAgainForm(FlaskForm):
     submit = SubmitField("Wachtende leads opnieuw verdelen")
+
+
+# --- lead work: activities, stage changes, vacancies ------------------------------------------------
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]  # the first is how the field is rendered
+
+
+class LeadWorkForm(FlaskForm):
+    """A form on the lead page: its fields carry a prefix (three forms share the page, so ids stay
+    unique), and its built-in messages ("Ongeldige datum.") are Dutch, like the rest of the UI."""
+
+    field_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.field_prefix)
+        super().__init__(*args, **kwargs)
+
+    class Meta:
+        locales = ("nl",)
+
+        def get_translations(self, form):
+            # Flask-WTF looks for Flask-Babel, which this app does not use; WTForms ships Dutch itself.
+            return DefaultMeta.get_translations(self, form)
+
+
+class ActivityForm(LeadWorkForm):
+    field_prefix = "activity"
+    kind = SelectField("Soort", choices=choices(ACTIVITY_KINDS.items()))
+    occurred_at = DateTimeLocalField("Wanneer", format=DATETIME_FORMATS, validators=[Optional()])
+    outcome = TextAreaField("Uitkomst of notitie", validators=[
+        DataRequired("Beschrijf wat er is gebeurd of afgesproken."), Length(max=5000)])
+    next_action = StringField("Volgende actie", validators=[Optional(), Length(max=300)])
+    next_action_due = DateField("Volgende actie uiterlijk op", validators=[Optional()])
+    submit = SubmitField("Activiteit vastleggen")
+
+
+class StageForm(LeadWorkForm):
+    field_prefix = "stage"
+    # Any stage is accepted here: the lead service refuses an illegal move with a message that says why.
+    to_stage = SelectField("Nieuwe fase", validate_choice=False)
+    lost_reason = SelectField("Reden van verval (alleen bij Vervallen)", validate_choice=False)
+    at = DateTimeLocalField("Wanneer", format=DATETIME_FORMATS, validators=[Optional()])
+    note = StringField("Toelichting (optioneel)", validators=[Optional(), Length(max=500)])
+    submit = SubmitField("Fase wijzigen")
+
+
+class VacancyForm(LeadWorkForm):
+    field_prefix = "vacancy"
+    title = StringField("Functietitel", validators=[DataRequired("Geef de functie een titel."), Length(max=200)])
+    sector_id = SelectField("Sector", coerce=optional_id)
+    hours_per_week = IntegerField("Uren per week", validators=[Optional()])
+    banenafspraak = BooleanField("Geschikt voor de banenafspraak (LKS)")
+    submit = SubmitField("Vacature registreren")

@@ -1,21 +1,29 @@
-"""Queues, the lead page and quick actions; every change goes through the routing and lead services."""
+"""Queues, the lead page, quick actions and lead work (activities, stage changes, vacancies, next actions);
+every change goes through the routing, lead, activity and vacancy services."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import ESCALATION_LEVELS, STAGE_LABELS, Channel, Lead, LeadEscalation, Phase, Team, Touchpoint, User
-from ...permissions import (ADVISOR, WORK_LEADS, acting_user, can_log_work, can_reassign, can_take, roles_required)
-from ...services import audit, queues, routing
+from ...models import (LOST, STAGE_LABELS, STAGES, Channel, Lead, LostReason, Phase, Sector, Team,
+                       User)
+from ...models.placements import VACANCY_STATUSES
+from ...permissions import ADVISOR, WORK_LEADS, acting_user, can_log_work, can_reassign, can_take, roles_required
+from ...services import activities, audit, normalise, queues, routing, vacancies
 from ...services import leads as lead_service
+from ...services.calendar import AMSTERDAM
 from ...services.errors import Conflict, DomainError
 from ..forms import choices
 from . import bp
-from .forms import ContactLoggedForm, DeclineForm, ReassignForm, RouteAgainForm, TakeForm
+from .forms import (ActivityForm, ContactLoggedForm, DeclineForm, ReassignForm, RouteAgainForm, StageForm, TakeForm,
+                    VacancyForm)
 
 PER_PAGE = 50
+NEXT_ACTIONS_ON_QUEUE = 5
 QUEUE_MANAGERS = ("admin", "campaign", "teamlead")
 
 
@@ -51,7 +59,8 @@ def my_queue():
     page = _page(queues.my_queue(user, _filters()))
     waiting = _page(queues.team_queue(user.team_id, queues.QueueFilters(), waiting_only=True)) if user.team_id else None
     return render_template("leads/my_queue.html", page=page, waiting=waiting, filters=_filter_options(),
-                           contact_form=ContactLoggedForm(), take_form=TakeForm())
+                           contact_form=ContactLoggedForm(), take_form=TakeForm(),
+                           next_actions=activities.next_actions(user, limit=NEXT_ACTIONS_ON_QUEUE))
 
 
 @bp.route("/team", defaults={"team_id": None})
@@ -109,16 +118,13 @@ def _visible_lead(lead_id: int) -> Lead:
 @bp.route("/<int:lead_id>")
 @roles_required(*WORK_LEADS)
 def detail(lead_id: int):
+    return _render_detail(_visible_lead(lead_id))
+
+
+def _render_detail(lead: Lead, *, activity_form: ActivityForm | None = None, stage_form: StageForm | None = None,
+                   vacancy_form: VacancyForm | None = None):
+    """The lead page; a form that failed comes back with what was typed and why it was refused."""
     user = acting_user()
-    lead = _visible_lead(lead_id)
-    touchpoints = db.session.scalars(
-        select(Touchpoint).where(Touchpoint.lead_id == lead.id)
-        .options(selectinload(Touchpoint.channel), selectinload(Touchpoint.phase), selectinload(Touchpoint.contact))
-        .order_by(Touchpoint.occurred_at)
-    ).all()
-    escalations = db.session.scalars(
-        select(LeadEscalation).where(LeadEscalation.lead_id == lead.id).order_by(LeadEscalation.at)
-    ).all()
     if lead.contact is not None:
         audit.record_read(user, lead.contact)  # the page shows the contact's personal data
         db.session.commit()
@@ -126,11 +132,23 @@ def detail(lead_id: int):
     if can_reassign(user, lead) and lead.is_open:
         reassign = ReassignForm()
         reassign.advisor_id.choices = _advisor_choices(lead)
+    may_work = can_log_work(user, lead) and lead.is_open
+    for form in (activity_form, stage_form, vacancy_form):
+        if form is not None and not may_work:  # the lead closed meanwhile: no form to show the reasons in
+            for message in [*getattr(form, "general", []), *(m for ms in form.errors.values() for m in ms)]:
+                flash(message, "error")
+    if may_work:
+        activity_form = activity_form or ActivityForm(formdata=None)
+        stage_form = stage_form or StageForm(formdata=None)
+        vacancy_form = vacancy_form or VacancyForm(formdata=None, sector_id=lead.employer.sector_id)
+        _stage_options(stage_form, lead)
+        _vacancy_options(vacancy_form)
     return render_template(
-        "leads/detail.html", lead=lead, touchpoints=touchpoints, escalations=escalations,
-        escalation_labels=ESCALATION_LEVELS, may_work=can_log_work(user, lead) and lead.is_open,
+        "leads/detail.html", lead=lead, timeline=activities.lead_timeline(lead),
+        vacancy_statuses=VACANCY_STATUSES, may_work=may_work,
         may_decline=lead.owner_id == user.id and lead.is_open, may_take=can_take(user, lead),
         contact_form=ContactLoggedForm(), decline_form=DeclineForm(), reassign_form=reassign, take_form=TakeForm(),
+        activity_form=activity_form, stage_form=stage_form, vacancy_form=vacancy_form,
     )
 
 
@@ -160,6 +178,7 @@ def log_contact(lead_id: int):
         abort(403)
     if form.validate_on_submit():
         try:
+            normalise.refuse_bsn(form.note.data, "note")
             lead_service.change_stage(lead, "contacted", actor=user, note=form.note.data or "Eerste contact gelegd")
         except DomainError as exc:
             db.session.rollback()
@@ -168,6 +187,137 @@ def log_contact(lead_id: int):
             db.session.commit()
             flash(f"Contact met {lead.employer.name} vastgelegd.", "success")
     return _back(lead)
+
+
+# --- lead work: activities, stage changes, vacancies -------------------------------------------------
+
+def _workable_lead(lead_id: int) -> Lead:
+    """The lead, if this user may see it (else 404) and work on it (else 403); locked on PostgreSQL."""
+    if not queues.is_visible(acting_user(), lead_id):
+        abort(404)
+    # Parallel changes of one lead wait for each other, then see each other (PostgreSQL; SQLite serialises writers).
+    lead = db.session.get(Lead, lead_id, with_for_update=True, populate_existing=True)
+    if lead is None:
+        abort(404)
+    if not can_log_work(acting_user(), lead):
+        abort(403)  # a colleague of the team may read the lead, not work on it
+    return lead
+
+
+def _local_time(value: datetime | None) -> datetime | None:
+    """A time typed in the form is Dutch local time."""
+    return value.replace(tzinfo=AMSTERDAM) if value is not None else None
+
+
+def _refused(form, exc: DomainError, *, field_names: dict[str, str] | None = None, field: str | None = None) -> None:
+    """Roll back, and put a service's reasons on the form's fields (a service name may map to another
+    field name); a refusal without fields goes on `field`, or on `form.general` above the form."""
+    db.session.rollback()
+    reasons = exc.fields or ({field: exc.message} if field else {})
+    form.general = [] if reasons else [exc.message]
+    for name, message in reasons.items():
+        target = getattr(form, (field_names or {}).get(name, name), None)
+        if target is None:
+            form.general.append(message)
+        else:
+            target.errors = list(target.errors) + [message]
+
+
+def _stage_options(form: StageForm, lead: Lead) -> None:
+    """Forward stages up to `vacancy`, then lost; `placed` follows from registering a placement."""
+    forward = STAGES[STAGES.index(lead.stage) + 1:STAGES.index("placed")] if lead.is_open else ()
+    form.to_stage.choices = choices([*((stage, STAGE_LABELS[stage]) for stage in forward), (LOST, STAGE_LABELS[LOST])])
+    reasons = db.session.execute(select(LostReason.code, LostReason.name).where(LostReason.active.is_(True))
+                                 .order_by(LostReason.sort_order, LostReason.name)).all()
+    form.lost_reason.choices = choices([("", "— kies een reden —"), *reasons])
+
+
+def _vacancy_options(form: VacancyForm) -> None:
+    sectors = db.session.execute(select(Sector.id, Sector.name).where(Sector.active.is_(True))
+                                 .order_by(Sector.sort_order, Sector.name)).all()
+    form.sector_id.choices = choices([("", "— onbekend —"), *sectors])
+
+
+@bp.route("/<int:lead_id>/activiteit", methods=["POST"])
+@roles_required(*WORK_LEADS)
+def log_activity(lead_id: int):
+    user = acting_user()
+    lead = _workable_lead(lead_id)
+    form = ActivityForm()
+    if not form.validate_on_submit():
+        return _render_detail(lead, activity_form=form)
+    try:
+        logged = activities.log_activity(lead, activities.ActivityInput(
+            kind=form.kind.data, outcome=form.outcome.data or "", occurred_at=_local_time(form.occurred_at.data),
+            next_action=form.next_action.data or "", next_action_due=form.next_action_due.data,
+        ), actor=user)
+    except DomainError as exc:
+        _refused(form, exc)
+        return _render_detail(lead, activity_form=form)
+    db.session.commit()
+    message = f"{logged.activity.kind_label} vastgelegd."
+    if logged.stage_event is not None:
+        message += f" De lead staat nu op {STAGE_LABELS[logged.stage_event.to_stage]}."
+    flash(message, "success")
+    return redirect(url_for("leads.detail", lead_id=lead.id))
+
+
+@bp.route("/<int:lead_id>/fase", methods=["POST"])
+@roles_required(*WORK_LEADS)
+def change_stage(lead_id: int):
+    user = acting_user()
+    lead = _workable_lead(lead_id)
+    form = StageForm()
+    if not form.validate_on_submit():
+        return _render_detail(lead, stage_form=form)
+    to_stage = form.to_stage.data or ""
+    try:
+        if to_stage == "placed":
+            raise Conflict("Een lead komt op Geplaatst door er een plaatsing bij vast te leggen.")
+        normalise.refuse_bsn(form.note.data, "note")
+        lead_service.change_stage(lead, to_stage, actor=user, at=_local_time(form.at.data),
+                                  lost_reason=form.lost_reason.data if to_stage == LOST else None,
+                                  note=(form.note.data or "").strip())
+    except DomainError as exc:
+        # An illegal move names no field: its message belongs with the stage that was chosen.
+        _refused(form, exc, field_names={"stage": "to_stage"}, field="to_stage")
+        return _render_detail(lead, stage_form=form)
+    db.session.commit()
+    flash(f"De lead staat nu op {STAGE_LABELS[lead.stage]}.", "success")
+    return redirect(url_for("leads.detail", lead_id=lead.id))
+
+
+@bp.route("/<int:lead_id>/vacature", methods=["POST"])
+@roles_required(*WORK_LEADS)
+def register_vacancy(lead_id: int):
+    user = acting_user()
+    lead = _workable_lead(lead_id)
+    form = VacancyForm()
+    _vacancy_options(form)
+    if not form.validate_on_submit():
+        return _render_detail(lead, vacancy_form=form)
+    try:
+        registered = vacancies.register_vacancy(lead, vacancies.VacancyInput(
+            title=form.title.data or "", sector_id=form.sector_id.data, hours_per_week=form.hours_per_week.data,
+            banenafspraak=form.banenafspraak.data,
+        ), actor=user)
+    except DomainError as exc:
+        _refused(form, exc)
+        return _render_detail(lead, vacancy_form=form)
+    db.session.commit()
+    message = f"Vacature {registered.vacancy.title!r} geregistreerd."
+    if registered.stage_event is not None:
+        message += f" De lead staat nu op {STAGE_LABELS['vacancy']}."
+    flash(message, "success")
+    return redirect(url_for("leads.detail", lead_id=lead.id))
+
+
+@bp.route("/mijn/acties")
+@roles_required(*WORK_LEADS)
+def my_actions():
+    user = acting_user()
+    page = _page(activities.next_actions_query(user))
+    return render_template("leads/my_actions.html", page=page, actions=activities.with_leads(list(page.items)))
 
 
 @bp.route("/<int:lead_id>/afwijzen", methods=["POST"])

@@ -1,0 +1,454 @@
+"""Preview and apply an import: every record through the one intake, in one transaction.
+
+The preview runs exactly what the apply runs, inside a SAVEPOINT that is always rolled back, so
+"create / attach / unchanged / rejected" in the preview are the intake's own answers (including rows
+that attach to a lead an earlier row of the same file creates), and nothing is written. The apply
+runs in the caller's transaction; the caller commits once, or rolls back and nothing is changed.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ...extensions import db
+from ...models import (
+    AdCode,
+    Campaign,
+    Channel,
+    ChannelUtm,
+    Employer,
+    Event,
+    EventRegistration,
+    ImportBatch,
+    Interest,
+    Lead,
+    Municipality,
+    Phase,
+    RoutingRule,
+    SbiMapping,
+    Sector,
+    Setting,
+    Team,
+    Touchpoint,
+    User,
+    utcnow,
+)
+from .. import audit, events, normalise, reference
+from ..calendar import AMSTERDAM
+from ..errors import ValidationError
+from ..intake import IntakeResult, record_touchpoint
+from .presets import (
+    PRESETS,
+    EventSpec,
+    ImportOptions,
+    ParsedFile,
+    Record,
+    RowError,
+    generic_columns,
+)
+from .readers import read_grid
+
+CHUNK = 500  # records per batch look-up of known keys, and per flush/expunge
+SAMPLE = 100  # rows per category kept for the preview page
+MAX_WARNINGS = 1000
+# Small reference tables the intake and routing read for every row. The session's identity map holds
+# objects weakly, so without a reference of our own each row would load them again by primary key.
+_PINNED = (Setting, Campaign, Phase, Channel, Interest, Municipality, Sector, RoutingRule, Team)
+# Objects worth keeping in the session between chunks; everything else is flushed and let go.
+_KEEP = (ImportBatch, User, Campaign, Phase, Channel, ChannelUtm, Setting, Interest, Municipality, Sector, SbiMapping,
+         AdCode, RoutingRule, Team)
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a preview, would do), row by row."""
+
+    preset: str
+    rows: int = 0
+    created_leads: int = 0
+    attached: int = 0
+    unchanged: int = 0
+    recorded: int = 0  # touchpoints that started no lead (e.g. a registration below the livestream rule)
+    new_employers: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    warnings_total: int = 0
+    samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    format_label: str = ""
+    event: dict[str, Any] | None = None
+    rejected_rows: int = 0
+    seconds: float = 0.0
+
+    @property
+    def applied_anything(self) -> bool:
+        """False when every row was rejected (or the file had none): nothing could be applied."""
+        return self.rows > 0 and self.rejected_rows < self.rows
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI's `--json` shape (DESIGN.md, Public contract)."""
+        return {"rows": self.rows, "created_leads": self.created_leads, "attached": self.attached,
+                "unchanged": self.unchanged,
+                "errors": [{"row": e["row"], "column": e["column"], "message": e["message"]} for e in self.errors]}
+
+    def summary(self) -> dict[str, Any]:
+        """Everything but the errors, for ImportBatch.summary."""
+        return {
+            "rows": self.rows, "created_leads": self.created_leads, "attached": self.attached,
+            "unchanged": self.unchanged, "recorded": self.recorded, "new_employers": self.new_employers,
+            "rejected_rows": self.rejected_rows, "warnings": self.warnings, "warnings_total": self.warnings_total,
+            "samples": self.samples, "notes": self.notes, "columns": self.columns, "format": self.format_label,
+            "event": self.event, "seconds": round(self.seconds, 2),
+        }
+
+    def sample(self, category: str, record: Record, detail: str = "") -> None:
+        rows = self.samples.setdefault(category, [])
+        if len(rows) < SAMPLE:
+            rows.append({"row": record.row, "label": _scrub(record.label), "detail": detail})
+
+    def reject(self, record: Record, errors: list[RowError]) -> None:
+        self.rejected_rows += len(record.rows)
+        values = {k: _scrub(v) for k, v in record.values.items()}
+        for error in errors:
+            self.errors.append({"row": error.row, "column": error.column, "message": _scrub(error.message),
+                                "values": values})
+            values = None  # the row's cells once, with its first error
+
+    def warn(self, record: Record, message: str) -> None:
+        self.warnings_total += 1
+        if len(self.warnings) >= MAX_WARNINGS:
+            return
+        match = re.match(r"^([\w.]+): (.*)$", message, re.DOTALL)
+        column, text = (record.column_for(match.group(1)), match.group(2)) if match else ("", message)
+        self.warnings.append({"row": record.row, "column": column, "message": _scrub(text)})
+
+
+def _scrub(text: str) -> str:
+    """Text to keep in a summary or error file, without a BSN-like number (we never store one)."""
+    try:
+        normalise.refuse_bsn(text, "text")
+    except ValidationError:
+        return "[verwijderd: bevatte een BSN-achtig nummer]"
+    return text
+
+
+def check_options(options: ImportOptions) -> None:
+    """Refuse an unknown preset, campaign, phase or channel before reading a single row."""
+    errors: dict[str, str] = {}
+    if options.preset not in PRESETS:
+        errors["preset"] = f"Onbekende voorinstelling {options.preset!r}; kies uit {', '.join(PRESETS)}."
+    try:
+        campaign = reference.campaign(options.campaign)
+        if options.phase:
+            reference.phase(campaign, options.phase)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    if options.channel:
+        try:
+            reference.channel(options.channel)
+        except ValidationError as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ValidationError("De importinstellingen kloppen niet: " + " ".join(errors.values()), errors)
+
+
+def parse(data: bytes, filename: str, options: ImportOptions) -> ParsedFile:
+    """Read the file with the chosen preset; raises FileError when the file as a whole is unreadable."""
+    return PRESETS[options.preset].parse(read_grid(data, filename), options)
+
+
+def file_columns(data: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and first rows of a plain table, for the generic preset's mapping step."""
+    return generic_columns(read_grid(data, filename))
+
+
+class ImportRun:
+    """One pass over a parsed file; `steps()` does the work and yields (rows done, rows total) per chunk."""
+
+    def __init__(self, parsed: ParsedFile, options: ImportOptions, *, actor: User | None, batch_id: int | None,
+                 dry_run: bool) -> None:
+        self.parsed, self.options, self.dry_run = parsed, options, dry_run
+        self.actor_id = actor.id if actor is not None else None
+        self.batch_id = batch_id
+        self.report = ImportReport(preset=parsed.preset, rows=parsed.rows, columns=parsed.columns,
+                                   format_label=parsed.format_label, notes=list(parsed.notes))
+        self._seen: dict[str, int] = {}
+        self._event_id: int | None = None
+        self._new_employers: set[int] = set()
+
+    def run(self) -> ImportReport:
+        for _ in self.steps():
+            pass
+        return self.report
+
+    def steps(self) -> Iterator[tuple[int, int]]:
+        started = time.perf_counter()
+        savepoint = db.session.begin_nested() if self.dry_run else None
+        try:
+            pinned = [row for model in _PINNED for row in db.session.scalars(select(model))]
+            pinned += db.session.scalars(select(User).where(User.role.in_(("advisor", "teamlead")),
+                                                            User.active.is_(True))).all()
+            self._max_employer = db.session.scalar(select(func.max(Employer.id))) or 0
+            if self.parsed.event is not None:
+                self._event_id = self._find_or_create_event(self.parsed.event).id
+            done, last_row = 0, None
+            records = iter(self.parsed.records)
+            while chunk := list(islice(records, CHUNK)):
+                known = _known_keys([r.key for r in chunk if r.key and not r.errors])
+                actor = db.session.get(User, self.actor_id) if self.actor_id else None
+                event = db.session.get(Event, self._event_id) if self._event_id else None
+                for record in chunk:
+                    self._one(record, known, actor, event)
+                    if record.row != last_row:  # a person's registration and attendance share their rows
+                        done, last_row = done + len(record.rows), record.row
+                db.session.flush()
+                _let_go()
+                yield min(done, self.report.rows), self.report.rows
+        except BaseException:
+            if savepoint is not None and savepoint.is_active:
+                savepoint.rollback()
+            raise
+        if savepoint is not None:
+            savepoint.rollback()
+        del pinned
+        self.report.new_employers = len(self._new_employers)
+        self.report.seconds = time.perf_counter() - started
+
+    def _one(self, record: Record, known: set[str], actor: User | None, event: Event | None) -> None:
+        report = self.report
+        if record.errors:
+            report.reject(record, record.errors)
+            return
+        if record.key and (record.key in known or record.key in self._seen):
+            report.unchanged += 1
+            earlier = self._seen.get(record.key)
+            report.sample("unchanged", record, f"Zelfde als rij {earlier} in dit bestand." if earlier
+                          else "Al eerder ingelezen.")
+            return
+        try:
+            if record.registration is not None:
+                result = _record_registration(event, record, actor=actor, batch_id=self.batch_id)
+            else:
+                result = record_touchpoint(replace(record.touchpoint, import_batch_id=self.batch_id), actor=actor)
+        except ValidationError as exc:
+            report.reject(record, [RowError(record.row, record.column_for(f), _explain(record, f, why))
+                                   for f, why in exc.fields.items()])
+            return
+        if record.key:
+            self._seen[record.key] = record.row
+        for warning in result.warnings:
+            report.warn(record, warning)
+        employer_id = result.touchpoint.employer_id if result.touchpoint is not None else None
+        existing = employer_id is not None and employer_id <= self._max_employer
+        if employer_id is not None and not existing:
+            self._new_employers.add(employer_id)
+        if result.unchanged:
+            report.unchanged += 1
+            report.sample("unchanged", record, "Al eerder ingelezen.")
+        elif result.created:
+            report.created_leads += 1
+            report.sample("create", record, "Bestaande werkgever" if existing else "Nieuwe werkgever")
+        elif result.attached:
+            report.attached += 1
+            report.sample("attach", record, "Open lead van een bestaande werkgever" if existing
+                          else "Open lead van een eerdere rij in dit bestand")
+        else:
+            report.recorded += 1
+            report.sample("recorded", record, "Vastgelegd zonder nieuwe lead (bestaande werkgever)" if existing
+                          else "Vastgelegd zonder lead")
+
+    def _find_or_create_event(self, spec: EventSpec) -> Event:
+        """The event this report is about: by its reference, else by title on the same day, else a new one."""
+        refs = {spec.ref}
+        if spec.ref.isdigit():  # a Zoom webinar ID may have been entered with spaces: 812 3456 7890
+            refs.add(f"{spec.ref[:3]} {spec.ref[3:7]} {spec.ref[7:]}")
+        event = db.session.scalar(select(Event).where(Event.external_ref.in_(refs)).order_by(Event.id))
+        if event is None and spec.match_title:
+            same_day = [e for e in db.session.scalars(select(Event).where(func.lower(Event.title) == spec.title.lower()))
+                        if _local_day(e.starts_at) == _local_day(spec.starts_at)]
+            event = same_day[0] if same_day else None
+        if event is not None:
+            self.report.event = {"title": event.title, "new": False, "when": _local_label(event.starts_at)}
+            return event
+        campaign = reference.campaign(self.options.campaign)
+        phase = (reference.phase(campaign, self.options.phase) if self.options.phase
+                 else reference.phase_on(campaign, _local_day(spec.starts_at)))
+        event = events.create_event(campaign, events.EventInput(
+            kind=spec.kind, title=spec.title[:200], starts_at=spec.starts_at,
+            ends_at=spec.ends_at if spec.ends_at and spec.ends_at > spec.starts_at else None, phase=phase,
+            external_ref=spec.ref, registration_open=False,
+            description="Aangemaakt bij het inlezen van een deelnemersrapport.",
+        ), actor=db.session.get(User, self.actor_id) if self.actor_id else None)
+        self.report.event = {"title": event.title, "new": True, "when": _local_label(event.starts_at)}
+        return event
+
+
+def _record_registration(event: Event, record: Record, *, actor: User | None, batch_id: int | None) -> IntakeResult:
+    """events.record_registration for one person; an attendance without an earlier registration gets one first.
+
+    record_registration compares minutes with those of the registration it finds or makes, and a
+    registration it makes has no minutes until flushed; so a stub (0 minutes) is added first, inside
+    a SAVEPOINT, so that a row the intake refuses leaves nothing behind.
+    """
+    data = record.registration
+    email = (data["contact"].email or "").strip().lower()
+    needs_stub = data.get("minutes_watched") is not None and not db.session.scalar(
+        select(EventRegistration.id).where(EventRegistration.event_id == event.id, EventRegistration.email == email)
+    )
+    if not needs_stub:
+        return events.record_registration(event, **data, external_id=record.key, actor=actor, import_batch_id=batch_id)[1]
+    with db.session.begin_nested():
+        db.session.add(EventRegistration(event_id=event.id, email=email, minutes_watched=0, attended=False,
+                                         asked_for_contact=False))
+        db.session.flush()
+        return events.record_registration(event, **data, external_id=record.key, actor=actor, import_batch_id=batch_id)[1]
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(AMSTERDAM).date()
+
+
+def _local_label(moment: datetime) -> str:
+    local = moment.astimezone(AMSTERDAM)
+    return f"{local.day}-{local.month}-{local.year} {local:%H:%M}"
+
+
+def _known_keys(keys: list[str]) -> set[str]:
+    """The keys of this chunk that a touchpoint or lead already carries (two queries per chunk)."""
+    if not keys:
+        return set()
+    known = set(db.session.scalars(select(Touchpoint.external_id).where(Touchpoint.external_id.in_(keys))))
+    known |= set(db.session.scalars(select(Lead.external_id).where(Lead.external_id.in_(keys))))
+    return known
+
+
+def _let_go() -> None:
+    """Drop flushed rows from the session so memory stays flat over a long file."""
+    for obj in list(db.session.identity_map.values()):
+        if not isinstance(obj, _KEEP):
+            db.session.expunge(obj)
+
+
+def _explain(record: Record, intake_field: str, why: str) -> str:
+    """Intake's message, with the value that made it fail where that helps to find it."""
+    if intake_field == "contact" and record.touchpoint is not None and record.touchpoint.contact.email:
+        return f"{why} ({record.touchpoint.contact.email!r} is geen geldig e-mailadres.)"
+    return why
+
+
+# --- batches: the web flow's stored upload ----------------------------------------------------------
+
+def create_batch(data: bytes, filename: str, options: ImportOptions, *, actor: User | None,
+                 keep_content: bool = True) -> ImportBatch:
+    """Record an import; an upload keeps its bytes until applied, so preview and apply read the same file."""
+    batch = ImportBatch(
+        preset=options.preset, filename=(filename or "bestand")[-255:], sha256=hashlib.sha256(data).hexdigest(),
+        content=data if keep_content else None, options=_options_dict(options), status="previewed", summary={}, errors=[],
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def batch_options(batch: ImportBatch) -> ImportOptions:
+    return ImportOptions(preset=batch.preset, **batch.options)
+
+
+def _options_dict(options: ImportOptions) -> dict[str, Any]:
+    return {"campaign": options.campaign, "phase": options.phase, "channel": options.channel, "mapping": options.mapping}
+
+
+def set_mapping(batch: ImportBatch, mapping: dict[str, str]) -> None:
+    """Store the generic preset's column mapping on the batch; the preview is then computed again."""
+    batch.options = {**batch.options, "mapping": {f: c for f, c in mapping.items() if c}}
+    batch.summary = {}
+
+
+def start(batch: ImportBatch, *, actor: User | None, apply: bool) -> ImportRun:
+    """An ImportRun over a stored batch: a preview (rolled back) or the apply (in the caller's transaction)."""
+    if batch.status == "applied":
+        raise ValidationError("Dit bestand is al ingelezen.", {"batch": "Al ingelezen."})
+    options = batch_options(batch)
+    check_options(options)
+    parsed = parse(batch.content or b"", batch.filename, options)
+    return ImportRun(parsed, options, actor=actor, batch_id=batch.id, dry_run=not apply)
+
+
+def finish(batch_id: int, run: ImportRun, *, actor: User | None) -> ImportBatch:
+    """Store what a run found or did on its batch; an apply also drops the file's bytes and is audited."""
+    batch = db.session.get(ImportBatch, batch_id)
+    report = run.report
+    batch.summary = report.summary()
+    batch.errors = report.errors
+    earlier = db.session.scalar(
+        select(ImportBatch).where(ImportBatch.sha256 == batch.sha256, ImportBatch.status == "applied",
+                                  ImportBatch.id != batch.id).order_by(ImportBatch.applied_at.desc())
+    )
+    if earlier is not None and earlier.applied_at is not None:
+        batch.summary = {**batch.summary, "earlier_applied": _local_label(earlier.applied_at), "earlier_id": earlier.id}
+    if not run.dry_run:
+        batch.status = "applied"
+        batch.applied_at = utcnow()
+        batch.content = None  # personal data: keep only what the result page and error file need
+        audit.record(actor, "import_applied", batch, preset=batch.preset, rows=report.rows,
+                     created_leads=report.created_leads, attached=report.attached, unchanged=report.unchanged,
+                     rejected_rows=report.rejected_rows)
+    db.session.flush()
+    return batch
+
+
+def mark_failed(batch_id: int, message: str) -> None:
+    """Record that an apply failed (in a new transaction, after the failed one was rolled back)."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is not None and batch.status != "applied":
+        batch.status = "failed"
+        batch.summary = {**(batch.summary or {}), "failure": message}
+        db.session.flush()
+
+
+def recent_batches(limit: int = 20) -> list[ImportBatch]:
+    return list(db.session.scalars(select(ImportBatch).order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+                                   .limit(limit)))
+
+
+# --- the error file --------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    """A cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def error_file(batch: ImportBatch) -> bytes:
+    """The rejected rows as a Dutch Excel CSV (`;`, UTF-8 with BOM): row, column(s), reason(s), then the row."""
+    columns = list((batch.summary or {}).get("columns") or [])
+    by_row: dict[int, dict[str, Any]] = {}
+    for error in batch.errors or []:
+        entry = by_row.setdefault(error["row"], {"columns": [], "messages": [], "values": {}})
+        entry["columns"].append(error["column"])
+        entry["messages"].append(error["message"])
+        if error.get("values"):
+            entry["values"] = error["values"]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Rij", "Kolom", "Reden", *columns])
+    for row in sorted(by_row):
+        entry = by_row[row]
+        writer.writerow([row, _cell(", ".join(dict.fromkeys(entry["columns"]))), _cell(" | ".join(entry["messages"])),
+                         *(_cell(entry["values"].get(c, "")) for c in columns)])
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")

@@ -1,0 +1,155 @@
+"""`flask import-leads PATH --preset NAME [--campaign] [--phase] [--channel] [--dry-run] [--json]`:
+the JSON shape and the exit codes of DESIGN.md (0 applied, 1 nothing could be applied, 2 bad usage)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from campaign_crm.extensions import db
+from campaign_crm.models import ImportBatch, Lead, Touchpoint
+from campaign_crm.services.imports import runner as import_runner
+
+from .conftest import FIXTURES, counts, nothing_stored
+
+pytestmark = pytest.mark.usefixtures("campaign")
+
+
+def import_leads(runner, name: str, preset: str, *args: str):
+    return runner.invoke(args=["import-leads", str(FIXTURES / name), "--preset", preset, *args])
+
+
+def stored(app) -> dict[str, int]:
+    with app.app_context():
+        return counts()
+
+
+def test_json_output_and_exit_0_when_applied(app, runner):
+    result = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"rows": 3, "created_leads": 3, "attached": 0, "unchanged": 0, "errors": []}
+    assert stored(app) == {**nothing_stored(), "employers": 3, "contacts": 3, "leads": 3, "touchpoints": 3, "batches": 1}
+    with app.app_context():
+        batch = db.session.scalar(select(ImportBatch))
+        assert (batch.status, batch.preset, batch.content) == ("applied", "meta-lead-ads", None)
+        assert batch.summary["created_leads"] == 3
+        assert set(db.session.scalars(select(Touchpoint.import_batch_id))) == {batch.id}
+
+
+def test_again_everything_is_unchanged(app, runner):
+    import_leads(runner, "linkedin_lead_gen.csv", "linkedin-lead-gen")
+    result = import_leads(runner, "linkedin_lead_gen.csv", "linkedin-lead-gen", "--json")
+
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"rows": 2, "created_leads": 0, "attached": 0, "unchanged": 2, "errors": []}
+    assert stored(app)["leads"] == 2
+
+
+def test_row_errors_are_listed_and_the_rest_is_applied_with_exit_0(app, runner):
+    result = import_leads(runner, "linkedin_broken_rows.csv", "linkedin-lead-gen", "--json")
+
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert (data["rows"], data["created_leads"]) == (10, 3)
+    assert [(e["row"], e["column"]) for e in data["errors"]] == [
+        (3, "Company name"), (4, "Email address / Phone number"), (5, "Toelichting"), (6, "lead_id"),
+        (7, "KvK-nummer"), (9, "test_lead"), (11, "created_date")]
+    assert all(set(e) == {"row", "column", "message"} for e in data["errors"])
+    assert "waarschuwing: rij 10, kolom 'Phone number'" in result.stderr
+    assert stored(app)["leads"] == 3
+
+
+def test_human_output_in_dutch(runner):
+    result = import_leads(runner, "zoom_webinar_attendees.csv", "zoom-attendees")
+
+    assert result.exit_code == 0, result.output
+    assert "bijeenkomst: Livestream Anders kijken naar personeel (nieuw aangemaakt)" in result.stdout
+    assert "     4  rijen gelezen" in result.stdout
+    assert "     1  nieuwe leads (3 nieuwe werkgevers)" in result.stdout
+    assert "     3  vastgelegd zonder nieuwe lead" in result.stdout
+    assert "Ingelezen als import" in result.stdout
+
+
+def test_dry_run_prints_the_same_counts_and_stores_nothing(app, runner):
+    result = import_leads(runner, "employers_excel_nl.csv", "generic", "--dry-run", "--json")
+
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"rows": 3, "created_leads": 3, "attached": 0, "unchanged": 0, "errors": []}
+    assert stored(app) == nothing_stored()
+
+
+def test_options_set_phase_and_channel_for_every_row(app, runner):
+    result = import_leads(runner, "employers_excel_nl.csv", "generic", "--phase", "techniek", "--channel", "partner",
+                          "--campaign", "aknp")
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert {(lead.phase.code, lead.channel.code) for lead in db.session.scalars(select(Lead))} == {("techniek", "partner")}
+
+
+def test_exit_1_when_every_row_is_rejected(app, runner):
+    # A Teams report on an empty database: no participant is a known contact, and the report names no organisation.
+    result = import_leads(runner, "teams_attendance.csv", "teams-attendance", "--json")
+
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert (data["rows"], len(data["errors"])) == (3, 3)
+    assert stored(app) == nothing_stored()
+
+
+def test_exit_1_when_the_file_is_not_of_the_preset(app, runner):
+    result = import_leads(runner, "zoom_webinar_attendees.csv", "meta-lead-ads", "--json")
+
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)["errors"][0]
+    assert error["row"] is None
+    assert error["message"].startswith("Dit lijkt geen Meta-leadformulier-bestand")
+    assert "Traceback" not in result.output
+    assert stored(app) == nothing_stored()
+
+
+def test_exit_1_and_nothing_changed_when_the_apply_itself_fails(app, runner, monkeypatch):
+    calls = []
+    real = import_runner.record_touchpoint
+
+    def fail_on_the_third_row(data, **kwargs):
+        calls.append(data)
+        if len(calls) == 3:
+            raise OperationalError("INSERT INTO touchpoints", {}, Exception("server closed the connection"))
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(import_runner, "record_touchpoint", fail_on_the_third_row)
+    result = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads")
+
+    assert result.exit_code == 1
+    assert "Het inlezen is mislukt (OperationalError); er is niets opgeslagen." in result.output
+    assert stored(app) == nothing_stored()  # the two rows before the failure are gone too
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--preset", "excel"], "Invalid value for '--preset'"),
+    (["--preset", "generic", "--campaign", "bestaat-niet"], "Geen campagne met deze code."),
+    (["--preset", "generic", "--phase", "winter"], "Geen fase met deze code."),
+    (["--preset", "generic", "--channel", "radio"], "Geen bekende kanaalcode."),
+])
+def test_exit_2_on_bad_usage(app, runner, args, message):
+    result = runner.invoke(args=["import-leads", str(FIXTURES / "employers_excel_nl.csv"), *args])
+
+    assert result.exit_code == 2
+    assert message in result.output
+    assert stored(app) == nothing_stored()
+
+
+def test_exit_2_when_the_file_does_not_exist(runner):
+    result = runner.invoke(args=["import-leads", str(FIXTURES / "bestaat-niet.csv"), "--preset", "generic"])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_help_names_the_presets(runner):
+    result = runner.invoke(args=["import-leads", "--help"])
+    assert result.exit_code == 0
+    assert "meta-lead-ads|linkedin-lead-gen|zoom-registrations|zoom-attendees|teams-attendance|generic" in result.output
