@@ -18,6 +18,8 @@ from campaign_crm import create_app
 from campaign_crm.config import TestingConfig
 from campaign_crm.extensions import db, limiter
 
+pytest_plugins = ["tests.browser_support"]
+
 PASSWORD = "Een-goed-wachtwoord-1"
 # Tables whose rows the migrations seed; they are restored after every test.
 REFERENCE_TABLES = ("municipalities", "sectors", "sbi_mappings", "size_classes", "interests", "lost_reasons",

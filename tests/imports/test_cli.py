@@ -125,8 +125,24 @@ def test_exit_1_and_nothing_changed_when_the_apply_itself_fails(app, runner, mon
     result = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads")
 
     assert result.exit_code == 1
-    assert "Het inlezen is mislukt (OperationalError); er is niets opgeslagen." in result.output
+    assert "Het inlezen is mislukt; er is niets opgeslagen. (OperationalError)" in result.output
     assert stored(app) == nothing_stored()  # the two rows before the failure are gone too
+
+
+def test_a_full_lock_table_on_postgresql_is_explained(monkeypatch, app, runner):
+    # PostgreSQL: "out of shared memory, HINT: increase max_locks_per_transaction" when one transaction
+    # holds a lock per employer identity for thousands of rows.
+    def lock_table_full(data, **kwargs):
+        raise OperationalError("SELECT pg_advisory_xact_lock", {}, Exception(
+            "out of shared memory\nHINT:  You might need to increase max_locks_per_transaction."))
+
+    monkeypatch.setattr(import_runner, "record_touchpoint", lock_table_full)
+    result = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads", "--json")
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["errors"][0]["message"].startswith(
+        "Het bestand is te groot om in één keer in te lezen")
+    assert stored(app) == nothing_stored()
 
 
 @pytest.mark.parametrize("args, message", [

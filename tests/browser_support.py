@@ -1,5 +1,7 @@
-"""Browser fixtures: the test app served on a free local port, and headless Debian Chromium
-driven by Playwright, one fresh context per test and a screenshot helper for human review."""
+"""Browser fixtures for every test folder (a pytest plugin loaded by tests/conftest.py): the test
+app served on a free local port, and ONE headless Debian Chromium per session driven by
+Playwright (a second sync Playwright in the same session would fail), a fresh context per test
+and a screenshot helper for human review."""
 from __future__ import annotations
 
 import os
@@ -21,7 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 800}
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
