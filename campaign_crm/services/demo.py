@@ -17,6 +17,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Campaign, Municipality, RoutingRule, Sector, Team, User, utcnow
 from . import campaigns, organisation, users
+from . import checkins as checkins_service
+from . import placements as placement_service
 from . import leads as lead_service
 from .auth import hash_password
 from .calendar import AMSTERDAM, add_working_days
@@ -392,5 +394,49 @@ def _progress(rng, lead, channel, end) -> None:
                 lead_service.change_stage(lead, "lost", actor=advisor, at=min(lost_at, end),
                                           lost_reason=_weighted(rng, LOST_WEIGHTS))
             return
-        lead_service.change_stage(lead, stage, actor=advisor, at=next_at)
+        if stage == "placed":
+            _place(rng, lead, advisor, next_at, end)
+        else:
+            lead_service.change_stage(lead, stage, actor=advisor, at=next_at)
         at = next_at
+
+
+def _place(rng, lead, advisor, at, end) -> None:
+    """Register a placement (which moves the lead to `placed`), do the check-ins that are due, and end
+    some jobs with a how and a why: the retention picture the campaign is about."""
+    start = (at + timedelta(days=rng.randint(3, 21))).astimezone(AMSTERDAM).date()
+    last_day = end.astimezone(AMSTERDAM).date()
+    start = min(start, last_day)
+    instrument = _weighted(rng, {"lks": 70, "loondispensatie": 10, "lkv": 12, "other": 8})
+    fixed_term = rng.random() < 0.55
+    placement = placement_service.create_placement(lead, placement_service.PlacementInput(
+        candidate_ref=f"KL-{rng.randint(100000, 999999)}", instrument=instrument, start_date=start,
+        lks_type=_weighted(rng, {"regular": 80, "forfaitair": 12, "tijdelijk": 8}) if instrument == "lks" else None,
+        loonwaarde_pct=rng.randint(35, 85) if instrument == "lks" else None,
+        loonwaarde_assessed_on=start - timedelta(days=rng.randint(5, 30)) if instrument == "lks" else None,
+        hours_per_week=rng.choice([16, 20, 24, 28, 32, 36]),
+        contract_type="fixed_term" if fixed_term else _weighted(rng, {"permanent": 80, "other": 20}),
+        fixed_term_ends_on=start + timedelta(days=rng.choice([182, 365])) if fixed_term else None,
+        jobcoach_kind=_weighted(rng, {"external": 60, "internal": 40}), jobcoach_hours=rng.choice([2, 4, 6, 8]),
+        doelgroepregister=rng.random() < 0.6, no_riskpolis=rng.random() < 0.4,
+    ), actor=advisor, at=at)
+    ends_on = None
+    if rng.random() < 0.18:  # more than half of the endings come in the first year
+        ends_on = start + timedelta(days=rng.randint(14, 160))
+    for checkin in placement.checkins:
+        done = checkin.due_on + timedelta(days=rng.randint(0, 4))
+        if done > last_day or (ends_on and done >= ends_on) or rng.random() < 0.1:
+            break
+        level = _weighted(rng, {"green": 85, "amber": 12, "red": 3}) if not ends_on else _weighted(
+            rng, {"green": 50, "amber": 35, "red": 15})
+        checkins_service.record_checkin(placement, checkins_service.CheckInInput(
+            done_on=done, with_whom=_weighted(rng, {"employer": 50, "employee": 30, "jobcoach": 20}), risk=level,
+        ), actor=advisor, checkin=checkin)
+    if ends_on and ends_on <= last_day:
+        placement_service.end_placement(
+            placement, end_date=ends_on, actor=advisor,
+            end_how=_weighted(rng, {"trial_period": 20, "fixed_term_not_renewed": 30, "dismissal": 15,
+                                    "resignation": 15, "mutual_agreement": 15, "other": 5}),
+            end_why=_weighted(rng, {"match": 28, "health": 18, "behaviour": 12, "guidance": 8, "subsidy_issue": 4,
+                                    "employer_economic": 10, "regular_job": 10, "move_personal": 6, "unknown": 4}),
+        )

@@ -46,6 +46,13 @@ def test_seed_demo_builds_the_promised_region(app, runner):
         assert _count(LeadStageEvent) >= _count(Lead, Lead.stage != "new")
         assert _count(Touchpoint) >= total
         assert db.session.scalar(select(func.count(func.distinct(Lead.channel_id)))) >= 8
+        # Placed leads have placements with check-ins; some ended, each with a how and a why.
+        from campaign_crm.models import CheckIn, Placement
+
+        assert _count(Placement) == _count(Lead, Lead.placed_at.isnot(None)) > 0
+        assert _count(CheckIn, CheckIn.done_on.isnot(None)) > 0
+        assert _count(Placement, Placement.end_date.isnot(None), Placement.end_how.isnot(None),
+                      Placement.end_why.isnot(None)) == _count(Placement, Placement.end_date.isnot(None))
         # Each printed demo login works with the demo password.
         for email in demo.DEMO_LOGINS.values():
             assert auth_service.authenticate(email, app.config["DEMO_PASSWORD"]) is not None, email
