@@ -106,7 +106,9 @@ def import_leads(path: Path, preset: str, campaign: str | None, phase: str | Non
                  dry_run: bool, as_json: bool) -> None:
     """Import a lead file in one transaction; rows with errors are listed, importing again adds nothing.
 
-    Exit status: 0 applied (row errors included), 1 nothing could be applied, 2 bad usage.
+    The generic preset recognises its columns by their headers (Dutch or English); in the web
+    import a mapping can be chosen and saved. Exit status: 0 applied (row errors included),
+    1 nothing could be applied, 2 bad usage.
     """
     options = imports.ImportOptions(preset=preset, campaign=campaign, phase=phase, channel=channel)
     try:
@@ -134,7 +136,7 @@ def import_leads(path: Path, preset: str, campaign: str | None, phase: str | Non
         _import_failed(path, exc.message, as_json)
     except SQLAlchemyError as exc:
         db.session.rollback()
-        _import_failed(path, f"Het inlezen is mislukt ({exc.__class__.__name__}); er is niets opgeslagen.", as_json)
+        _import_failed(path, f"{imports.failure_message(exc)} ({exc.__class__.__name__})", as_json)
     report = run.report
     if dry_run or not report.applied_anything:
         db.session.rollback()

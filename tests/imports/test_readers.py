@@ -62,6 +62,8 @@ def test_an_empty_or_non_table_file_is_a_file_error():
         read_grid(b"   \r\n")
     with pytest.raises(FileError):
         read_grid(b"PK\x03\x04 not really a workbook", "lijst.xlsx")
+    with pytest.raises(FileError, match="oud Excel-bestand"):
+        read_grid(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "lijst.xls")
 
 
 def test_the_meta_sample_is_utf16_tab_separated():

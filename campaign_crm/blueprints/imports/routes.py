@@ -201,11 +201,10 @@ def _stream(batch: ImportBatch, *, apply: bool) -> Response:
                     yield done, total
             imports.finish(batch_id, run, actor=actor)
             db.session.commit()
-        except Exception:  # the boundary: nothing half-written, a message instead of a stack trace
+        except Exception as exc:  # the boundary: nothing half-written, a message instead of a stack trace
             db.session.rollback()
             current_app.logger.exception("import %s failed", batch_id)
-            state.failure = ("Het inlezen is mislukt; er is niets opgeslagen. Probeer het opnieuw of neem contact op "
-                             "met de beheerder." if apply else "Het voorbeeld kon niet worden berekend.")
+            state.failure = imports.failure_message(exc, preview=not apply)
             if apply:
                 imports.mark_failed(batch_id, state.failure)
                 db.session.commit()

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import AdCode, Channel, Contact, Employer
-from .. import normalise
+from .. import ad_codes, normalise
 from ..errors import ValidationError
 from ..intake import ContactInput, EmployerInput, TouchpointInput
 from . import fields as F
@@ -116,7 +116,7 @@ def _text(value: str | None) -> str:
 
 # --- turning a row into a touchpoint ---------------------------------------------------------------
 
-# Intake field names per mapped field, so intake's errors point at the right column
+# Intake field names per mapped field, so the intake's errors point at the right column.
 INTAKE_FIELDS = {
     "employer_name": "employer.name", "kvk": "employer.kvk", "vestigingsnummer": "employer.vestigingsnummer",
     "postcode": "employer.postcode", "municipality": "employer.municipality", "sbi": "employer.sbi",
@@ -129,7 +129,6 @@ INTAKE_FIELDS = {
 
 class LeadRows:
     """Builds a TouchpointInput from a row through a field → column mapping, with the Excel checks."""
-
 
     def __init__(self, table: Table, mapping: dict[str, str], options: ImportOptions, *, default_channel: str | None,
                  date_forms=(), extra_columns: tuple[str, ...] = ()) -> None:
@@ -160,8 +159,9 @@ class LeadRows:
             record.error(column, message)
 
         kvk, vestiging, phone = get("kvk"), get("vestigingsnummer"), get("phone")
-        for name, value, check in (("kvk", kvk, excel_damaged_kvk), ("vestigingsnummer", vestiging, excel_damaged_vestigingsnummer),
-                                   ("phone", phone, excel_scientific)):
+        checks = (("kvk", kvk, excel_damaged_kvk), ("vestigingsnummer", vestiging, excel_damaged_vestigingsnummer),
+                  ("phone", phone, excel_scientific))
+        for name, value, check in checks:
             if value and (message := check(value)):
                 record.error(self.mapping[name], message)
 
@@ -181,7 +181,8 @@ class LeadRows:
 
         contact_name = get("contact_name") or _text(f"{get('first_name')} {get('last_name')}")
         if not get("contact_name") and (self.mapping.get("first_name") or self.mapping.get("last_name")):
-            record.columns["contact.name"] = ", ".join(filter(None, (self.mapping.get("first_name"), self.mapping.get("last_name"))))
+            parts = (self.mapping.get("first_name"), self.mapping.get("last_name"))
+            record.columns["contact.name"] = ", ".join(filter(None, parts))
 
         interests, rest = F.split_interests(get("interests"), self.words)
         message_columns = [c for c in (self.mapping.get("interests") if rest else None, self.mapping.get("message")) if c]
@@ -200,9 +201,7 @@ class LeadRows:
 
         ad_code = get("ad_code") or None
         if not ad_code and message and self.has_ad_codes:
-            from ..ad_codes import find_in_text
-
-            found = find_in_text(message)
+            found = ad_codes.find_in_text(message)  # "code VB-LOG-06" in a remark
             if found is not None:
                 ad_code = found.code
                 record.columns["ad_code"] = record.columns["message"]
@@ -755,8 +754,8 @@ def parse_teams(grid: Grid, options: ImportOptions) -> ParsedFile:
             continue
         raw_email = row.get(cols.get("email", ""), "").strip() or row.get(cols.get("upn", ""), "").strip()
         column = cols.get("email") or cols["upn"]
-        person = _Person(email="", rows=[number], values=row, name=_text(re.sub(r"\((?:gast|guest|extern|external)\)", "",
-                                                                                  row.get(cols.get("name", ""), ""), flags=re.IGNORECASE)),
+        name = re.sub(r"\((?:gast|guest|extern|external)\)", "", row.get(cols.get("name", ""), ""), flags=re.IGNORECASE)
+        person = _Person(email="", rows=[number], values=row, name=_text(name),
                          organization=_text(row.get(cols.get("organization", ""), "")),
                          job_title=_text(row.get(cols.get("job_title", ""), "")), attended=True)
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from ..errors import ValidationError
 
 SEPARATORS = {"\t": "tab", ";": "puntkomma", ",": "komma"}
 XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the OLE container of Excel 97-2003
 
 
 class FileError(ValidationError):
@@ -159,6 +161,9 @@ def read_grid(data: bytes, filename: str = "") -> Grid:
         raise FileError("Het bestand is leeg.", {"file": "Geen rijen."})
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
         return _read_xlsx(data)
+    if data.startswith(XLS_MAGIC):
+        raise FileError("Dit is een oud Excel-bestand (.xls). Sla het op als Excel-werkmap (.xlsx) of als CSV.",
+                        {"file": "Oud Excel-formaat."})
     text, encoding = decode(data)
     separator = sniff_separator(text)
     # The widest row, so that files with sections of different widths (Zoom, Teams) read as one grid.
@@ -200,7 +205,7 @@ def _read_xlsx(data: bytes) -> Grid:
 
 
 def _cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):  # empty, or NaN
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -43,7 +43,7 @@ from ...models import (
     User,
     utcnow,
 )
-from .. import audit, events, normalise, reference
+from .. import audit, events, normalise, reference, routing
 from ..calendar import AMSTERDAM
 from ..errors import ValidationError
 from ..intake import IntakeResult, record_touchpoint
@@ -186,6 +186,7 @@ class ImportRun:
         self._seen: dict[str, int] = {}
         self._event_id: int | None = None
         self._new_employers: set[int] = set()
+        self._new_leads: list[int] = []  # routed together at the end, with routing.route_many
 
     def run(self) -> ImportReport:
         for _ in self.steps():
@@ -215,6 +216,10 @@ class ImportRun:
                 db.session.flush()
                 _let_go()
                 yield min(done, self.report.rows), self.report.rows
+            # The same routing choice as one by one, with the facts loaded once: far fewer statements.
+            actor = db.session.get(User, self.actor_id) if self.actor_id else None
+            routing.route_many(self._new_leads, actor=actor)
+            db.session.expire_all()
         except BaseException:
             if savepoint is not None and savepoint.is_active:
                 savepoint.rollback()
@@ -240,7 +245,8 @@ class ImportRun:
             if record.registration is not None:
                 result = _record_registration(event, record, actor=actor, batch_id=self.batch_id)
             else:
-                result = record_touchpoint(replace(record.touchpoint, import_batch_id=self.batch_id), actor=actor)
+                result = record_touchpoint(replace(record.touchpoint, import_batch_id=self.batch_id), actor=actor,
+                                           route=False)
         except ValidationError as exc:
             report.reject(record, [RowError(record.row, record.column_for(f), _explain(record, f, why))
                                    for f, why in exc.fields.items()])
@@ -258,6 +264,7 @@ class ImportRun:
             report.sample("unchanged", record, "Al eerder ingelezen.")
         elif result.created:
             report.created_leads += 1
+            self._new_leads.append(result.lead.id)
             report.sample("create", record, "Bestaande werkgever" if existing else "Nieuwe werkgever")
         elif result.attached:
             report.attached += 1
@@ -407,6 +414,17 @@ def finish(batch_id: int, run: ImportRun, *, actor: User | None) -> ImportBatch:
                      rejected_rows=report.rejected_rows)
     db.session.flush()
     return batch
+
+
+def failure_message(exc: BaseException, *, preview: bool = False) -> str:
+    """What to tell the user when a preview or the apply failed (it was rolled back: nothing is stored)."""
+    detail = str(getattr(exc, "orig", exc))
+    if "max_locks_per_transaction" in detail or "out of shared memory" in detail:
+        # PostgreSQL's lock table is full: the intake takes a lock per employer identity until the end.
+        return ("Het bestand is te groot om in één keer in te lezen: de database kan niet zoveel werkgevers tegelijk "
+                "vastzetten. Er is niets opgeslagen. Splits het bestand in delen van hoogstens 3.000 rijen.")
+    return ("Het voorbeeld kon niet worden berekend; er is niets opgeslagen." if preview
+            else "Het inlezen is mislukt; er is niets opgeslagen.")
 
 
 def mark_failed(batch_id: int, message: str) -> None:
