@@ -160,3 +160,20 @@ def test_management_has_no_queue(client, factory):
     assert client.get("/leads/te-laat").status_code == 403
     with client.application.app_context():
         assert db.session.scalar(select(User.role)) == "management"
+
+
+def test_an_advisor_declines_from_the_queue_without_leaving_it(app, client, factory, campaign):
+    team_id = factory.team()
+    first = factory.user("advisor", team_id=team_id)
+    second = factory.user("advisor", team_id=team_id)
+    [lead_id] = make_leads(app, campaign, ["Wachtrij BV"], team_id=team_id)
+    with app.app_context():
+        owner_id = db.session.get(Lead, lead_id).owner_id
+    owner, other = (first, second) if owner_id == first.id else (second, first)
+    login(client, owner)
+    queue = client.get("/leads/mijn").get_data(as_text=True)
+    assert f'action="/leads/{lead_id}/afwijzen"' in queue and f'for="reason-{lead_id}"' in queue
+    response = client.post(f"/leads/{lead_id}/afwijzen", data={"reason": "Geen Engels"})
+    assert response.headers["Location"] == "/leads/mijn"
+    with app.app_context():
+        assert db.session.get(Lead, lead_id).owner_id == other.id
