@@ -1,4 +1,5 @@
 """Form pieces every blueprint uses: checkbox lists, select options, optional ids, a bare action form."""
+from flask import flash, request
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -23,3 +24,19 @@ class ActionForm(FlaskForm):
     """An empty form: a button whose POST carries the CSRF token."""
 
     submit = SubmitField("Bevestigen")
+
+
+def apply_errors(form, exc) -> None:
+    """Put a service's field errors (ValidationError.fields) on the form; others become a flash message."""
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors) + [message]
+        else:
+            flash(message, "error")
+
+
+def int_arg(name: str) -> int | None:
+    """A whole number from the query string, or None."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None

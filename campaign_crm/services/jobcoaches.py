@@ -7,9 +7,7 @@ coach cannot reach (or learn about) another organisation's placements.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from ..extensions import db
 from ..models import JobcoachOrganisation, Placement, RiskSignal, User, utcnow
 from . import audit, normalise, placements, risk
 from .errors import ValidationError
+from .spreadsheets import dutch_csv
 
 SIGNAL_LEVEL = "amber"
 SIGNAL_SOURCE = "signal"
@@ -152,15 +151,6 @@ def organisation_overview() -> list[OrganisationRow]:
 # --- the contact export -----------------------------------------------------------------------------
 
 CONTACT_COLUMNS = ["Organisatie", "Contactpersoon", "E-mailadres", "Telefoonnummer", "Lopende plaatsingen"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def _cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _display_phone(e164: str | None) -> str:
     """A Dutch number as people write it (010 123 4567); a foreign one in international format."""
     if not e164:
@@ -180,15 +170,13 @@ def contact_export(*, actor: User) -> bytes:
     `;` separated, UTF-8 with BOM; each organisation's row is logged as a read of its contact data.
     """
     rows = [row for row in organisation_overview() if row.organisation.active]
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CONTACT_COLUMNS)
     for row in rows:
-        org = row.organisation
-        writer.writerow([_cell(org.name), _cell(org.contact_name), _cell(org.email), _cell(_display_phone(org.phone)),
-                         row.active_placements])
-        audit.record_read(actor, org)
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+        audit.record_read(actor, row.organisation)
+    return dutch_csv(CONTACT_COLUMNS, (
+        [row.organisation.name, row.organisation.contact_name, row.organisation.email,
+         _display_phone(row.organisation.phone), row.active_placements]
+        for row in rows
+    ))
 
 
 # --- signals from coaches ---------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from ...services import audit, organisation, two_factor, users
 from ...services import auth as auth_service
 from ...services.errors import ValidationError
 from . import bp
-from .forms import AbsenceForm, ActionForm, AdvisorRoutingForm, choices, PartnerForm, PasswordResetForm, TeamForm, UserCreateForm, UserEditForm
+from ..forms import apply_errors, int_arg
+from .forms import (AbsenceForm, ActionForm, AdvisorRoutingForm, PartnerForm, PasswordResetForm, TeamForm, UserCreateForm,
+                    UserEditForm, choices)
 
 PER_PAGE = 50
 
@@ -32,21 +34,6 @@ def _choices(model, empty: str | None = "— geen —", where=None):
     return choices(_pairs(model, empty, where))
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's field errors on the form fields; others become a flash message."""
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-        else:
-            flash(message, "error")
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 # --- users -------------------------------------------------------------------------------
 
 @bp.route("/gebruikers")
@@ -54,8 +41,8 @@ def _int_arg(name: str) -> int | None:
 def list_users():
     status = request.args.get("status", "active")
     query = users.users_query(
-        q=request.args.get("q", ""), role=request.args.get("role", ""), team_id=_int_arg("team"),
-        partner_id=_int_arg("partner"), active={"active": True, "inactive": False}.get(status),
+        q=request.args.get("q", ""), role=request.args.get("role", ""), team_id=int_arg("team"),
+        partner_id=int_arg("partner"), active={"active": True, "inactive": False}.get(status),
     )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     open_counts = users.open_lead_counts([u.id for u in page.items])
@@ -85,7 +72,7 @@ def new_user():
             )
         except ValidationError as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             db.session.commit()
             flash(f"Gebruiker {user.name} is aangemaakt.", "success")
@@ -116,7 +103,7 @@ def edit_user(user_id: int):
             )
         except ValidationError as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             db.session.commit()
             flash("De wijzigingen zijn opgeslagen.", "success")
@@ -219,7 +206,7 @@ def edit_advisor(user_id: int):
             )
         except ValidationError as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             db.session.commit()
             flash("De wijzigingen zijn opgeslagen.", "success")
@@ -283,7 +270,7 @@ def edit_partner(partner_id: int | None):
             )
         except ValidationError as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             db.session.commit()
             flash(f"Partner {partner.name} is opgeslagen.", "success")
@@ -311,7 +298,7 @@ def edit_team(team_id: int | None):
             )
         except ValidationError as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             db.session.commit()
             flash(f"Team {team.name} is opgeslagen.", "success")
@@ -327,7 +314,7 @@ def edit_team(team_id: int | None):
 @roles_required(*REVIEW_AUDIT_LOG)
 def audit_log():
     query = audit.recent_events(
-        object_type=request.args.get("object_type") or None, actor_id=_int_arg("actor"),
+        object_type=request.args.get("object_type") or None, actor_id=int_arg("actor"),
         action=request.args.get("action") or None,
     )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)

@@ -12,24 +12,10 @@ from ...services import audit, duplicates, merge
 from ...services import employers as employer_service
 from ...services.errors import DomainError, ValidationError
 from . import bp
+from ..forms import apply_errors, int_arg
 from .forms import ActionForm, ContactForm, EmployerForm, MergeForm, choices
 
 PER_PAGE = 50
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's field errors on the form fields; others become a flash message."""
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-        else:
-            flash(message, "error")
 
 
 def _reference_options():
@@ -48,8 +34,8 @@ def _reference_options():
 @roles_required(*WORK_LEADS)
 def list_employers():
     filters = employer_service.EmployerFilters(
-        q=request.args.get("q", ""), municipality_id=_int_arg("municipality"), sector_id=_int_arg("sector"),
-        size_class=request.args.get("size") or None, account_manager_id=_int_arg("account_manager"),
+        q=request.args.get("q", ""), municipality_id=int_arg("municipality"), sector_id=int_arg("sector"),
+        size_class=request.args.get("size") or None, account_manager_id=int_arg("account_manager"),
         has_open_lead={"yes": True, "no": False}.get(request.args.get("open_lead", "")),
     )
     page = db.paginate(employer_service.list_query(filters), per_page=PER_PAGE, error_out=False)
@@ -94,7 +80,7 @@ def edit_employer(employer_id: int):
             ), actor=acting_user())
         except ValidationError as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             db.session.commit()
             flash("De gegevens van de werkgever zijn opgeslagen.", "success")
@@ -129,7 +115,7 @@ def edit_contact(contact_id: int):
             ), actor=acting_user())
         except ValidationError as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             db.session.commit()
             flash("De contactpersoon is opgeslagen.", "success")
@@ -146,7 +132,7 @@ def edit_contact(contact_id: int):
 @bp.route("/dubbelen")
 @roles_required(*MERGE_EMPLOYERS)
 def list_duplicates():
-    page = duplicates.likely_duplicates(page=_int_arg("page") or 1, per_page=PER_PAGE)
+    page = duplicates.likely_duplicates(page=int_arg("page") or 1, per_page=PER_PAGE)
     return render_template("employers/list_duplicates.html", page=page, action_form=ActionForm())
 
 

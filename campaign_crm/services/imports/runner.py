@@ -7,9 +7,7 @@ runs in the caller's transaction; the caller commits once, or rolls back and not
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import time
 from collections.abc import Iterator
@@ -46,6 +44,7 @@ from ...models import (
 from .. import audit, events, normalise, reference, routing
 from ..calendar import AMSTERDAM
 from ..errors import ValidationError
+from ..spreadsheets import dutch_csv
 from ..intake import IntakeResult, record_touchpoint
 from .presets import (
     PRESETS,
@@ -443,15 +442,6 @@ def recent_batches(limit: int = 20) -> list[ImportBatch]:
 
 # --- the error file --------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    """A cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def error_file(batch: ImportBatch) -> bytes:
     """The rejected rows as a Dutch Excel CSV (`;`, UTF-8 with BOM): row, column(s), reason(s), then the row."""
     columns = list((batch.summary or {}).get("columns") or [])
@@ -462,11 +452,8 @@ def error_file(batch: ImportBatch) -> bytes:
         entry["messages"].append(error["message"])
         if error.get("values"):
             entry["values"] = error["values"]
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Rij", "Kolom", "Reden", *columns])
-    for row in sorted(by_row):
-        entry = by_row[row]
-        writer.writerow([row, _cell(", ".join(dict.fromkeys(entry["columns"]))), _cell(" | ".join(entry["messages"])),
-                         *(_cell(entry["values"].get(c, "")) for c in columns)])
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+    return dutch_csv(["Rij", "Kolom", "Reden", *columns], (
+        [row, ", ".join(dict.fromkeys(by_row[row]["columns"])), " | ".join(by_row[row]["messages"]),
+         *(by_row[row]["values"].get(c, "") for c in columns)]
+        for row in sorted(by_row)
+    ))
