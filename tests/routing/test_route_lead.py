@@ -260,3 +260,15 @@ def test_route_waiting_assigns_leads_once_someone_is_available(ctx):
     advisor(home, "Nieuw", capacity=2)
     assigned, still = routing.route_waiting(at=NOW)
     assert (assigned, still) == (2, 1)
+
+
+@pytest.mark.parametrize("total", [30, 59, 60])
+def test_capacities_10_20_30_share_leads_in_proportion(ctx, total):
+    home = team()
+    rule(home)
+    staff = {advisor(home, f"Cap {c}", capacity=c).id: c for c in (10, 20, 30)}
+    for one in _fill(home, total):
+        route(one)
+    counts = Counter(db.session.scalars(select(Lead.owner_id)))
+    for advisor_id, capacity in staff.items():
+        assert abs(counts[advisor_id] - total * capacity / 60) <= 1, (capacity, counts[advisor_id])
