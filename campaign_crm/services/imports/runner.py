@@ -419,9 +419,10 @@ def failure_message(exc: BaseException, *, preview: bool = False) -> str:
     """What to tell the user when a preview or the apply failed (it was rolled back: nothing is stored)."""
     detail = str(getattr(exc, "orig", exc))
     if "max_locks_per_transaction" in detail or "out of shared memory" in detail:
-        # PostgreSQL's lock table is full: the intake takes a lock per employer identity until the end.
+        # PostgreSQL's lock table is full (the intake holds its employer-identity locks to the end).
         return ("Het bestand is te groot om in één keer in te lezen: de database kan niet zoveel werkgevers tegelijk "
-                "vastzetten. Er is niets opgeslagen. Splits het bestand in delen van hoogstens 3.000 rijen.")
+                "vastzetten. Er is niets opgeslagen. Splits het bestand in kleinere delen, of vraag de beheerder "
+                "max_locks_per_transaction van PostgreSQL te verhogen.")
     return ("Het voorbeeld kon niet worden berekend; er is niets opgeslagen." if preview
             else "Het inlezen is mislukt; er is niets opgeslagen.")
 
