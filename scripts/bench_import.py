@@ -210,7 +210,7 @@ def main() -> None:
         command = [sys.executable, __file__, "--worker", engine, "--file", str(file)] + (["--profile"] if args.profile else [])
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            print(done.stderr[-3000:], file=sys.stderr)
+            print("\n".join(line[:300] for line in done.stderr.splitlines()[-30:]), file=sys.stderr)
             print(f"{engine}: the import failed (see above)")
             continue
         if args.profile:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import (
@@ -194,6 +194,28 @@ def test_the_samples_in_a_row_recognise_the_same_employers_across_sources():
     assert len(touchpoints_of("Thuiszorg Zuid")) == 2
     vdberg = lead_of("Installatiebedrijf Van der Berg B.V.")
     assert [t.lead_id for t in touchpoints_of("Installatiebedrijf Van der Berg B.V.")] == [vdberg.id] * 3
+
+
+def test_the_new_leads_of_an_import_are_routed_and_a_preview_routes_nothing():
+    from campaign_crm.models import LeadAssignment
+    from campaign_crm.services import organisation, routing_rules, users
+    from tests.conftest import PASSWORD
+
+    team = organisation.save_team(None, name="Regionale pool", is_pool=True, actor=None)
+    advisors = [users.create_user(email=f"adviseur{i}@test.example", name=f"Adviseur {i}", role="advisor",
+                                  password=PASSWORD, team=team, capacity=10) for i in range(2)]
+    routing_rules.save_rule(None, name="Vangnet", priority=1000, team_id=team.id, actor=None)
+    db.session.commit()
+
+    import_file("meta_lead_ads.tsv", dry_run=True)
+    assert db.session.scalar(select(func.count()).select_from(LeadAssignment)) == 0
+
+    import_file("meta_lead_ads.tsv")
+    leads = db.session.scalars(select(Lead).order_by(Lead.id)).all()
+    assert [lead.stage for lead in leads] == ["assigned"] * 3
+    # Lowest load first, ties to the lowest id: the two advisors share the three leads.
+    assert sorted(lead.owner_id for lead in leads) == sorted([advisors[0].id, advisors[1].id, advisors[0].id])
+    assert db.session.scalar(select(func.count()).select_from(LeadAssignment)) == 3
 
 
 # --- the other presets ------------------------------------------------------------------------------

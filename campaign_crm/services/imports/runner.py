@@ -212,13 +212,13 @@ class ImportRun:
                     self._one(record, known, actor, event)
                     if record.row != last_row:  # a person's registration and attendance share their rows
                         done, last_row = done + len(record.rows), record.row
+                # The chunk's new leads are routed together: the same choice as one by one, with the
+                # facts loaded once per chunk (far fewer statements), in memory that stays flat.
+                routing.route_many(self._new_leads, actor=actor)
+                self._new_leads.clear()
                 db.session.flush()
                 _let_go()
                 yield min(done, self.report.rows), self.report.rows
-            # The same routing choice as one by one, with the facts loaded once: far fewer statements.
-            actor = db.session.get(User, self.actor_id) if self.actor_id else None
-            routing.route_many(self._new_leads, actor=actor)
-            db.session.expire_all()
         except BaseException:
             if savepoint is not None and savepoint.is_active:
                 savepoint.rollback()
