@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .extensions import db
 from .models import ESCALATION_LEVELS, ROLES, User, utcnow
 from .services import auth as auth_service
-from .services import checkins, demo, imports, organisation, routing, sla, users
+from .services import checkins, demo, imports, organisation, purge, routing, sla, users
 from .services.errors import ValidationError
 
 
@@ -224,7 +224,28 @@ def checkin_reminders() -> None:
                f"{report.overdue} te laat; {report.lkv_deadlines} LKV-aanvragen naderen hun termijn.")
 
 
+@click.command("purge-personal-data")
+@click.option("--dry-run", is_flag=True, help="Alleen tellen wat gewist zou worden; niets wijzigen.")
+@with_appcontext
+def purge_personal_data(dry_run: bool) -> None:
+    """Anonymise personal data whose retention period (a setting per kind of record) has passed."""
+    lines = purge.purge_personal_data(dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    width = max(len(line.label) for line in lines)
+    for line in lines:
+        click.echo(f"{line.label:<{width}}  {line.rows:>7}  (bewaartermijn {line.months} maanden: "
+                   f"van vóór {line.cutoff:%d-%m-%Y})")
+    total = sum(line.rows for line in lines)
+    if dry_run:
+        click.echo(f"Proefdraai: {total} regels zouden worden gewist; er is niets gewijzigd.")
+    else:
+        click.echo(f"Klaar: {total} regels gewist of geanonimiseerd.")
+
+
 def register_commands(app: Flask) -> None:
     for command in (seed_demo, create_user, create_api_token, import_leads, route_waiting, sla_sweep,
-                    checkin_reminders):
+                    checkin_reminders, purge_personal_data):
         app.cli.add_command(command)

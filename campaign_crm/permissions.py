@@ -24,6 +24,7 @@ MANAGEMENT = "management"
 # What each area of the application needs.
 MANAGE_USERS = {ADMIN}
 MANAGE_ORGANISATION = {ADMIN}
+MANAGE_SETTINGS = {ADMIN}  # SLA, targets, schedules, retention periods
 MANAGE_ADVISORS = {ADMIN, TEAMLEAD}  # routing profile and absences; team leads for their own team
 REVIEW_AUDIT_LOG = {ADMIN}
 WORK_LEADS = {ADMIN, CAMPAIGN, TEAMLEAD, ADVISOR}

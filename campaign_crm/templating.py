@@ -7,7 +7,7 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from .models import ESCALATION_LEVELS, STAGE_LABELS
-from .permissions import MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, RUN_CAMPAIGNS, WORK_LEADS
+from .permissions import MANAGE_ORGANISATION, MANAGE_SETTINGS, MANAGE_USERS, REVIEW_AUDIT_LOG, RUN_CAMPAIGNS, WORK_LEADS
 from .services.calendar import AMSTERDAM, today
 
 MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
@@ -62,6 +62,8 @@ def navigation() -> list[tuple[str, str, bool]]:
         items += [("Partners", "admin.list_partners"), ("Teams", "admin.list_teams")]
     if current_user.role in REVIEW_AUDIT_LOG:
         items.append(("Logboek", "admin.audit_log"))
+    if current_user.role in MANAGE_SETTINGS:
+        items.append(("Instellingen", "admin.edit_settings"))
     items = [(label, endpoint) for label, endpoint in items if endpoint in current_app.view_functions]
     here = request.endpoint or ""
     blueprints = [endpoint.split(".")[0] for _, endpoint in items]

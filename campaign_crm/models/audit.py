@@ -68,6 +68,8 @@ ACTION_LABELS = {
     "import_errors_downloaded": "Foutenbestand van import gedownload",
     "routing_rule_created": "Routeringsregel aangemaakt",
     "routing_rule_updated": "Routeringsregel gewijzigd",
+    "settings_updated": "Instellingen gewijzigd",
+    "personal_data_purged": "Persoonsgegevens na bewaartermijn gewist",
 }
 
 OBJECT_LABELS = {
@@ -77,7 +79,7 @@ OBJECT_LABELS = {
     "routing_rules": "Routeringsregel", "channels": "Kanaal", "settings": "Instelling",
     "activities": "Activiteit", "vacancies": "Vacature", "jobcoach_organisations": "Jobcoachorganisatie",
     "risk_signals": "Signaal", "placements": "Plaatsing", "checkins": "Check-in", "risk_cases": "Risicodossier",
-    "interventions": "Interventie",
+    "interventions": "Interventie", "purge": "Bewaartermijnen",
 }
 
 

@@ -79,6 +79,8 @@ class Contact(db.Model):
     consent_source: Mapped[str | None] = mapped_column(String(80))
     consent_text_version: Mapped[str | None] = mapped_column(String(40))
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the retention purge: name, function, e-mail and phone are gone for good.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     employer: Mapped[Employer] = relationship(back_populates="contacts")

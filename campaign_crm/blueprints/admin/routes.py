@@ -8,9 +8,10 @@ from ...extensions import db
 from ...models import ROLES, Absence, Municipality, Partner, Sector, Team, User
 from ...models.audit import ACTION_LABELS, OBJECT_LABELS
 from ...models.partners import PARTNER_KINDS
-from ...permissions import (MANAGE_ADVISORS, MANAGE_ORGANISATION, MANAGE_USERS, REVIEW_AUDIT_LOG, acting_user,
+from ...permissions import (MANAGE_ADVISORS, MANAGE_ORGANISATION, MANAGE_SETTINGS, MANAGE_USERS, REVIEW_AUDIT_LOG, acting_user,
                            can_manage_advisor, roles_required)
-from ...services import audit, organisation, two_factor, users
+from ...services import audit, organisation, purge, two_factor, users
+from ...services import settings as app_settings
 from ...services import auth as auth_service
 from ...services.errors import ValidationError
 from . import bp
@@ -319,3 +320,32 @@ def audit_log():
     )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template("admin/audit_log.html", page=page, action_labels=ACTION_LABELS, object_labels=OBJECT_LABELS)
+
+
+# --- settings and retention ----------------------------------------------------------------
+
+@bp.route("/instellingen", methods=["GET", "POST"])
+@roles_required(*MANAGE_SETTINGS)
+def edit_settings():
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    submitted: dict[str, str] = {}
+    if form.validate_on_submit():
+        rows = [row for group in app_settings.grouped() for row in group.settings]
+        # A checkbox is absent from the form when unticked: read every yes/no setting explicitly.
+        submitted = {row.key: ("ja" if request.form.get(row.key) else "nee") if isinstance(row.value, bool)
+                     else request.form.get(row.key, "") for row in rows}
+        try:
+            changed = app_settings.update_settings(submitted, actor=acting_user())
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.fields
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{len(changed)} instelling(en) opgeslagen." if changed else "Er was niets gewijzigd.", "success")
+            return redirect(url_for("admin.edit_settings"))
+    return render_template(
+        "admin/settings.html", form=form, groups=app_settings.grouped(), errors=errors, submitted=submitted,
+        as_text=app_settings.as_text, purge_preview=purge.purge_personal_data(dry_run=True),
+    )
