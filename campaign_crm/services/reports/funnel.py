@@ -1,0 +1,195 @@
+"""The cohort funnel (with first- or last-touch attribution) and time to first contact."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import holidays
+import numpy as np
+import pandas as pd
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased
+
+from ...extensions import db
+from ...models import Lead, Touchpoint, utcnow
+from ..calendar import AMSTERDAM
+from ..errors import ValidationError
+from .filters import ReportFilter, lead_conditions, lead_from
+from .groups import (
+    TOTAL,
+    group_labels,
+    lead_group_column,
+    needs_employer,
+    needs_owner,
+    ordered,
+)
+
+FUNNEL_STAGES = ("assigned", "contacted", "meeting", "vacancy", "placed")
+TOUCHES = ("first", "last")
+LAST_TOUCH_GROUPS = ("channel", "phase")
+
+
+def rate(part: int, whole: int) -> float:
+    """part / whole rounded to 4 decimals; 0 when there is nothing to divide by."""
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _last_touch(column: str) -> Any:
+    """The channel or phase id of the lead's last touchpoint that carries one, at or before the
+    meeting (leads without a meeting: their last such touchpoint); the first touch if there is none."""
+    tp = aliased(Touchpoint, name="last_tp")
+    value = getattr(tp, column)
+    last = (
+        select(value)
+        .where(tp.lead_id == Lead.id, value.is_not(None),
+               or_(Lead.meeting_at.is_(None), tp.occurred_at <= Lead.meeting_at))
+        .order_by(tp.occurred_at.desc(), tp.id.desc())
+        .limit(1)
+        .correlate(Lead)
+        .scalar_subquery()
+    )
+    return func.coalesce(last, getattr(Lead, column))
+
+
+def _funnel_query(flt: ReportFilter, group_by: str | None, touch: str) -> Select:
+    """One GROUP BY over the cohort: per group, created and the count of each stage reached."""
+    frm = lead_from(flt, employer=needs_employer(group_by), owner=needs_owner(group_by))
+    stage_columns = [getattr(Lead, f"{stage}_at") for stage in (*FUNNEL_STAGES, "lost")]
+    if touch == "first":
+        group = lead_group_column(group_by) if group_by else None
+        columns = [group.label("g")] if group is not None else []
+        query = select(*columns, func.count().label("created"),
+                       *[func.count(col).label(col.key) for col in stage_columns])
+        query = query.select_from(frm).where(*lead_conditions(flt))
+        return query.group_by(group) if group is not None else query
+    # Last touch: the attributed ids come from a correlated subquery per lead, so group an inner
+    # per-lead select (PostgreSQL refuses to group on a subquery that reads ungrouped columns).
+    touched = {name: _last_touch(f"{name}_id").label(name) for name in LAST_TOUCH_GROUPS
+               if name == group_by or getattr(flt, f"{name}_id")}
+    inner = (select(*touched.values(), *stage_columns).select_from(frm)
+             .where(*lead_conditions(flt, touch_columns=False)).subquery("cohort"))
+    where = [inner.c[name] == getattr(flt, f"{name}_id") for name in touched if getattr(flt, f"{name}_id")]
+    group = inner.c[group_by] if group_by else None  # only channel or phase reach here (see _check_touch)
+    query = select(*([group.label("g")] if group is not None else []), func.count().label("created"),
+                   *[func.count(inner.c[col.key]).label(col.key) for col in stage_columns])
+    query = query.select_from(inner).where(*where)
+    return query.group_by(group) if group is not None else query
+
+
+def _stages(counts: dict[str, int], created: int) -> dict[str, dict[str, Any]]:
+    out, previous = {}, created
+    for stage in FUNNEL_STAGES:
+        count = counts[f"{stage}_at"]
+        out[stage] = {"count": count, "rate": rate(count, created), "step_rate": rate(count, previous)}
+        previous = count
+    return out
+
+
+def _funnel_row(key: str | None, label: str, counts: dict[str, int]) -> dict[str, Any]:
+    created = counts["created"]
+    return {"group": key, "label": label, "created": created, "stages": _stages(counts, created),
+            "lost": counts["lost_at"]}
+
+
+def _check_touch(touch: str, group_by: str | None) -> str:
+    if touch not in TOUCHES:
+        raise ValidationError(f"Onbekende toeschrijving {touch!r}.", {"touch": "Kies first (eerste contact) of last (laatste contact voor het adviesgesprek)."})
+    # Only channel and phase are attributed to a touch; other groupings are the lead's own.
+    return touch if group_by in LAST_TOUCH_GROUPS or group_by is None else "first"
+
+
+def funnel(flt: ReportFilter, group_by: str | None = None, touch: str = "first") -> dict[str, Any]:
+    """Leads created in the period and how many of them reached each stage (ever, up to now)."""
+    effective = _check_touch(touch, group_by)
+    if effective == "last" and group_by is None and not (flt.channel_id or flt.phase_id):
+        effective = "first"  # the same numbers, without the subqueries
+    result = db.session.execute(_funnel_query(flt, group_by, effective)).mappings().all()
+    totals: dict[str, int] = defaultdict(int)
+    for row in result:
+        for name, value in row.items():
+            if name != "g":
+                totals[name] += value
+    for name in ("created", *(f"{s}_at" for s in (*FUNNEL_STAGES, "lost"))):
+        totals.setdefault(name, 0)
+    rows = []
+    if group_by:
+        labels = group_labels(group_by, (row["g"] for row in result))
+        rows = ordered([_funnel_row(*labels[row["g"]], dict(row)) for row in result])
+    return {
+        "from": flt.period.start.isoformat(), "to": flt.period.end.isoformat(),
+        "group_by": group_by, "touch": touch,
+        "rows": rows, "total": _funnel_row(None, TOTAL, totals),
+    }
+
+
+# Time to first contact ---------------------------------------------------------------------------
+
+
+def _local_dates(moments: pd.Series) -> np.ndarray:
+    """Aware UTC datetimes as Europe/Amsterdam calendar dates (numpy datetime64[D])."""
+    local = pd.to_datetime(moments, utc=True).dt.tz_convert(AMSTERDAM).dt.tz_localize(None)
+    return local.dt.normalize().to_numpy().astype("datetime64[D]")
+
+
+def working_days(created: np.ndarray, contacted: np.ndarray) -> np.ndarray:
+    """Working days after the created date up to and including the contacted date (never negative),
+    as `calendar.working_days_between` counts them, for arrays of dates."""
+    if created.size == 0:
+        return np.zeros(0, dtype=int)
+    years = range(int(str(created.min())[:4]), int(str(contacted.max())[:4]) + 1)
+    free = np.array(sorted(holidays.country_holidays("NL", years=years)), dtype="datetime64[D]")
+    one = np.timedelta64(1, "D")
+    later = np.maximum(contacted, created)
+    return np.busday_count(created + one, later + one, holidays=free)
+
+
+def _percentile(values: np.ndarray, q: float) -> float | None:
+    # numpy's default (linear between order statistics) is PostgreSQL's percentile_cont.
+    return round(float(np.percentile(values, q)), 2) if values.size else None
+
+
+def first_contact(flt: ReportFilter, group_by: str | None = None) -> dict[str, Any]:
+    """Working days from created to first contact (median, p90) and the SLA met, per group.
+
+    `sla_met_rate` = met / leads whose SLA is decided (contacted, or due time passed), so a
+    period that has just begun is not marked down for leads that still have time.
+    """
+    frm = lead_from(flt, employer=needs_employer(group_by), owner=needs_owner(group_by))
+    group = lead_group_column(group_by) if group_by else None
+    gcol = [group.label("g")] if group is not None else []
+    now = utcnow()
+    counts = select(
+        *gcol, func.count().label("created"), func.count(Lead.contacted_at).label("contacted"),
+        func.count().filter(Lead.sla_due_at.is_not(None),
+                            or_(Lead.contacted_at.is_not(None), Lead.sla_due_at < now)).label("sla_decided"),
+        func.count().filter(Lead.contacted_at <= Lead.sla_due_at).label("sla_met"),
+    ).select_from(frm).where(*lead_conditions(flt))
+    if group is not None:
+        counts = counts.group_by(group)
+    count_rows = {row.get("g"): dict(row) for row in db.session.execute(counts).mappings()}
+    # The durations need local calendar dates: read two narrow columns of the contacted leads only.
+    narrow = select(*gcol, Lead.created_at, Lead.contacted_at).select_from(frm).where(
+        *lead_conditions(flt), Lead.contacted_at.is_not(None))
+    frame = pd.DataFrame(db.session.execute(narrow).all(), columns=["g", "created", "contacted"][1 - len(gcol):])
+    if group is None:
+        frame["g"] = None
+    frame["days"] = working_days(_local_dates(frame["created"]), _local_dates(frame["contacted"])) if len(frame) else []
+    by_group = {key: part["days"].to_numpy() for key, part in frame.groupby("g", dropna=False)} if len(frame) else {}
+    by_group = {(None if pd.isna(k) else int(k)): v for k, v in by_group.items()}
+
+    def row(key: str | None, label: str, c: dict[str, int], days: np.ndarray) -> dict[str, Any]:
+        return {"group": key, "label": label, "created": c["created"], "contacted": c["contacted"],
+                "median_days": _percentile(days, 50), "p90_days": _percentile(days, 90),
+                "sla_met": c["sla_met"], "sla_decided": c["sla_decided"],
+                "sla_met_rate": rate(c["sla_met"], c["sla_decided"])}
+
+    total_counts = {name: sum(c[name] for c in count_rows.values())
+                    for name in ("created", "contacted", "sla_decided", "sla_met")}
+    all_days = frame["days"].to_numpy() if len(frame) else np.zeros(0)
+    rows = []
+    if group_by:
+        labels = group_labels(group_by, count_rows)
+        rows = ordered([row(*labels[key], c, by_group.get(key, np.zeros(0))) for key, c in count_rows.items()])
+    return {"from": flt.period.start.isoformat(), "to": flt.period.end.isoformat(), "group_by": group_by,
+            "rows": rows, "total": row(None, TOTAL, total_counts, all_days)}
+

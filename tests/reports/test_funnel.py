@@ -1,0 +1,140 @@
+"""The cohort funnel on the hand-built dataset (see conftest.py for the table of leads)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from campaign_crm.extensions import db
+from campaign_crm.services.errors import ValidationError
+from campaign_crm.services.reports.filters import (
+    ReportFilter,
+    parse_filter,
+    scoped_to_team,
+)
+from campaign_crm.services.reports.funnel import funnel
+from campaign_crm.services.reports.period import tertaal
+
+T2 = tertaal(2026, 2)
+
+
+def stage_counts(row: dict) -> list[int]:
+    return [row["created"], *(row["stages"][s]["count"] for s in ("assigned", "contacted", "meeting", "vacancy", "placed")),
+            row["lost"]]
+
+
+def test_funnel_per_channel_by_first_touch_with_rates_and_step_rates(ctx, report_dataset):
+    report = funnel(ReportFilter(T2), group_by="channel")
+    assert (report["from"], report["to"], report["group_by"], report["touch"]) == ("2026-05-01", "2026-08-31", "channel", "first")
+    linkedin, dagblad, unknown = report["rows"]  # sorted by created: 5, 4, 1
+    # LinkedIn: leads 1–5 (10 and 11 fall outside T2 in local time).
+    #   assigned 1,2,3,4 = 4; contacted 1,2,3 = 3; meeting 1,2 = 2; vacancy 1; placed 1; lost 3.
+    assert (linkedin["group"], linkedin["label"]) == ("linkedin", "LinkedIn")
+    assert stage_counts(linkedin) == [5, 4, 3, 2, 1, 1, 1]
+    # rate = count / created: 4/5, 3/5, 2/5, 1/5, 1/5
+    assert [linkedin["stages"][s]["rate"] for s in linkedin["stages"]] == [0.8, 0.6, 0.4, 0.2, 0.2]
+    # step_rate = count / previous count: 4/5, 3/4, 2/3 = 0.66666… → 0.6667, 1/2, 1/1
+    assert [linkedin["stages"][s]["step_rate"] for s in linkedin["stages"]] == [0.8, 0.75, 0.6667, 0.5, 1.0]
+    # Dagblad: leads 6, 7, 8 and 12 (1 May 00:30 local is still 30 April in UTC, and counts).
+    #   assigned 6,7,12 = 3; contacted 6; meeting 6; vacancy 6; placed none; lost 7.
+    assert (dagblad["group"], dagblad["label"]) == ("dagblad", "Dagblad")
+    assert stage_counts(dagblad) == [4, 3, 1, 1, 1, 0, 1]
+    # rates 3/4, 1/4, 1/4, 1/4, 0/4; steps 3/4, 1/3 = 0.3333, 1/1, 1/1, 0/1
+    assert [dagblad["stages"][s]["rate"] for s in dagblad["stages"]] == [0.75, 0.25, 0.25, 0.25, 0.0]
+    assert [dagblad["stages"][s]["step_rate"] for s in dagblad["stages"]] == [0.75, 0.3333, 1.0, 1.0, 0.0]
+    # Lead 9 has no channel: one "Onbekend" row; a step after a zero count has rate 0.
+    assert (unknown["group"], unknown["label"]) == (None, "Onbekend")
+    assert stage_counts(unknown) == [1, 1, 1, 0, 0, 0, 0]
+    assert [unknown["stages"][s]["step_rate"] for s in unknown["stages"]] == [1.0, 1.0, 0.0, 0.0, 0.0]
+    # Total = the sum of the rows: 10 created; assigned 4+3+1 = 8, contacted 3+1+1 = 5, meeting 2+1 = 3,
+    # vacancy 1+1 = 2, placed 1, lost 1+1 = 2.
+    total = report["total"]
+    assert (total["group"], total["label"]) == (None, "Totaal")
+    assert stage_counts(total) == [10, 8, 5, 3, 2, 1, 2]
+    assert total["stages"]["contacted"]["rate"] == 0.5 and total["stages"]["contacted"]["step_rate"] == 0.625  # 5/8
+
+
+def test_last_touch_before_the_meeting_moves_leads_between_channels(ctx, report_dataset):
+    report = funnel(ReportFilter(T2), group_by="channel", touch="last")
+    rows = {row["group"]: row for row in report["rows"]}
+    # Lead 2 had a dagblad touch before its meeting: linkedin → dagblad. Lead 8 (no meeting) came back
+    # through linkedin: dagblad → linkedin. Lead 1's facebook touch came after its meeting and lead 4's
+    # later touch has no channel: both stay linkedin.
+    # LinkedIn = 1, 3, 4, 5, 8: assigned 1,3,4; contacted 1,3; meeting 1; vacancy 1; placed 1; lost 3.
+    assert stage_counts(rows["linkedin"]) == [5, 3, 2, 1, 1, 1, 1]
+    # Dagblad = 2, 6, 7, 12: assigned all 4; contacted 2,6; meeting 2,6; vacancy 6; placed -; lost 7.
+    assert stage_counts(rows["dagblad"]) == [4, 4, 2, 2, 1, 0, 1]
+    assert stage_counts(rows[None]) == [1, 1, 1, 0, 0, 0, 0]
+    assert "facebook" not in rows
+    assert stage_counts(report["total"]) == [10, 8, 5, 3, 2, 1, 2]  # attribution moves leads, never adds any
+    # A channel filter follows the chosen touch: by last touch, dagblad holds leads 2, 6, 7 and 12.
+    only = funnel(parse_filter({"tertaal": "2026-T2", "channel": "dagblad"}), touch="last")
+    assert stage_counts(only["total"]) == [4, 4, 2, 2, 1, 0, 1]
+    assert stage_counts(funnel(parse_filter({"tertaal": "2026-T2", "channel": "dagblad"}))["total"]) == [4, 3, 1, 1, 1, 0, 1]
+
+
+def test_funnel_by_phase_sector_municipality_partner_team_and_advisor(ctx, report_dataset):
+    def created(group_by: str) -> dict:
+        return {row["label"]: row["created"] for row in funnel(ReportFilter(T2), group_by=group_by)["rows"]}
+
+    # launch: 1, 2, 5, 6, 12; livestream: 3, 4, 7, 8; lead 9 none.
+    assert created("phase") == {"Lancering": 5, "Livestream": 4, "Onbekend": 1}
+    # techniek: 1, 2, 5, 7, 12; zorg: 3, 4, 6, 8.
+    assert created("sector") == {"Techniek": 5, "Zorg en welzijn": 4, "Onbekend": 1}
+    # Rotterdam: 1, 2, 4, 5, 8, 12; Schiedam: 3, 6, 7.
+    assert created("municipality") == {"Rotterdam": 6, "Schiedam": 3, "Onbekend": 1}
+    # Anna (Gemeente Rotterdam, Waterweg): 1, 2, 6, 9, 12; Bram (UWV Rijnmond, Noord): 3, 4, 7; 5 and 8 unowned.
+    assert created("partner") == {"Gemeente Rotterdam": 5, "UWV Rijnmond": 3, "Onbekend": 2}
+    assert created("team") == {"Waterweg": 5, "Noord": 3, "Onbekend": 2}
+    assert created("advisor") == {"Anna Smit": 5, "Bram Kok": 3, "Onbekend": 2}
+    municipality_keys = [row["group"] for row in funnel(ReportFilter(T2), group_by="municipality")["rows"]]
+    assert municipality_keys == ["GM0599", "GM0606", None]
+    partner_keys = {row["group"] for row in funnel(ReportFilter(T2), group_by="partner")["rows"]}
+    assert partner_keys == {str(report_dataset.partners["rotterdam"]), str(report_dataset.partners["uwv"]), None}
+
+
+def test_filters_narrow_the_cohort(ctx, report_dataset):
+    def total(**args: str) -> list[int]:
+        return stage_counts(funnel(parse_filter({"tertaal": "2026-T2", **args}))["total"])
+
+    # techniek: 1 (placed), 2 (meeting), 5 (new), 7 (assigned, lost), 12 (assigned).
+    assert total(sector="techniek") == [5, 4, 2, 2, 1, 1, 1]
+    # Schiedam: 3 (contacted, lost), 6 (vacancy), 7 (assigned, lost).
+    assert total(municipality="Schiedam") == [3, 3, 2, 1, 1, 0, 2]
+    # partner UWV Rijnmond (owner Bram): 3, 4, 7.
+    assert total(partner=str(report_dataset.partners["uwv"])) == [3, 3, 1, 0, 0, 0, 2]
+    # phase livestream and channel linkedin: 3, 4.
+    assert total(phase="livestream", channel="linkedin") == [2, 2, 1, 0, 0, 0, 1]
+    # A team lead of Waterweg sees Anna's leads only: 1, 2, 6, 9, 12.
+    waterweg = scoped_to_team(parse_filter({"tertaal": "2026-T2"}), report_dataset.teams["waterweg"])
+    assert stage_counts(funnel(waterweg)["total"]) == [5, 5, 4, 3, 2, 1, 0]
+    # A free period: 1 May – 31 May local holds leads 12, 1 and 2.
+    assert stage_counts(funnel(parse_filter({"from": "2026-05-01", "to": "2026-05-31"}))["total"]) == [3, 3, 2, 2, 1, 1, 0]
+
+
+def test_an_empty_period_gives_zero_rows_and_zero_rates(ctx, report_dataset):
+    report = funnel(parse_filter({"tertaal": "2025-T1"}), group_by="channel")
+    assert report["rows"] == []
+    assert stage_counts(report["total"]) == [0, 0, 0, 0, 0, 0, 0]
+    assert report["total"]["stages"]["assigned"] == {"count": 0, "rate": 0.0, "step_rate": 0.0}
+
+
+def test_an_unknown_touch_is_refused_in_dutch(ctx):
+    with pytest.raises(ValidationError) as refused:
+        funnel(ReportFilter(T2), group_by="channel", touch="middle")
+    assert "Kies first" in refused.value.fields["touch"]
+
+
+def test_the_funnel_is_one_grouped_query_without_loading_leads(ctx, report_dataset):
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        funnel(ReportFilter(T2), group_by="channel", touch="last")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    # One aggregate over the cohort, then one look-up of the channel labels.
+    assert len(statements) == 2
+    assert "GROUP BY" in statements[0] and "count(" in statements[0].lower()
