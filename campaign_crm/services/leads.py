@@ -6,7 +6,7 @@ from datetime import datetime
 from ..extensions import db
 from ..models import (LOST, OPEN_STAGES, STAGE_LABELS, STAGES, Lead, LeadAssignment, LeadStageEvent, RoutingRule, Team,
                       User, utcnow)
-from . import reference
+from . import normalise, reference
 from .errors import Conflict, ValidationError
 
 
@@ -30,6 +30,13 @@ def change_stage(
     if at < lead.created_at:
         raise ValidationError("Het tijdstip ligt voor het ontstaan van de lead.", {"at": "Ligt voor de aanmaakdatum."})
     from_stage = lead.stage
+    reached = lead.stage_time(from_stage)
+    if reached is not None and at < reached:
+        raise ValidationError(
+            f"Het tijdstip ligt voor het bereiken van de huidige fase ({STAGE_LABELS[from_stage]}).",
+            {"at": "Ligt voor het moment waarop de lead in de huidige fase kwam; fasen volgen elkaar op in de tijd."},
+        )
+    normalise.refuse_bsn(note, "note")
     if to_stage == LOST:
         reason = reference.lost_reason(lost_reason or "")
         lead.lost_reason = reason

@@ -147,3 +147,27 @@ def test_a_bsn_in_a_stage_note_is_refused_and_nothing_is_stored(app, client, des
     with app.app_context():
         assert db.session.get(Lead, lead_id).stage == "assigned"
         assert count(LeadStageEvent, LeadStageEvent.note.contains(BSN)) == 0
+
+
+def test_a_time_before_the_current_stage_is_refused_by_the_service(app, desk, make_lead):
+    """Stage times follow each other: a contact logged before the meeting it follows cannot be."""
+    import pytest
+
+    from campaign_crm.services import leads as lead_service
+    from campaign_crm.services.errors import ValidationError
+
+    lead_id = make_lead(hours_ago=5)
+    with app.app_context():
+        lead = db.session.get(Lead, lead_id)
+        meeting_at = lead.created_at + timedelta(hours=3)
+        lead_service.change_stage(lead, "meeting", actor=None, at=meeting_at)
+        db.session.commit()
+        with pytest.raises(ValidationError) as refused:
+            lead_service.change_stage(lead, "vacancy", actor=None, at=meeting_at - timedelta(minutes=10))
+        assert "voor het bereiken van de huidige fase (Adviesgesprek)" in refused.value.message
+        db.session.rollback()
+        with pytest.raises(ValidationError) as refused:
+            lead_service.change_stage(lead, "vacancy", actor=None, at=meeting_at, note=f"Kandidaat {BSN}")
+        assert "note" in refused.value.fields
+        db.session.rollback()
+        assert db.session.get(Lead, lead_id).stage == "meeting"
