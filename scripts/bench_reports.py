@@ -19,6 +19,7 @@ import gc
 import os
 import platform
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -220,13 +221,16 @@ def build_region(n_leads: int, n_placements: int, *, now: datetime, seed: int = 
     # of the leads have a later touchpoint through another channel, for last-touch attribution).
     total_seconds = (now - start).total_seconds() - 3600
     channel_codes = weighted(rng, CHANNELS, n_leads)
+    # Leads arrive over time: ids follow created_at, as in the application (this matters for
+    # index range scans, which then read neighbouring pages).
+    created_offsets = sorted(rng.random() * total_seconds for _ in range(n_leads))
     placed: list[tuple[int, datetime, int, int]] = []  # lead id, placed_at, employer, advisor
     touch_id = 0
     for offset in range(0, n_leads, chunk):
         leads, touches = [], []
         for i in range(offset, min(n_leads, offset + chunk)):
             lead_id = i + 1
-            created = start + timedelta(seconds=rng.random() * total_seconds)
+            created = start + timedelta(seconds=created_offsets[i])
             phase = PHASES[min(len(PHASES) - 1, int((created - start) / span))]
             times = lead_stage_times(rng, created, now)
             if times["placed_at"]:
@@ -472,17 +476,22 @@ def days_between_sql(later: str, earlier: str) -> str:
 
 
 def km_from_counts(counts: dict[tuple[int, bool], int]) -> tuple[int, int, list[tuple[int, float, int]]]:
-    """Kaplan–Meier from (duration, event) → count: n, events, [(day, survival, at_risk)] from day 0."""
-    if not counts:
-        return 0, 0, [(0, 1.0, 0)]
+    """Kaplan–Meier from (duration, event) → count: n, events and the curve [(day, survival, at_risk)]:
+    day 0, then each day with an ending, and the last day anyone was followed (survival to 4 decimals)."""
     days = np.array(sorted({d for d, _ in counts}))
     events = np.array([counts.get((d, True), 0) for d in days])
     exits = events + np.array([counts.get((d, False), 0) for d in days])
     n = int(exits.sum())
     at_risk = n - np.concatenate(([0], np.cumsum(exits)[:-1]))
-    hit = events > 0
-    survival = np.cumprod(1.0 - events[hit] / at_risk[hit])
-    curve = [(0, 1.0, n)] + [(int(d), float(s), int(r)) for d, s, r in zip(days[hit], survival, at_risk[hit])]
+    survival = np.cumprod(1.0 - events / at_risk)
+    keep = (events > 0) | (days == days.max())
+    curve = [(0, 1.0, n)]
+    for d, s, r in zip(days[keep], survival[keep], at_risk[keep]):
+        point = (int(d), round(float(s), 4), int(r))
+        if d == 0:
+            curve[0] = point
+        else:
+            curve.append(point)
     return n, int(events.sum()), curve
 
 
@@ -509,19 +518,20 @@ def raw_end_reasons(start: date, end: date) -> tuple:
     """Placements ended in [start, end]: per end_how and end_why, the first-year ones, influenceable or not."""
     rows = db.session.execute(text(
         f"SELECT p.end_how, p.end_why, w.influenceable, count(*),"
-        f" sum(CASE WHEN {days_between_sql('p.end_date', 'p.start_date')} < 365 THEN 1 ELSE 0 END)"
+        f" sum(CASE WHEN {days_between_sql('p.end_date', 'p.start_date')} <= 365 THEN 1 ELSE 0 END)"
         " FROM placements p LEFT JOIN end_whys w ON w.code = p.end_why"
         " WHERE p.end_date >= :start AND p.end_date <= :end GROUP BY p.end_how, p.end_why, w.influenceable"),
         {"start": start, "end": end}).all()
     how, why = defaultdict(int), defaultdict(int)
-    ended = first_year = influenceable = 0
+    ended = first_year = influenceable = not_influenceable = 0
     for end_how, end_why, infl, n, within in rows:
         how[end_how] += n
         why[end_why] += n
         ended += n
         first_year += within
-        influenceable += n if infl else 0
-    return ended, first_year, dict(how), dict(why), influenceable, ended - influenceable
+        influenceable += n if infl is True or infl == 1 else 0
+        not_influenceable += n if infl is False or infl == 0 else 0
+    return ended, first_year, dict(how), dict(why), influenceable, not_influenceable
 
 
 # --------------------------------------------------------------------------------------------
@@ -582,12 +592,12 @@ def retention_numbers(report: dict) -> dict:
 
 
 def raw_retention_numbers(raw: dict) -> dict:
-    def at(curve, last, day):
-        if day > last:
-            return None
-        return round([s for d, s, _ in curve if d <= day][-1], 4)
-    return {key: (n, events, curve, tuple(at(curve, last, d) for d in (91, 182, 365)))
-            for key, (n, events, curve, last) in raw.items()}
+    def at(curve, day):
+        if day > curve[-1][0]:
+            return 0.0 if curve[-1][1] == 0 else None  # not followed that long
+        return [s for d, s, _ in curve if d <= day][-1]
+    return {key: (n, events, curve, tuple(at(curve, d) for d in (91, 182, 365)))
+            for key, (n, events, curve, _) in raw.items()}
 
 
 def end_reason_numbers(report: dict) -> tuple:
@@ -835,6 +845,8 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
                         help="PostgreSQL server to make the throwaway database on")
     args = parser.parse_args()
+    # Killed with SIGTERM: still drop the throwaway databases (the `finally` in run_engine).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
           f" · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · --leads {args.leads} --placements {args.placements}"
           f" --runs {args.runs}", flush=True)
