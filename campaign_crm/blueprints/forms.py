@@ -1,8 +1,24 @@
 """Form pieces every blueprint uses: checkbox lists, select options, optional ids, a bare action form."""
 from flask import flash, request
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import SelectChoice, SelectMultipleField, SubmitField
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+
+class Form(FlaskForm):
+    """The base of every form. Hidden fields (the CSRF token) and buttons render without an id
+    (no label points at them), so a page with several forms keeps its ids unique."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if isinstance(field, SubmitField):
+                field.render_kw = {**(field.render_kw or {}), "id": False}
+
+    def hidden_tag(self, *fields) -> Markup:
+        chosen = [getattr(self, f, None) if isinstance(f, str) else f for f in (fields or self)]
+        return Markup("\n".join(str(f(id=False)) for f in chosen if f is not None and isinstance(f.widget, HiddenInput)))
 
 
 class CheckboxListField(SelectMultipleField):
@@ -20,7 +36,7 @@ def optional_id(value):
     return int(value) if value not in (None, "", "None", "0") else None
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """An empty form: a button whose POST carries the CSRF token."""
 
     submit = SubmitField("Bevestigen")

@@ -1,15 +1,29 @@
 """Forms for managing users, absences, partners and teams."""
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField,
-                     SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from ...models import ROLES
-from ..forms import ActionForm, CheckboxListField, choices, optional_id  # noqa: F401  (shared; re-exported)
 from ...models.partners import PARTNER_KINDS
+from ..forms import ActionForm, CheckboxListField, Form, choices, optional_id  # noqa: F401  (shared; re-exported)
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     email = EmailField("E-mailadres", validators=[DataRequired("Vul een e-mailadres in.")])
     name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
     role = SelectField("Rol", choices=choices(ROLES.items()))
@@ -22,7 +36,7 @@ class UserCreateForm(FlaskForm):
     submit = SubmitField("Gebruiker aanmaken")
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
     role = SelectField("Rol", choices=choices(ROLES.items()))
     partner_id = SelectField("Partner", coerce=optional_id)
@@ -35,7 +49,7 @@ class UserEditForm(FlaskForm):
     submit = SubmitField("Opslaan")
 
 
-class AdvisorRoutingForm(FlaskForm):
+class AdvisorRoutingForm(Form):
     capacity = IntegerField("Capaciteit (maximaal aantal open leads)",
                             validators=[InputRequired("Vul een capaciteit in."), NumberRange(0, 500, "Tussen 0 en 500.")])
     backup_id = SelectField("Vervanger bij afwezigheid", coerce=optional_id)
@@ -44,20 +58,20 @@ class AdvisorRoutingForm(FlaskForm):
     submit = SubmitField("Opslaan")
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(Form):
     starts_on = DateField("Van", validators=[InputRequired("Vul een begindatum in.")])
     ends_on = DateField("Tot en met", validators=[InputRequired("Vul een einddatum in.")])
     reason = StringField("Reden (optioneel)", validators=[Optional(), Length(max=120)])
     submit = SubmitField("Afwezigheid toevoegen")
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField("Nieuw wachtwoord", validators=[DataRequired("Vul een wachtwoord in.")],
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Wachtwoord instellen")
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(Form):
     name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
     kind = SelectField("Soort", choices=choices(PARTNER_KINDS.items()))
     municipality_id = SelectField("Gemeente (optioneel)", coerce=optional_id)
@@ -65,7 +79,7 @@ class PartnerForm(FlaskForm):
     submit = SubmitField("Opslaan")
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField("Naam", validators=[DataRequired("Vul een naam in."), Length(max=120)])
     description = TextAreaField("Omschrijving", validators=[Optional(), Length(max=400)])
     is_pool = BooleanField("Regionale pool (vangt leads op die geen andere regel heeft)")

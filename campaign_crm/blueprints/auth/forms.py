@@ -1,10 +1,11 @@
 """Forms for logging in and changing a password."""
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo
 
+from ..forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField("E-mailadres", validators=[DataRequired("Vul uw e-mailadres in.")],
                        render_kw={"autocomplete": "username"})
     password = PasswordField("Wachtwoord", validators=[DataRequired("Vul uw wachtwoord in.")],
@@ -12,7 +13,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Inloggen")
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField("Huidig wachtwoord", validators=[DataRequired("Vul uw huidige wachtwoord in.")],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField("Nieuw wachtwoord", validators=[DataRequired("Vul een nieuw wachtwoord in.")],
@@ -23,13 +24,13 @@ class PasswordForm(FlaskForm):
     submit = SubmitField("Wachtwoord wijzigen")
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField("Code uit uw authenticator-app", validators=[DataRequired("Vul de code van 6 cijfers in.")],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"})
     submit = SubmitField("Bevestigen")
 
 
-class PasswordConfirmForm(FlaskForm):
+class PasswordConfirmForm(Form):
     password = PasswordField("Uw wachtwoord", validators=[DataRequired("Vul uw wachtwoord in.")],
                              render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Inloggen in twee stappen uitzetten")

@@ -1,5 +1,4 @@
 """Forms of the campaign team: campaigns, phases, channels and UTM values, ad codes, events, the lead rule."""
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,12 +18,12 @@ from wtforms.validators import (
 )
 
 from ...models.campaigns import EVENT_KINDS
-from ..forms import choices, optional_id
+from ..forms import Form, choices, optional_id
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]  # the first is how the field is rendered
 
 
-class CampaignCreateForm(FlaskForm):
+class CampaignCreateForm(Form):
     code = StringField("Code", validators=[DataRequired("Geef de campagne een code."), Length(max=40)])
     name = StringField("Naam", validators=[DataRequired("Geef de campagne een naam."), Length(max=160)])
     starts_on = DateField("Begint op", validators=[InputRequired("Vul een begindatum in.")])
@@ -32,7 +31,7 @@ class CampaignCreateForm(FlaskForm):
     submit = SubmitField("Campagne aanmaken")
 
 
-class CampaignEditForm(FlaskForm):
+class CampaignEditForm(Form):
     name = StringField("Naam", validators=[DataRequired("Geef de campagne een naam."), Length(max=160)])
     starts_on = DateField("Begint op", validators=[InputRequired("Vul een begindatum in.")])
     ends_on = DateField("Eindigt op", validators=[Optional()])
@@ -40,7 +39,7 @@ class CampaignEditForm(FlaskForm):
     submit = SubmitField("Opslaan")
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(Form):
     code = StringField("Code", validators=[DataRequired("Geef de fase een code."), Length(max=40)])
     name = StringField("Naam", validators=[DataRequired("Geef de fase een naam."), Length(max=160)])
     starts_on = DateField("Begint op", validators=[InputRequired("Vul een begindatum in.")])
@@ -49,20 +48,20 @@ class PhaseForm(FlaskForm):
     submit = SubmitField("Fase toevoegen")
 
 
-class ChannelForm(FlaskForm):
+class ChannelForm(Form):
     code = StringField("Code", validators=[DataRequired("Geef het kanaal een code."), Length(max=40)])
     name = StringField("Naam", validators=[DataRequired("Geef het kanaal een naam."), Length(max=80)])
     submit = SubmitField("Kanaal toevoegen")
 
 
-class UtmMappingForm(FlaskForm):
+class UtmMappingForm(Form):
     channel_id = SelectField("Kanaal", coerce=int)
     utm_source = StringField("utm_source", validators=[DataRequired("Vul een utm_source in."), Length(max=80)])
     utm_medium = StringField("utm_medium (leeg = elk medium)", validators=[Optional(), Length(max=80)])
     submit = SubmitField("Koppeling toevoegen")
 
 
-class AdCodeForm(FlaskForm):
+class AdCodeForm(Form):
     title = StringField("Titel van de advertentie", validators=[
         DataRequired("Geef de advertentie een titel, bijvoorbeeld 'AD Rotterdams Dagblad 12 mei'."), Length(max=200)])
     channel_id = SelectField("Kanaal", coerce=int)
@@ -71,7 +70,7 @@ class AdCodeForm(FlaskForm):
     submit = SubmitField("Advertentiecode aanmaken")
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     kind = SelectField("Soort", choices=choices(EVENT_KINDS.items()))
     title = StringField("Titel", validators=[DataRequired("Geef het evenement een titel."), Length(max=200)])
     starts_at = DateTimeLocalField("Begint", format=DATETIME_FORMATS,
@@ -85,14 +84,14 @@ class EventForm(FlaskForm):
     submit = SubmitField("Opslaan")
 
 
-class LeadRuleForm(FlaskForm):
+class LeadRuleForm(Form):
     min_minutes = IntegerField("Lead vanaf zoveel minuten kijken", validators=[
         InputRequired("Vul een aantal minuten in."), NumberRange(0, 1440, "Tussen 0 en 1440 minuten.")])
     on_contact_request = BooleanField("Wie vraagt om gebeld te worden, wordt altijd een lead")
     submit = SubmitField("Leadregel opslaan")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """An empty form: a button whose POST carries the CSRF token."""
 
     submit = SubmitField("Bevestigen")

@@ -1,13 +1,20 @@
 """Forms for editing employers and contacts, and for merging two employers."""
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField, TelField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TelField,
+)
 from wtforms.validators import DataRequired, InputRequired
 
 # One helper for select options across the UI (WTForms 3.3 deprecates tuple choices).
-from ..forms import ActionForm, choices, optional_id  # noqa: F401  (ActionForm is re-exported)
+from ..forms import ActionForm, Form, choices, optional_id  # noqa: F401  (ActionForm is re-exported)
 
 
-class EmployerForm(FlaskForm):
+class EmployerForm(Form):
     name = StringField("Naam", validators=[DataRequired("Vul de naam van de werkgever in.")])
     kvk = StringField("KvK-nummer", render_kw={"inputmode": "numeric", "autocomplete": "off"})
     vestigingsnummer = StringField("Vestigingsnummer", render_kw={"inputmode": "numeric", "autocomplete": "off"})
@@ -20,7 +27,7 @@ class EmployerForm(FlaskForm):
     submit = SubmitField("Opslaan")
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     name = StringField("Naam")
     function = StringField("Functie")
     email = EmailField("E-mailadres", render_kw={"autocomplete": "off"})
@@ -29,7 +36,7 @@ class ContactForm(FlaskForm):
     submit = SubmitField("Opslaan")
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     survivor_id = RadioField("Welke werkgever blijft bestaan?", coerce=int,
                              validators=[InputRequired("Kies de werkgever die blijft bestaan.")])
     submit = SubmitField("Samenvoegen")

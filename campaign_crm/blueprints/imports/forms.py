@@ -1,12 +1,12 @@
 """Forms for the import: the upload, the generic column mapping, the apply button."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileRequired, FileSize
 from wtforms import FileField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from ...services.imports import FIELDS, PRESETS
+from ..forms import Form
 
 MAX_UPLOAD_MB = 100  # a 100,000-row Meta download in UTF-16 is about 75 MB
 EXTENSIONS = ["csv", "tsv", "txt", "xlsx"]
@@ -16,7 +16,7 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in pairs]
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("Bestand", validators=[
         FileRequired("Kies een bestand."),
         FileAllowed(EXTENSIONS, "Kies een CSV-, TSV-, TXT- of Excel-bestand (.xlsx)."),
@@ -29,17 +29,17 @@ class UploadForm(FlaskForm):
     submit = SubmitField("Bestand controleren")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """An empty form: a button whose POST carries the CSRF token."""
 
     submit = SubmitField("Inlezen")
 
 
-def mapping_form_class(columns: list[str]) -> type[FlaskForm]:
+def mapping_form_class(columns: list[str]) -> type[Form]:
     """A form with one select per target field, offering the file's columns."""
     options = choices([("", "— niet gebruiken —"), *((c, c) for c in columns)])
 
-    class MappingForm(FlaskForm):
+    class MappingForm(Form):
         save_as = StringField("Koppeling bewaren onder de naam (optioneel)", validators=[Optional(), Length(max=120)])
         submit = SubmitField("Voorbeeld bekijken")
 

@@ -1,13 +1,19 @@
 """Forms for jobcoach organisations and for the coach's risk signal."""
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField, SubmitField, TelField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    StringField,
+    SubmitField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length
 
 from ...services.jobcoaches import DESCRIPTION_MAX_LENGTH
-from ..forms import ActionForm  # noqa: F401  (shared; re-exported)
+from ..forms import ActionForm, Form  # noqa: F401  (shared; re-exported)
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField("Naam van de organisatie", validators=[
         DataRequired("Vul de naam van de organisatie in."), Length(max=160, message="Hoogstens 160 tekens.")])
     contact_name = StringField("Contactpersoon", validators=[Length(max=160, message="Hoogstens 160 tekens.")])
@@ -17,7 +23,7 @@ class OrganisationForm(FlaskForm):
     submit = SubmitField("Opslaan")
 
 
-class SignalForm(FlaskForm):
+class SignalForm(Form):
     reference = StringField("Referentie van de plaatsing", validators=[
         DataRequired("Vul de referentie van de plaatsing in."), Length(max=40, message="Hoogstens 40 tekens.")],
         render_kw={"autocomplete": "off", "spellcheck": "false"})

@@ -1,35 +1,42 @@
 """Forms for quick actions on leads, and for the work on the lead page: activities, stages, vacancies."""
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models.placements import ACTIVITY_KINDS
-from ..forms import choices, optional_id
+from ..forms import Form, choices, optional_id
 
 
-class ContactLoggedForm(FlaskForm):
+class ContactLoggedForm(Form):
     note = StringField("Notitie (optioneel)", validators=[Optional(), Length(max=500)])
     submit = SubmitField("Contact gelegd")
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField("Reden van afwijzen", validators=[DataRequired("Geef een reden."), Length(max=500)])
     submit = SubmitField("Lead afwijzen")
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     advisor_id = SelectField("Toewijzen aan", coerce=int)
     reason = StringField("Reden", validators=[DataRequired("Geef een reden."), Length(max=300)])
     submit = SubmitField("Toewijzen")
 
 
-class TakeForm(FlaskForm):
+class TakeForm(Form):
     submit = SubmitField("Zelf oppakken")
 
 
-class RouteAgainForm(FlaskForm):
+class RouteAgainForm(Form):
     submit = SubmitField("Wachtende leads opnieuw verdelen")
 
 
@@ -38,7 +45,7 @@ class RouteAgainForm(FlaskForm):
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]  # the first is how the field is rendered
 
 
-class LeadWorkForm(FlaskForm):
+class LeadWorkForm(Form):
     """A form on the lead page: its fields carry a prefix (three forms share the page, so ids stay
     unique), and its built-in messages ("Ongeldige datum.") are Dutch, like the rest of the UI."""
 

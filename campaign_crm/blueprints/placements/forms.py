@@ -1,15 +1,28 @@
 """Forms for placements: registration (and edit), check-in, intervention, risk case, LKV request, ending."""
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ...models.placements import (CHECKIN_WITH, CONTRACT_TYPES, INTERVENTION_KINDS, JOBCOACH_KINDS, LKS_TYPES,
-                                  RISK_LEVELS)
-from ..forms import choices, optional_id
+from ...models.placements import (
+    CHECKIN_WITH,
+    CONTRACT_TYPES,
+    INTERVENTION_KINDS,
+    JOBCOACH_KINDS,
+    LKS_TYPES,
+    RISK_LEVELS,
+)
+from ..forms import Form, choices, optional_id
 
 
-class DutchForm(FlaskForm):
+class DutchForm(Form):
     """A form whose fields carry a prefix (several forms share the placement page, so ids stay unique)
     and whose built-in messages ("Ongeldige datum.") are Dutch."""
 

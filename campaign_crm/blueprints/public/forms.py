@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import (
     BooleanField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import CheckboxListField
+from ..forms import CheckboxListField, Form
 
 _SALT = "public-form-started"
 
@@ -39,7 +38,7 @@ def started_at(token: str | None) -> datetime | None:
         return None
 
 
-class BotTrapForm(FlaskForm):
+class BotTrapForm(Form):
     """The honeypot (people never see it) and the signed start time every public form carries."""
 
     # A plain-looking name: bots fill it, browsers' autofill does not know it.

@@ -1,12 +1,11 @@
 """The routing rule form: conditions (empty matches all), target team, skill requirement."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..forms import optional_id
+from ..forms import Form, optional_id
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     name = StringField("Naam van de regel", validators=[DataRequired("Geef de regel een naam."), Length(max=120)])
     priority = IntegerField("Volgorde", default=100,
                             validators=[InputRequired("Vul een volgordenummer in."), NumberRange(0, 100000, "Tussen 0 en 100.000.")])
