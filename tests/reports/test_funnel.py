@@ -13,6 +13,7 @@ from campaign_crm.services.reports.filters import (
 )
 from campaign_crm.services.reports.funnel import funnel
 from campaign_crm.services.reports.period import tertaal
+from campaign_crm.services.reports.privacy import for_viewer
 
 T2 = tertaal(2026, 2)
 
@@ -138,3 +139,13 @@ def test_the_funnel_is_one_grouped_query_without_loading_leads(ctx, report_datas
     # One aggregate over the cohort, then one look-up of the channel labels.
     assert len(statements) == 2
     assert "GROUP BY" in statements[0] and "count(" in statements[0].lower()
+
+
+def test_management_sees_advisors_by_number_and_lead_counts_unchanged(ctx, report_dataset):
+    report = funnel(ReportFilter(T2), group_by="advisor")
+    shown = for_viewer(report, "funnel", "management")
+    anna, bram = str(report_dataset.advisors["anna"]), str(report_dataset.advisors["bram"])
+    assert [(r["group"], r["label"], r["created"]) for r in shown["rows"]] == [
+        (anna, f"Adviseur {anna}", 5), (bram, f"Adviseur {bram}", 3), (None, "Onbekend", 2)]
+    assert "Anna Smit" not in repr(shown) and "Bram Kok" not in repr(shown)
+    assert [r["label"] for r in for_viewer(report, "funnel", "admin")["rows"]] == ["Anna Smit", "Bram Kok", "Onbekend"]

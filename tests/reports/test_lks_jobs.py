@@ -10,6 +10,7 @@ from campaign_crm.models import Setting
 from campaign_crm.services.reports.filters import ReportFilter, scoped_to_team
 from campaign_crm.services.reports.lks_jobs import lks_jobs, net_growth, target_line
 from campaign_crm.services.reports.period import tertaal
+from campaign_crm.services.reports.privacy import for_viewer
 
 
 @pytest.fixture
@@ -83,3 +84,12 @@ def test_the_target_line_follows_the_settings_and_is_absent_outside_its_dates(ct
 
 def test_no_month_end_in_the_range_gives_no_months(ctx):
     assert lks_jobs(date(2026, 2, 1), date(2026, 2, 27))["months"] == []
+
+
+def test_management_sees_small_lks_counts_as_less_than_five(ctx, lks_placements):
+    shown = for_viewer(lks_jobs(date(2026, 1, 1), date(2026, 2, 28)), "lks_jobs", "management")
+    assert [(m["active"], m["started"], m["ended"]) for m in shown["months"]] == [("< 5", "< 5", "< 5")] * 2
+    periods = for_viewer({"periods": net_growth([tertaal(2026, 1)])}, "lks_jobs", "management")["periods"]
+    # 1 → 4: both ends hidden, and the net change with them (one end and the change would give the other).
+    assert (periods[0]["active_start"], periods[0]["active_end"], periods[0]["net"]) == ("< 5", "< 5", None)
+    assert for_viewer(lks_jobs(date(2026, 1, 1), date(2026, 1, 31)), "lks_jobs", "teamlead")["months"][0]["active"] == 2

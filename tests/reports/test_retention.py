@@ -8,6 +8,7 @@ import pytest
 from campaign_crm.services.errors import ValidationError
 from campaign_crm.services.reports.filters import ReportFilter
 from campaign_crm.services.reports.period import Period
+from campaign_crm.services.reports.privacy import for_viewer, suppress_small
 from campaign_crm.services.reports.retention import (
     end_reasons,
     kaplan_meier,
@@ -154,3 +155,20 @@ def test_end_reasons_and_the_share_of_endings_within_the_first_year(ctx, retenti
     assert all(r["label"] for r in report["how"] + report["why"])
     nothing = end_reasons(ReportFilter(Period(date(2023, 1, 1), date(2023, 12, 31))))
     assert (nothing["ended"], nothing["within_first_year_share"], nothing["how"]) == (0, 0.0, [])
+
+
+def test_management_sees_retention_and_end_reason_counts_under_five_as_less_than_five(ctx, retention_placements):
+    assert [suppress_small(n) for n in (0, 1, 4, 5, 12)] == [0, "< 5", "< 5", 5, 12]
+    report = retention(instrument="lks", as_of=AS_OF)
+    shown = for_viewer(report, "retention", "management")
+    assert for_viewer(report, "retention", "campaign") is report  # other roles: unchanged
+    everything = shown["all"]
+    assert (everything["n"], everything["ended"], everything["s365"]) == (10, 6, 0.3889)  # 10 and 6 stay
+    assert [p["at_risk"] for p in everything["curve"]] == [10, 10, 9, 6, "< 5", "< 5", "< 5"]
+    q2 = next(c for c in shown["cohorts"] if c["cohort"] == "2025Q2")  # 4 people: nothing but "< 5"
+    assert (q2["n"], q2["ended"], q2["s91"], q2["s182"], q2["s365"], q2["curve"]) == ("< 5", "< 5", "< 5", "< 5", None, [])
+    assert report["cohorts"][3]["n"] == 4  # the original is left alone
+    reasons = for_viewer(end_reasons(ReportFilter(YEAR_2025)), "end_reasons", "management")
+    assert (reasons["ended"], reasons["within_first_year"], reasons["within_first_year_share"]) == (7, 6, 0.8571)
+    assert {r["count"] for r in reasons["how"] + reasons["why"]} == {"< 5"}
+    assert (reasons["influenceable"], reasons["not_influenceable"]) == ("< 5", "< 5")
