@@ -51,10 +51,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .blueprints import (admin, api, auth, campaigns, employers, imports, jobcoach, leads, main, placements, public,
-                             routing)
+                             reports, routing)
     from .permissions import init_access_control
 
-    for module in (auth, main, public, leads, placements, employers, campaigns, imports, routing, jobcoach, admin, api):
+    for module in (auth, main, public, leads, placements, employers, campaigns, imports, routing, jobcoach, admin, api,
+                   reports):
         app.register_blueprint(module.bp)
     init_access_control(app)
 

@@ -7,7 +7,8 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from .models import ESCALATION_LEVELS, STAGE_LABELS
-from .permissions import MANAGE_ORGANISATION, MANAGE_SETTINGS, MANAGE_USERS, REVIEW_AUDIT_LOG, RUN_CAMPAIGNS, WORK_LEADS
+from .permissions import (MANAGE_ORGANISATION, MANAGE_SETTINGS, MANAGE_USERS, READ_REPORTS, REVIEW_AUDIT_LOG,
+                          RUN_CAMPAIGNS, WORK_LEADS)
 from .services.calendar import AMSTERDAM, today
 
 MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
@@ -52,6 +53,8 @@ def navigation() -> list[tuple[str, str, bool]]:
         items.append(("Te laat", "leads.overdue"))
     if current_user.role in WORK_LEADS:
         items.append(("Werkgevers", "employers.list_employers"))
+    if current_user.role in READ_REPORTS:
+        items.append(("Rapportages", "reports.dashboard"))
     if current_user.role in RUN_CAMPAIGNS:
         items += [("Campagnes", "campaigns.list_campaigns"), ("Import", "imports.new_import"),
                   ("Routering", "routing.list_rules"), ("Zonder team", "leads.unrouted"),

@@ -7,4 +7,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.is_public = True  # tokens, not login sessions, guard the API (see auth.py)
 csrf.exempt(bp)
 
-from . import auth, placements, routes  # noqa: E402,F401
+from . import auth, placements, reports, routes  # noqa: E402,F401

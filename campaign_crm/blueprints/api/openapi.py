@@ -21,6 +21,11 @@ Europe/Amsterdam. Zet een `+` in een query-string als `%2B`.
 en geen team; zonder partner zien ze geen leads). Tokens met rol `management` krijgen 403 op de
 lead-endpoints. Een lead die u niet mag zien geeft 404, net als een lead die niet bestaat.
 
+**Rapportages** (`/reports/...`): tokens met rol `admin`, `campaign` of `management`; andere rollen
+krijgen 403 (een token is geen team, dus de regel "een teamleider ziet alleen zijn team" kan er niet
+op). Management ziet aantallen, geen personen: in uitsplitsingen van plaatsingen en baanbehoud staan
+aantallen van 1 tot 4 als `"< 5"`, adviseurs als nummer.
+
 **Fouten** hebben altijd de vorm `{"error": {"code", "message", "fields"}}`; `fields` noemt per veld
 (als pad met punten, zoals `employer.name`) wat er mis is. 400: een query-parameter of de body is
 onleesbaar; 409: het verzoek botst met de huidige toestand (zoals een fase terug); 422: de inhoud van de
@@ -245,6 +250,7 @@ PAGING = [
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     from .placements import placement_paths, placement_schemas  # that module builds on the helpers here
+    from .reports import report_paths, report_schemas
 
     doc = {
         "openapi": "3.1.0",
@@ -357,4 +363,6 @@ def document() -> dict[str, Any]:
     }
     doc["paths"].update(placement_paths())
     doc["components"]["schemas"].update(placement_schemas())
+    doc["paths"].update(report_paths(_common_errors))
+    doc["components"]["schemas"].update(report_schemas())
     return doc

@@ -1,0 +1,174 @@
+"""Report exports: CSV as Dutch Excel reads it and XLSX, both equal to the page's table, with no formula
+anywhere; and the tertaal monitor workbook."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from campaign_crm.services.report_exports import (
+    Column,
+    Table,
+    table_csv,
+    table_xlsx,
+    workbook_xlsx,
+)
+
+from . import test_pages
+from .test_pages import export_url, page_table, report_login
+
+report_with_placements = test_pages.report_with_placements  # the fixture, shared with the page tests
+
+DANGEROUS = ["=HYPERLINK(\"http://x.example\")", "+31 10 123", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "\nLF"]
+
+
+def sample_table() -> Table:
+    return Table("voorbeeld", "Voorbeeld", [Column("Naam", "text"), Column("Aantal"), Column("Aandeel", "rate"),
+                                            Column("Dagen", "days"), Column("Datum", "date")],
+                 [[text, 1200, 0.6234, 1.5, date(2026, 1, 31)] for text in DANGEROUS] + [["Klein", "< 5", None, None,
+                                                                                          None]],
+                 total=["Totaal", 1204, 0.5, 2.0, None])
+
+
+def read_csv(content: bytes) -> list[list[str]]:
+    assert content.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM first, so Excel reads the accents"
+    return list(csv.reader(io.StringIO(content[3:].decode("utf-8"), newline=""), delimiter=";"))
+
+
+def csv_value(text: str):
+    """A CSV cell back to its value: "1200" → 1200, "0,6234" → 0.6234, "" → None; text stays text."""
+    if text == "":
+        return None
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+,\d+", text):
+        return float(text.replace(",", "."))
+    return text
+
+
+def assert_no_formula(content: bytes) -> None:
+    """No cell is a formula, and no text starts with = + - @ tab or a line break unquoted."""
+    book = load_workbook(io.BytesIO(content))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r", "\n")), \
+                        f"{sheet.title}!{cell.coordinate} starts dangerously: {cell.value!r}"
+
+
+# --- the writers, on a table built by hand -----------------------------------------------------------
+
+def test_csv_is_semicolon_separated_utf8_with_bom_and_decimal_comma():
+    rows = read_csv(table_csv(sample_table()))
+    assert rows[0] == ["Naam", "Aantal", "Aandeel", "Dagen", "Datum"]
+    assert rows[1][1:] == ["1200", "0,6234", "1,5", "2026-01-31"]
+    assert rows[-2] == ["Klein", "< 5", "", "", ""]
+    assert rows[-1] == ["Totaal", "1204", "0,5", "2", ""]
+
+
+def test_csv_neutralises_every_text_cell_a_spreadsheet_would_run():
+    rows = read_csv(table_csv(sample_table()))
+    names = [row[0] for row in rows[1:len(DANGEROUS) + 1]]
+    assert names == ["'" + text for text in DANGEROUS]
+
+
+def test_csv_reads_back_in_pandas_as_the_numbers_of_the_table():
+    frame = pd.read_csv(io.BytesIO(table_csv(sample_table())), sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(frame.columns) == ["Naam", "Aantal", "Aandeel", "Dagen", "Datum"]
+    assert frame["Aandeel"].iloc[0] == pytest.approx(0.6234)
+    assert frame["Dagen"].iloc[0] == pytest.approx(1.5)
+
+
+def test_xlsx_keeps_numbers_as_numbers_and_has_no_formula_cell():
+    content = table_xlsx(sample_table(), [("Periode", "=cmd|' /C calc'!A0")])
+    assert_no_formula(content)
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert [c.value for c in sheet[1]] == ["Naam", "Aantal", "Aandeel", "Dagen", "Datum"]
+    assert [c.value for c in sheet[2]][1:4] == [1200, 0.6234, 1.5]
+    assert sheet["C2"].number_format == "0.0%"
+    assert sheet[2][4].value.date() == date(2026, 1, 31)
+    # (XML stores a lone CR as a line break, so "\rCR" comes back as "\nCR": still quoted.)
+    assert [sheet.cell(row=r, column=1).value for r in range(2, len(DANGEROUS) + 2)] == [
+        "'" + t.replace("\r", "\n") for t in DANGEROUS]
+    assert [c.value for c in sheet[sheet.max_row]] == ["Totaal", 1204, 0.5, 2.0, None]
+
+
+def test_xlsx_drops_control_characters_openpyxl_would_refuse():
+    table = Table("t", "T", [Column("Naam", "text")], [["Bel\x07 mij"]])
+    sheet = load_workbook(io.BytesIO(table_xlsx(table))).worksheets[0]
+    assert sheet["A2"].value == "Bel mij"
+
+
+def test_a_workbook_gets_unique_sheet_names_of_at_most_31_characters():
+    tables = [Table("a", "Een heel lange titel: met tekens [die] niet mogen", [Column("A", "text")]),
+              Table("b", "Een heel lange titel: met tekens [die] niet mogen", [Column("A", "text")])]
+    names = load_workbook(io.BytesIO(workbook_xlsx(tables))).sheetnames
+    assert len(set(names)) == 2 and all(len(n) <= 31 and not set("[]:*?/\\") & set(n) for n in names)
+
+
+# --- through the app: the download equals the page's table ------------------------------------------
+
+EXPORTS = [("reports.dashboard", "funnel"), ("reports.funnel_page", "funnel-groepen"),
+           ("reports.funnel_page", "eerste-contact"), ("reports.lks_page", "lks-banen"),
+           ("reports.lks_page", "netto-groei"), ("reports.retention_page", "behoud-kwartaal"),
+           ("reports.retention_page", "behoud-instrument"), ("reports.retention_page", "einden"),
+           ("reports.retention_page", "einde-hoe"), ("reports.retention_page", "einde-waarom")]
+
+
+@pytest.mark.parametrize(("page", "name"), EXPORTS)
+@pytest.mark.parametrize("role", ["campaign", "management"])
+def test_every_export_read_back_equals_the_table_on_the_page(client, app, report_with_placements, factory, page, name,
+                                                             role):
+    report_login(client, factory, role)
+    query = {"tertaal": "2026-T2", "as_of": "2026-11-01", "group_by": "channel"}
+    shown = page_table(client, app, page, query, name)
+
+    csv_rows = read_csv(client.get(export_url(app, name, "csv", query)).data)
+    assert csv_rows[0] == shown.header
+    shown.assert_matches([[csv_value(cell) for cell in row] for row in csv_rows[1:]])
+
+    content = client.get(export_url(app, name, "xlsx", query)).data
+    assert_no_formula(content)
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert [c.value for c in sheet[1]] == shown.header
+    shown.assert_matches([list(row) for row in sheet.iter_rows(min_row=2, values_only=True)])
+
+    frame = pd.read_excel(io.BytesIO(content), sheet_name=0, engine="openpyxl", dtype=object)
+    assert list(frame.columns) == shown.header
+    shown.assert_matches([[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)])
+
+
+def test_the_tertaal_monitor_has_a_sheet_per_part_and_no_formula(client, report_with_placements, factory):
+    report_login(client, factory, "management")
+    response = client.get("/rapportages/tertaalmonitor.xlsx?tertaal=2026-T2")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="tertaalmonitor-2026-05-01-')
+    assert_no_formula(response.data)
+    names = load_workbook(io.BytesIO(response.data)).sheetnames
+    assert names == ["Funnel per kanaal", "Funnel per fase", "Actieve LKS-banen per maandeind",
+                     "Netto groei van LKS-banen per t", "Baanbehoud per startkwartaal", "Baanbehoud per instrument",
+                     "Beëindigde plaatsingen", "Hoe plaatsingen eindigden", "Waarom plaatsingen eindigden",
+                     "Toelichting"]
+    funnel = pd.read_excel(io.BytesIO(response.data), sheet_name="Funnel per kanaal")
+    assert funnel["Nieuwe leads"].iloc[-1] == 10  # the hand-built T2 cohort
+
+
+def test_an_export_with_a_bad_filter_answers_with_the_message_not_a_file(client, report_with_placements, factory):
+    report_login(client, factory, "campaign")
+    response = client.get("/rapportages/export/funnel.csv?from=2026-13-01")
+    assert response.status_code == 422
+    assert "text/html" in response.content_type
+    assert "Geen geldige datum" in response.get_data(as_text=True)
+
+
+def test_an_unknown_export_is_not_found(client, report_with_placements, factory):
+    report_login(client, factory, "campaign")
+    assert client.get("/rapportages/export/leads.csv").status_code == 404
+    assert client.get("/rapportages/export/funnel.pdf").status_code == 404

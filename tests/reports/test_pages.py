@@ -1,0 +1,426 @@
+"""The report pages: who may see them, the filter (and its Dutch errors), charts with a summary and a data
+table, a team lead's own team only; and the SVG chart module itself.
+
+Also home of what the other page-level report tests share: `report_with_placements` (the hand-built
+region of conftest.py plus contacts and placements), logging in per role and reading a page's table.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from html.parser import HTMLParser
+from xml.etree import ElementTree
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from campaign_crm.charts import (
+    Axis,
+    Bar,
+    Series,
+    bar_chart,
+    line_chart,
+    nice_ticks,
+    nl_number,
+    nl_percent,
+)
+from campaign_crm.extensions import db
+from campaign_crm.models import Contact, Employer, Placement
+
+from ..conftest import login
+
+# --- shared: a region with placements, people in it, and reading tables off pages ----------------------
+
+# (advisor, lead key, instrument, start, end, end how, end why)
+PLACEMENTS = [
+    ("anna", 1, "lks", date(2025, 8, 4), date(2026, 3, 31), "dismissal", "behaviour"),
+    ("anna", 1, "lks", date(2025, 9, 1), None, None, None),
+    ("anna", 1, "lks", date(2026, 1, 5), date(2026, 5, 15), "dismissal", "health"),
+    ("anna", 6, "lks", date(2026, 1, 12), date(2026, 6, 30), "resignation", "regular_job"),
+    ("anna", 6, "lks", date(2026, 2, 2), date(2026, 7, 31), "fixed_term_not_renewed", "employer_economic"),
+    ("anna", 6, "lks", date(2026, 2, 16), None, None, None),
+    ("bram", 3, "lks", date(2026, 3, 2), None, None, None),
+    ("bram", 3, "lks", date(2026, 3, 16), None, None, None),
+    ("bram", 3, "lks", date(2026, 4, 1), date(2026, 8, 14), "trial_period", "match"),
+    ("bram", 4, "lks", date(2026, 5, 4), None, None, None),
+    ("anna", 1, "lks", date(2026, 6, 1), None, None, None),
+    ("bram", 4, "lkv", date(2026, 5, 18), None, None, None),
+    ("bram", 4, "lkv", date(2026, 6, 15), None, None, None),
+]
+# People whose details must never reach a management viewer.
+CONTACTS = [("Joke Vermeulen-de Graaf", "joke.vermeulen@bakkerij-graaf.example", "+31612345678"),
+            ("Pieter Zwanenburg", "p.zwanenburg@techniek-zwanenburg.example", "+31101234567"),
+            ("Fatima el Idrissi", "fatima@zorgpunt-rijnmond.example", "+31687654321")]
+
+
+@pytest.fixture
+def report_with_placements(app, report_dataset):
+    """`report_dataset` plus a contact person per employer and the placements in PLACEMENTS.
+
+    Through T2 2026 (May–Aug) four placements end: 15 May, 30 Jun, 31 Jul and 14 Aug, so every
+    end-reason count is 1–4 people: what management sees as "< 5".
+    """
+    with app.app_context():
+        employers = list(db.session.scalars(select(Employer).where(Employer.id.in_(report_dataset.employers.values()))
+                                            .order_by(Employer.id)))
+        for index, employer in enumerate(employers):
+            name, email, phone = CONTACTS[index % len(CONTACTS)]
+            db.session.add(Contact(employer_id=employer.id, name=name, email=email, phone=phone, function="Directeur"))
+        partner_of = {"anna": report_dataset.partners["rotterdam"], "bram": report_dataset.partners["uwv"]}
+        for n, (advisor, lead, instrument, start, end, how, why) in enumerate(PLACEMENTS, start=1):
+            lead_id = report_dataset.leads[lead]
+            db.session.add(Placement(
+                reference=f"REF{n:04d}", partner_id=partner_of[advisor], advisor_id=report_dataset.advisors[advisor],
+                lead_id=lead_id, employer_id=report_dataset.employers[lead], candidate_ref=f"KLANT-{n:05d}",
+                instrument=instrument, lks_type="regular" if instrument == "lks" else None,
+                loonwaarde_pct=60 if instrument == "lks" else None, start_date=start, end_date=end, end_how=how,
+                end_why=why))
+        db.session.commit()
+    return report_dataset
+
+
+def report_login(client, factory, role: str, team_id: int | None = None):
+    """A user of this role, logged in through the form; returns the Login."""
+    who = factory.user(role, team_id=team_id) if role in ("advisor", "teamlead") else factory.user(role)
+    login(client, who)
+    return who
+
+
+class _Tables(HTMLParser):
+    """Every <table id> of a page: header texts, then per row the text of each cell."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, dict] = {}
+        self._table = self._row = self._cell = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and attrs.get("id"):
+            self._table = self.tables.setdefault(attrs["id"], {"header": [], "rows": [], "scopes": []})
+        elif self._table is not None and tag == "tr":
+            self._row = []
+        elif self._table is not None and tag in ("th", "td") and self._row is not None:
+            self._cell = []
+            self._table["scopes"].append((tag, attrs.get("scope")))
+
+    def handle_endtag(self, tag):
+        if self._table is None:
+            return
+        if tag in ("th", "td") and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._table["header"]:
+                self._table["rows"].append(self._row)
+            else:
+                self._table["header"] = self._row
+            self._row = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def page_tables(html: str) -> dict[str, dict]:
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+
+
+def page_value(text: str):
+    """A cell as shown → its value: "1.200" → 1200, "62,3%" → 0.623, "1,5" → 1.5, "31 jan 2026" → date, "–" → None."""
+    if text in ("–", ""):
+        return None
+    if re.fullmatch(r"-?[\d.]+", text):
+        return int(text.replace(".", ""))
+    if re.fullmatch(r"-?[\d.]+,\d+%", text):
+        return float(text[:-1].replace(".", "").replace(",", ".")) / 100
+    if re.fullmatch(r"-?[\d.]+,\d+", text):
+        return float(text.replace(".", "").replace(",", "."))
+    match = re.fullmatch(r"(\d{1,2}) (\w{3}) (\d{4})", text)
+    if match and match.group(2) in MONTHS:
+        return date(int(match.group(3)), MONTHS.index(match.group(2)) + 1, int(match.group(1)))
+    return text
+
+
+def same_value(shown, exact) -> bool:
+    """The page's rounded value equals the exact one (rates to 0.1 percent point, decimals to 0.1)."""
+    if isinstance(shown, float) or (isinstance(exact, float) and isinstance(shown, int)):
+        return exact is not None and not isinstance(exact, str) and abs(shown - exact) <= 0.0005 + 0.05 * (
+            shown > 1 or exact > 1)
+    if isinstance(exact, datetime):  # openpyxl and pandas read a date cell back as a datetime
+        exact = exact.date()
+    if isinstance(exact, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", exact):
+        exact = date.fromisoformat(exact)
+    return shown == exact
+
+
+@dataclass
+class PageTable:
+    header: list[str]
+    cells: list[list[str]]  # the text of each cell, as shown
+
+    @property
+    def values(self) -> list[list]:
+        return [[page_value(text) for text in row] for row in self.cells]
+
+    def column(self, label: str) -> list:
+        index = self.header.index(label)
+        return [row[index] for row in self.values]
+
+    def row(self, first: str) -> dict:
+        for row in self.values:
+            if row[0] == first:
+                return dict(zip(self.header, row, strict=True))
+        raise KeyError(first)
+
+    def assert_matches(self, rows: list[list]) -> None:
+        """Every exported (exact) row equals the page's (rounded) row, in order."""
+        assert len(rows) == len(self.values), (rows, self.cells)
+        for shown_row, exact_row in zip(self.values, rows, strict=True):
+            for shown, exact in zip(shown_row, exact_row, strict=True):
+                assert same_value(shown, exact), (shown, exact, shown_row, exact_row)
+
+
+def page_table(client, app, endpoint: str, query: dict, key: str) -> PageTable:
+    """The table `key` (id "tabel-<key>") of a report page, fetched with `query`."""
+    with app.test_request_context():
+        url = url_for(endpoint, **query)
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    table = page_tables(response.get_data(as_text=True))[f"tabel-{key}"]
+    return PageTable(table["header"], table["rows"])
+
+
+def export_url(app, name: str, fmt: str, query: dict) -> str:
+    with app.test_request_context():
+        return url_for("reports.export_table", name=name, fmt=fmt, **query)
+
+
+REPORT_PAGES = ("/rapportages/", "/rapportages/funnel", "/rapportages/lks-banen", "/rapportages/baanbehoud")
+
+
+# --- who may see the pages ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ["admin", "campaign", "teamlead", "management"])
+def test_every_report_page_opens_for_the_roles_that_read_reports(client, factory, report_with_placements, role):
+    report_login(client, factory, role)
+    for path in REPORT_PAGES:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert '<nav class="report-nav" aria-label="Rapportages">' in response.get_data(as_text=True)
+
+
+def test_an_advisor_may_not_read_reports_and_the_menu_does_not_offer_them(client, factory, report_with_placements):
+    report_login(client, factory, "advisor")
+    for path in REPORT_PAGES:
+        assert client.get(path).status_code == 403, path
+    assert client.get("/rapportages/export/funnel.csv").status_code == 403
+    assert client.get("/rapportages/tertaalmonitor.xlsx").status_code == 403
+    assert "Rapportages" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_menu_offers_reports_to_management(client, factory):
+    report_login(client, factory, "management")
+    assert '/rapportages/">Rapportages</a>' in client.get("/").get_data(as_text=True)
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client):
+    response = client.get("/rapportages/funnel")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# --- the filter ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("from=2026-13-01", "Geen geldige datum"),
+    ("from=2026-06-01&to=2026-05-01", "ligt voor de begindatum"),
+    ("tertaal=2026-T4", "Geen geldig tertaal"),
+    ("channel=fax", "fax"),
+    ("team=abc", "Onbekend team"),
+    ("group_by=postcode", "Kies uit"),
+    ("touch=middle", "Kies de toerekening"),
+])
+def test_a_bad_filter_is_a_dutch_message_on_the_page_not_a_stack_trace(client, factory, report_with_placements, query,
+                                                                       message):
+    report_login(client, factory, "campaign")
+    response = client.get(f"/rapportages/funnel?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'role="alert"' in html and "Het filter klopt niet" in html
+    assert message in html
+    assert "Traceback" not in html and "<table" not in html  # no figures from a filter that does not hold
+
+
+def test_the_filter_form_labels_every_control_and_keeps_the_choice(client, factory, report_with_placements):
+    report_login(client, factory, "campaign")
+    html = client.get("/rapportages/funnel?from=2026-05-04&to=2026-08-31&channel=linkedin&group_by=phase").get_data(
+        as_text=True)
+    ids = re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', html)
+    assert {"f-from", "f-to", "f-campaign", "f-phase", "f-channel", "f-sector", "f-municipality", "f-partner",
+            "f-team", "f-group_by", "f-touch"} <= set(ids)
+    for control in ids:
+        assert f'<label for="{control}">' in html, control
+    assert 'value="2026-05-04"' in html and 'value="2026-08-31"' in html
+    assert '<option value="linkedin" selected>' in html and '<option value="phase" selected>' in html
+    assert "Periode: <strong>4 mei 2026 – 31 aug 2026</strong>" in html
+
+
+def test_tertaal_shortcuts_keep_the_other_filters_and_mark_the_chosen_one(client, factory, report_with_placements):
+    report_login(client, factory, "campaign")
+    html = client.get("/rapportages/funnel?tertaal=2026-T2&channel=linkedin").get_data(as_text=True)
+    assert re.search(r'<a href="/rapportages/funnel\?channel=linkedin&amp;tertaal=2026-T2" aria-current="true"',
+                     html), "the chosen tertaal is marked, and its link keeps the channel"
+    assert "T1 2026 (jan–apr)" in html and "T3 2025 (sep–dec)" in html
+
+
+# --- what a page shows --------------------------------------------------------------------------------
+
+def test_the_dashboard_shows_each_chart_in_a_figure_with_a_summary_and_a_data_table(client, factory,
+                                                                                     report_with_placements):
+    report_login(client, factory, "campaign")
+    html = client.get("/rapportages/?tertaal=2026-T2").get_data(as_text=True)
+    figures = re.findall(r'<figure class="report-figure" aria-labelledby="([^"]+)">(.*?)</figure>', html, re.DOTALL)
+    assert len(figures) == 3
+    for summary_id, body in figures:
+        assert re.search(r'<svg [^>]*role="img" aria-labelledby="[^"]+-title"', body)
+        assert re.search(rf'<figcaption id="{summary_id}" class="chart-summary">[^<]+\.</figcaption>', body)
+    assert "Van de 10 nieuwe leads kreeg 50% contact; 10% werd geplaatst." in html
+    tables = page_tables(html)
+    assert {"tabel-funnel", "tabel-lks-banen", "tabel-behoud-kwartaal"} <= set(tables)
+    for table in tables.values():
+        assert all(scope == ("col" if i < len(table["header"]) else scope) for i, (_, scope) in
+                   enumerate(table["scopes"]))
+        assert all(scope in ("col", "row") for tag, scope in table["scopes"] if tag == "th")
+    assert html.count("<caption") == len(tables)
+
+
+def test_the_funnel_table_shows_the_hand_built_cohort(client, app, factory, report_with_placements):
+    report_login(client, factory, "campaign")
+    table = page_table(client, app, "reports.funnel_page", {"tertaal": "2026-T2", "group_by": "channel"},
+                       "funnel-groepen")
+    assert table.column("Kanaal") == ["LinkedIn", "Dagblad", "Onbekend", "Totaal"]
+    assert table.column("Nieuwe leads") == [5, 4, 1, 10]
+    assert table.row("Totaal")["Geplaatst"] == 1
+    steps = page_table(client, app, "reports.funnel_page", {"tertaal": "2026-T2"}, "funnel")
+    assert steps.row("Contact gehad")["% van nieuwe leads"] == pytest.approx(0.5)  # leads 1, 2, 3, 6 and 9
+
+
+def test_a_team_lead_sees_only_his_own_team(client, app, factory, report_with_placements):
+    report_login(client, factory, "teamlead", team_id=report_with_placements.teams["noord"])
+    html = client.get("/rapportages/funnel?tertaal=2026-T2").get_data(as_text=True)
+    assert 'id="f-team"' not in html, "no team to choose: it is always his own"
+    assert "U ziet de cijfers van uw eigen team." in html
+    table = page_table(client, app, "reports.funnel_page", {"tertaal": "2026-T2", "group_by": "team",
+                                                             "team": str(report_with_placements.teams["waterweg"])},
+                       "funnel-groepen")
+    assert table.column("Team") == ["Noord", "Totaal"]
+    assert table.row("Totaal")["Nieuwe leads"] == 3  # leads 3, 4 and 7
+
+
+def test_a_team_lead_without_a_team_gets_a_message_and_no_figures(client, factory, app, report_with_placements):
+    from campaign_crm.models import User
+
+    who = report_login(client, factory, "teamlead")
+    with app.app_context():
+        db.session.get(User, who.id).team_id = None
+        db.session.commit()
+    response = client.get("/rapportages/")
+    assert response.status_code == 422
+    assert "hoort bij geen team" in response.get_data(as_text=True)
+
+
+def test_the_retention_page_shows_curves_per_quarter_and_instrument_and_end_reasons(client, app, factory,
+                                                                                      report_with_placements):
+    report_login(client, factory, "campaign")
+    query = {"tertaal": "2026-T2", "as_of": "2026-11-01"}
+    quarters = page_table(client, app, "reports.retention_page", query, "behoud-kwartaal")
+    assert quarters.column("Startkwartaal") == ["K3 2025", "K1 2026", "K2 2026", "Alle"]
+    assert quarters.column("Plaatsingen") == [2, 6, 5, 13]
+    instruments = page_table(client, app, "reports.retention_page", query, "behoud-instrument")
+    assert instruments.column("Plaatsingen")[-1] == 13
+    ends = page_table(client, app, "reports.retention_page", query, "einden")
+    assert ends.row("T2 2026")["Beëindigd"] == 4
+    why = page_table(client, app, "reports.retention_page", query, "einde-waarom")
+    assert sorted(why.column("Waarom")) == sorted(["Gezondheid", "Beter of regulier werk", "Economische redenen werkgever",
+                                                   "Match / functioneren"]) or len(why.cells) == 4
+
+
+def test_the_lks_page_shows_month_ends_from_january_and_net_growth_per_tertaal(client, app, factory,
+                                                                                report_with_placements):
+    report_login(client, factory, "campaign")
+    months = page_table(client, app, "reports.lks_page", {"tertaal": "2026-T2"}, "lks-banen")
+    assert months.column("Maandeinde")[0] == date(2026, 1, 31) and months.column("Maandeinde")[-1] == date(2026, 8, 31)
+    assert months.row(date(2026, 5, 31))["Actief"] == 8
+    growth = page_table(client, app, "reports.lks_page", {"tertaal": "2026-T2"}, "netto-groei")
+    assert growth.row("T2 2026")["Netto groei"] == growth.row("T2 2026")["Actief aan eind"] - growth.row("T2 2026")[
+        "Actief bij begin"]
+
+
+# --- the chart module ---------------------------------------------------------------------------------
+
+def parse_svg(markup: str) -> ElementTree.Element:
+    return ElementTree.fromstring(str(markup))
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_nice_ticks_are_round_and_reach_the_highest_value():
+    assert nice_ticks(2400) == [0, 500, 1000, 1500, 2000, 2500]
+    assert nice_ticks(7) == [0, 2, 4, 6, 8]
+    assert nice_ticks(1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert nice_ticks(0) == [0.0, 1.0]
+
+
+def test_dutch_number_and_percent_formats():
+    assert nl_number(1234567) == "1.234.567"
+    assert nl_number(1234.56, 1) == "1.234,6"
+    assert nl_percent(0.625) == "62%" or nl_percent(0.625) == "63%"
+    assert nl_percent(0.6234, 1) == "62,3%"
+
+
+def test_a_line_chart_is_an_svg_image_named_by_its_title_with_a_legend_per_series():
+    svg = parse_svg(line_chart([Series("Actief", [(0, 10), (1, 20), (2, None), (3, 40)]),
+                                Series("Doellijn", [(0, 0), (3, 2400)], dashed=True, markers=False)],
+                               chart_id="lks", title="LKS-banen & doel", x_axis=Axis("Maand", [(0, "jan"), (3, "apr")]),
+                               y_axis=Axis("Aantal")))
+    assert svg.get("role") == "img" and svg.get("aria-labelledby") == "lks-title"
+    assert svg.find(f"{SVG}title").text == "LKS-banen & doel"
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert {"Actief", "Doellijn", "jan", "apr", "Maand", "Aantal", "2.500"} <= set(texts)
+    paths = [p for p in svg.iter(f"{SVG}path") if p.get("fill") == "none"]
+    assert len(paths) == 3, "a gap (None) splits the first series in two; the target is one line"
+    assert paths[-1].get("stroke-dasharray"), "the target line is dashed, not told apart by colour alone"
+
+
+def test_a_survival_curve_is_drawn_as_steps():
+    svg = parse_svg(line_chart([Series("K1 2026", [(0, 1.0), (91, 0.8), (182, 0.5)], step=True, markers=False)],
+                               chart_id="km", title="Behoud", x_axis=Axis("Dagen", [(0, "0"), (182, "182")]),
+                               y_axis=Axis("Nog aan het werk", [(0, "0%"), (1, "100%")])))
+    line = next(p for p in svg.iter(f"{SVG}path") if p.get("fill") == "none").get("d")
+    assert re.fullmatch(r"M[\d.]+ [\d.]+ H[\d.]+ V[\d.]+ H[\d.]+ V[\d.]+", line), line
+
+
+def test_a_bar_chart_draws_one_bar_per_row_with_its_value_written_out():
+    svg = parse_svg(bar_chart([Bar("Nieuwe leads", 1200), Bar("Contact gehad", 744, "(62%)"), Bar("Geplaatst", 0)],
+                              chart_id="f", title="Funnel"))
+    widths = [float(r.get("width")) for r in svg.iter(f"{SVG}rect")]
+    assert widths[0] > widths[1] > widths[2] == 0
+    assert widths[1] / widths[0] == pytest.approx(744 / 1200, abs=0.01)
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "1.200" in texts and "744 (62%)" in texts and "Geplaatst" in texts
+
+
+def test_chart_text_is_escaped():
+    svg = line_chart([Series("<script>", [(0, 1)])], chart_id="x", title="a < b", x_axis=Axis("", []))
+    assert "<script>" not in str(svg) and "a &lt; b" in str(svg)
+    parse_svg(svg)
