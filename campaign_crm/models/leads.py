@@ -91,7 +91,11 @@ class Lead(db.Model):
     )
 
     __table_args__ = (
-        Index("ix_leads_created_at", "created_at"),
+        # The report cohort: leads created in a period, with what the funnel and first-contact reports
+        # count and group on, so SQLite answers them from the index alone (10x faster at 1M leads,
+        # see docs/reports.md). It starts with created_at, so it also serves every created_at range.
+        Index("ix_leads_cohort", "created_at", "channel_id", "phase_id", "team_id", "owner_id", "assigned_at",
+              "contacted_at", "meeting_at", "vacancy_at", "placed_at", "lost_at", "sla_due_at"),
         Index("ix_leads_stage", "stage"),
         Index("ix_leads_owner_stage", "owner_id", "stage"),
         # Queues: an advisor's open leads by SLA due time, and a team's waiting leads. Partial
