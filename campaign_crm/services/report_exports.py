@@ -102,6 +102,28 @@ def funnel_groups_table(report: dict) -> Table:
     return table
 
 
+def touch_comparison_table(first: dict, last: dict) -> Table:
+    """Per channel (or phase): leads and placements counted by first touch next to last touch before the meeting."""
+    group_by = first.get("group_by")
+    what = GROUP_LABELS.get(group_by, "Groep")
+    by_first = {row["group"]: row for row in first["rows"]}
+    by_last = {row["group"]: row for row in last["rows"]}
+    keys = [*by_first, *(key for key in by_last if key not in by_first)]
+
+    def cells(row: dict | None) -> list[Any]:
+        if row is None:  # a group that only one way of attributing has
+            return [0, 0, 0]
+        return [row["created"], row["stages"]["meeting"]["count"], row["stages"]["placed"]["count"]]
+
+    rows = [[(by_first.get(key) or by_last[key])["label"], *cells(by_first.get(key)), *cells(by_last.get(key))]
+            for key in keys]
+    return Table(f"toerekening-{GROUP_LABELS.get(group_by, 'groep').lower()}",
+                 f"{what}: eerste contactmoment naast laatste vóór het gesprek",
+                 [Column(what, "text"), Column("Leads (eerste)"), Column("Gesprekken (eerste)"),
+                  Column("Geplaatst (eerste)"), Column("Leads (laatste)"), Column("Gesprekken (laatste)"),
+                  Column("Geplaatst (laatste)")], rows)
+
+
 def first_contact_table(report: dict, group_by: str | None) -> Table:
     """Working days from new lead to first contact (median, p90) and how often the SLA was met."""
     columns = [Column(GROUP_LABELS.get(group_by, "Groep"), "text"), Column("Nieuwe leads"),

@@ -116,7 +116,7 @@ def test_a_workbook_gets_unique_sheet_names_of_at_most_31_characters():
 # --- through the app: the download equals the page's table ------------------------------------------
 
 EXPORTS = [("reports.dashboard", "funnel"), ("reports.funnel_page", "funnel-groepen"),
-           ("reports.funnel_page", "eerste-contact"), ("reports.lks_page", "lks-banen"),
+           ("reports.funnel_page", "toerekening"), ("reports.funnel_page", "eerste-contact"), ("reports.lks_page", "lks-banen"),
            ("reports.lks_page", "netto-groei"), ("reports.retention_page", "behoud-kwartaal"),
            ("reports.retention_page", "behoud-instrument"), ("reports.retention_page", "einden"),
            ("reports.retention_page", "einde-hoe"), ("reports.retention_page", "einde-waarom")]

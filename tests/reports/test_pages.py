@@ -303,6 +303,17 @@ def test_the_dashboard_shows_each_chart_in_a_figure_with_a_summary_and_a_data_ta
     assert html.count("<caption") == len(tables)
 
 
+@pytest.mark.parametrize("query", ["", "?from=2027-01-01&to=2027-03-31", "?tertaal=2025-T1&group_by=advisor"])
+def test_pages_without_any_data_say_so_in_words(client, factory, query):
+    report_login(client, factory, "management")
+    for path in REPORT_PAGES:
+        response = client.get(path + query)
+        assert response.status_code == 200, path
+    html = client.get("/rapportages/" + query).get_data(as_text=True)
+    assert "In deze periode kwamen er geen nieuwe leads binnen." in html
+    assert "Er zijn nog geen plaatsingen om het baanbehoud van te berekenen." in html
+
+
 def test_the_funnel_table_shows_the_hand_built_cohort(client, app, factory, report_with_placements):
     report_login(client, factory, "campaign")
     table = page_table(client, app, "reports.funnel_page", {"tertaal": "2026-T2", "group_by": "channel"},
@@ -312,6 +323,27 @@ def test_the_funnel_table_shows_the_hand_built_cohort(client, app, factory, repo
     assert table.row("Totaal")["Geplaatst"] == 1
     steps = page_table(client, app, "reports.funnel_page", {"tertaal": "2026-T2"}, "funnel")
     assert steps.row("Contact gehad")["% van nieuwe leads"] == pytest.approx(0.5)  # leads 1, 2, 3, 6 and 9
+
+
+def test_the_funnel_page_sets_first_touch_beside_last_touch_before_the_meeting(client, app, factory,
+                                                                               report_with_placements):
+    report_login(client, factory, "campaign")
+    table = page_table(client, app, "reports.funnel_page", {"tertaal": "2026-T2", "group_by": "channel"},
+                       "toerekening")
+    # Lead 2 (meeting) had a dagblad touch before its meeting; lead 8 (no meeting) a later linkedin one.
+    assert table.row("LinkedIn") == {"Kanaal": "LinkedIn", "Leads (eerste)": 5, "Gesprekken (eerste)": 2,
+                                     "Geplaatst (eerste)": 1, "Leads (laatste)": 5, "Gesprekken (laatste)": 1,
+                                     "Geplaatst (laatste)": 1}
+    assert table.row("Dagblad")["Gesprekken (eerste)"] == 1 and table.row("Dagblad")["Gesprekken (laatste)"] == 2
+    html = client.get("/rapportages/funnel?tertaal=2026-T2&group_by=sector").get_data(as_text=True)
+    assert 'id="tabel-toerekening"' not in html, "only channel and phase have a touch"
+
+
+def test_a_bad_date_is_named_beside_its_field(client, factory, report_with_placements):
+    report_login(client, factory, "campaign")
+    html = client.get("/rapportages/baanbehoud?as_of=2026-02-30").get_data(as_text=True)
+    assert 'aria-invalid="true" aria-describedby="f-as_of-error"' in html
+    assert '<p class="error-text" id="f-as_of-error">Geen geldige datum' in html
 
 
 def test_a_team_lead_sees_only_his_own_team(client, app, factory, report_with_placements):

@@ -16,7 +16,7 @@ from .test_pages import CONTACTS, PLACEMENTS, page_table, report_login
 report_with_placements = test_pages.report_with_placements  # the fixture, shared with the page tests
 
 ADVISORS = [("Anna Smit", "anna@test.example"), ("Bram Kok", "bram@test.example")]
-TABLES = ("funnel", "funnel-groepen", "eerste-contact", "lks-banen", "netto-groei", "behoud-kwartaal",
+TABLES = ("funnel", "funnel-groepen", "toerekening", "eerste-contact", "lks-banen", "netto-groei", "behoud-kwartaal",
           "behoud-instrument", "einden", "einde-hoe", "einde-waarom")
 
 

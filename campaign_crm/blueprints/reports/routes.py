@@ -7,7 +7,7 @@ lead always sees his own team only. A bad filter comes back as a Dutch message o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flask import Response, abort, render_template, request
@@ -63,8 +63,10 @@ class Query:
 
     @property
     def lks_range(self) -> tuple[date, date]:
-        """LKS jobs run from 1 January of the period's year, so the line to the target shows."""
-        return date(self.flt.period.start.year, 1, 1), self.flt.period.end
+        """LKS jobs from 1 January of the period's year (so the line to the target shows) up to the period's
+        end, but not past today: a month end still to come has no count yet."""
+        end = min(self.flt.period.end, today())
+        return min(date(self.flt.period.start.year, 1, 1), end), end
 
 
 def _parse(default_group_by: str | None = None) -> Query:
@@ -103,6 +105,15 @@ def _funnel(q: Query, group_by: str | None = None) -> dict:
     return privacy.for_viewer(funnel(q.flt, group_by=group_by, touch=q.touch), "funnel", q.role)
 
 
+def _touch_comparison(q: Query) -> exports.Table | None:
+    """Channel or phase by first touch next to last touch before the meeting; None for other groupings."""
+    if q.group_by not in ("channel", "phase"):
+        return None
+    return exports.touch_comparison_table(
+        privacy.for_viewer(funnel(q.flt, group_by=q.group_by, touch="first"), "funnel", q.role),
+        privacy.for_viewer(funnel(q.flt, group_by=q.group_by, touch="last"), "funnel", q.role))
+
+
 def _first_contact(q: Query) -> dict:
     return privacy.for_viewer(first_contact(q.flt, group_by=q.group_by), "first_contact", q.role)
 
@@ -138,6 +149,7 @@ def _instrument_labels() -> dict[str, str]:
 TABLES: dict[str, Callable[[Query], exports.Table]] = {
     "funnel": lambda q: exports.funnel_steps_table(_funnel(q)),
     "funnel-groepen": lambda q: exports.funnel_groups_table(_funnel(q, q.group_by)),
+    "toerekening": lambda q: _touch_comparison(q if q.group_by in ("channel", "phase") else replace(q, group_by="channel")),
     "eerste-contact": lambda q: exports.first_contact_table(_first_contact(q), q.group_by),
     "lks-banen": lambda q: exports.lks_months_table(_lks(q)),
     "netto-groei": lambda q: exports.net_growth_table(_growth(q)),
@@ -194,6 +206,7 @@ def funnel_page():
         funnel=grouped, steps_table=exports.funnel_steps_table(grouped),
         groups_table=exports.funnel_groups_table(grouped) if q.group_by else None,
         funnel_chart=presenters.funnel_chart(grouped), funnel_summary=presenters.funnel_summary(grouped),
+        touch_table=_touch_comparison(q),
         contact_table=exports.first_contact_table(contact, q.group_by),
         contact_summary=presenters.first_contact_summary(contact),
     )
