@@ -1,9 +1,10 @@
 """Time to first contact in Dutch working days, and the SLA met (see conftest.py for the leads)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Employer, Lead, utcnow
@@ -11,6 +12,7 @@ from campaign_crm.services.calendar import sla_due, working_days_between
 from campaign_crm.services.reports.filters import ReportFilter, parse_filter
 from campaign_crm.services.reports.funnel import first_contact, working_days
 from campaign_crm.services.reports.period import Period, tertaal
+from campaign_crm.services.reports.sqltime import local_date
 
 T2 = tertaal(2026, 2)
 
@@ -79,3 +81,23 @@ def test_a_lead_still_within_its_sla_does_not_count_against_it(ctx):
     report = first_contact(ReportFilter(Period(today - timedelta(days=30), today + timedelta(days=1))))
     # The new lead has time left: not decided; the old one is overdue: decided, not met → 0 / 1.
     assert (report["total"]["created"], report["total"]["sla_decided"], report["total"]["sla_met_rate"]) == (2, 1, 0.0)
+
+
+def test_local_dates_in_sql_follow_summer_and_winter_time(ctx):
+    moments = {  # UTC → the date in Amsterdam
+        datetime(2026, 3, 28, 23, 30, tzinfo=UTC): date(2026, 3, 29),   # winter time, UTC+1
+        datetime(2026, 3, 29, 0, 59, tzinfo=UTC): date(2026, 3, 29),    # one minute before the clocks go forward
+        datetime(2026, 3, 29, 22, 30, tzinfo=UTC): date(2026, 3, 30),   # summer time, UTC+2
+        datetime(2026, 10, 24, 22, 30, tzinfo=UTC): date(2026, 10, 25), # still summer time
+        datetime(2026, 10, 25, 22, 30, tzinfo=UTC): date(2026, 10, 25), # winter time again: 23:30
+        datetime(2027, 7, 1, 22, 0, tzinfo=UTC): date(2027, 7, 2),
+    }
+    employer = Employer(name="Klok BV", name_key="klok bv")
+    db.session.add_all([Lead(employer=employer, created_at=moment) for moment in moments])
+    db.session.flush()
+    found = db.session.execute(select(Lead.created_at, local_date(Lead.created_at, range(2025, 2028)))).all()
+    assert {moment: _as_date(day) for moment, day in found} == moments
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value

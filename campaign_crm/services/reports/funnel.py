@@ -6,13 +6,12 @@ from typing import Any
 
 import holidays
 import numpy as np
-import pandas as pd
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import Lead, Touchpoint, utcnow
-from ..calendar import AMSTERDAM
+from ..calendar import today
 from ..errors import ValidationError
 from .filters import ReportFilter, lead_conditions, lead_from
 from .groups import (
@@ -23,6 +22,7 @@ from .groups import (
     needs_owner,
     ordered,
 )
+from .sqltime import local_date, years_for
 
 FUNNEL_STAGES = ("assigned", "contacted", "meeting", "vacancy", "placed")
 TOUCHES = ("first", "last")
@@ -125,12 +125,6 @@ def funnel(flt: ReportFilter, group_by: str | None = None, touch: str = "first")
 # Time to first contact ---------------------------------------------------------------------------
 
 
-def _local_dates(moments: pd.Series) -> np.ndarray:
-    """Aware UTC datetimes as Europe/Amsterdam calendar dates (numpy datetime64[D])."""
-    local = pd.to_datetime(moments, utc=True).dt.tz_convert(AMSTERDAM).dt.tz_localize(None)
-    return local.dt.normalize().to_numpy().astype("datetime64[D]")
-
-
 def working_days(created: np.ndarray, contacted: np.ndarray) -> np.ndarray:
     """Working days after the created date up to and including the contacted date (never negative),
     as `calendar.working_days_between` counts them, for arrays of dates."""
@@ -143,53 +137,52 @@ def working_days(created: np.ndarray, contacted: np.ndarray) -> np.ndarray:
     return np.busday_count(created + one, later + one, holidays=free)
 
 
-def _percentile(values: np.ndarray, q: float) -> float | None:
+def _percentile(days: np.ndarray, counts: np.ndarray, q: float) -> float | None:
     # numpy's default (linear between order statistics) is PostgreSQL's percentile_cont.
-    return round(float(np.percentile(values, q)), 2) if values.size else None
+    return round(float(np.percentile(np.repeat(days, counts), q)), 2) if counts.sum() else None
+
+
+def _first_contact_row(key: str | None, label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    contacted = [r for r in rows if r["kd"] is not None]
+    days = working_days(np.array([r["cd"] for r in contacted], dtype="datetime64[D]"),
+                        np.array([r["kd"] for r in contacted], dtype="datetime64[D]"))
+    counts = np.array([r["n"] for r in contacted], dtype=np.int64)
+    met, decided = sum(r["met"] for r in rows), sum(r["decided"] for r in rows)
+    return {"group": key, "label": label, "created": sum(r["n"] for r in rows), "contacted": int(counts.sum()),
+            "median_days": _percentile(days, counts, 50), "p90_days": _percentile(days, counts, 90),
+            "sla_met": met, "sla_decided": decided, "sla_met_rate": rate(met, decided)}
 
 
 def first_contact(flt: ReportFilter, group_by: str | None = None) -> dict[str, Any]:
     """Working days from created to first contact (median, p90) and the SLA met, per group.
 
-    `sla_met_rate` = met / leads whose SLA is decided (contacted, or due time passed), so a
-    period that has just begun is not marked down for leads that still have time.
+    The database counts leads per (group, local created date, local contacted date); the working
+    days between each pair of dates are counted once, in numpy. `sla_met_rate` = met / leads whose
+    SLA is decided (contacted, or due time passed), so a period that has just begun is not marked
+    down for leads that still have time.
     """
     frm = lead_from(flt, employer=needs_employer(group_by), owner=needs_owner(group_by))
     group = lead_group_column(group_by) if group_by else None
-    gcol = [group.label("g")] if group is not None else []
+    years = years_for(flt.period.start, max(flt.period.end, today()))
     now = utcnow()
-    counts = select(
-        *gcol, func.count().label("created"), func.count(Lead.contacted_at).label("contacted"),
-        func.count().filter(Lead.sla_due_at.is_not(None),
-                            or_(Lead.contacted_at.is_not(None), Lead.sla_due_at < now)).label("sla_decided"),
-        func.count().filter(Lead.contacted_at <= Lead.sla_due_at).label("sla_met"),
-    ).select_from(frm).where(*lead_conditions(flt))
-    if group is not None:
-        counts = counts.group_by(group)
-    count_rows = {row.get("g"): dict(row) for row in db.session.execute(counts).mappings()}
-    # The durations need local calendar dates: read two narrow columns of the contacted leads only.
-    narrow = select(*gcol, Lead.created_at, Lead.contacted_at).select_from(frm).where(
-        *lead_conditions(flt), Lead.contacted_at.is_not(None))
-    frame = pd.DataFrame(db.session.execute(narrow).all(), columns=["g", "created", "contacted"][1 - len(gcol):])
-    if group is None:
-        frame["g"] = None
-    frame["days"] = working_days(_local_dates(frame["created"]), _local_dates(frame["contacted"])) if len(frame) else []
-    by_group = {key: part["days"].to_numpy() for key, part in frame.groupby("g", dropna=False)} if len(frame) else {}
-    by_group = {(None if pd.isna(k) else int(k)): v for k, v in by_group.items()}
-
-    def row(key: str | None, label: str, c: dict[str, int], days: np.ndarray) -> dict[str, Any]:
-        return {"group": key, "label": label, "created": c["created"], "contacted": c["contacted"],
-                "median_days": _percentile(days, 50), "p90_days": _percentile(days, 90),
-                "sla_met": c["sla_met"], "sla_decided": c["sla_decided"],
-                "sla_met_rate": rate(c["sla_met"], c["sla_decided"])}
-
-    total_counts = {name: sum(c[name] for c in count_rows.values())
-                    for name in ("created", "contacted", "sla_decided", "sla_met")}
-    all_days = frame["days"].to_numpy() if len(frame) else np.zeros(0)
-    rows = []
+    inner = select(
+        (group if group is not None else literal(None)).label("g"),
+        local_date(Lead.created_at, years).label("cd"),
+        local_date(Lead.contacted_at, years).label("kd"),
+        case((Lead.contacted_at <= Lead.sla_due_at, 1), else_=0).label("met"),
+        case((and_(Lead.sla_due_at.is_not(None), or_(Lead.contacted_at.is_not(None), Lead.sla_due_at < now)), 1),
+             else_=0).label("decided"),
+    ).select_from(frm).where(*lead_conditions(flt)).subquery("cohort")
+    keys = [inner.c.g, inner.c.cd, inner.c.kd]
+    rows = [dict(row) for row in db.session.execute(
+        select(*keys, func.count().label("n"), func.sum(inner.c.met).label("met"),
+               func.sum(inner.c.decided).label("decided")).group_by(*keys)).mappings()]
+    by_group: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_group[row["g"]].append(row)
+    out_rows = []
     if group_by:
-        labels = group_labels(group_by, count_rows)
-        rows = ordered([row(*labels[key], c, by_group.get(key, np.zeros(0))) for key, c in count_rows.items()])
+        labels = group_labels(group_by, by_group)
+        out_rows = ordered([_first_contact_row(*labels[key], part) for key, part in by_group.items()])
     return {"from": flt.period.start.isoformat(), "to": flt.period.end.isoformat(), "group_by": group_by,
-            "rows": rows, "total": row(None, TOTAL, total_counts, all_days)}
-
+            "rows": out_rows, "total": _first_contact_row(None, TOTAL, rows)}

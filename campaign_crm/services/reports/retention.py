@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Date, Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Date, and_, case, func, literal, select
 
 from ...extensions import db
 from ...models import EndHow, EndWhy, Instrument, Placement
@@ -19,6 +19,7 @@ from ..calendar import today
 from ..errors import ValidationError
 from .filters import ReportFilter, placement_conditions, placement_from
 from .groups import TOTAL, UNKNOWN
+from .sqltime import date_part, days_between
 
 MILESTONES = (91, 182, 365)
 FIRST_YEAR = 365
@@ -85,23 +86,6 @@ def summary(key: str | None, label: str, rows: list[tuple[int, int, int]]) -> di
 # Reading the placements ---------------------------------------------------------------------------
 
 
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def days_between(later: Any, earlier: Any) -> Any:
-    """later − earlier in whole days, for two date expressions, on SQLite and PostgreSQL."""
-    if _dialect() == "sqlite":
-        return cast(func.julianday(later) - func.julianday(earlier), Integer)
-    return later - earlier  # PostgreSQL: date − date is an integer
-
-
-def _date_part(part: str, column: Any) -> Any:
-    if _dialect() == "sqlite":
-        return cast(func.strftime({"year": "%Y", "month": "%m"}[part], column), Integer)
-    return cast(func.extract(part, column), Integer)
-
-
 def _check_instrument(instrument: str | None) -> str | None:
     if not instrument:
         return None
@@ -164,8 +148,8 @@ def retention(instrument: str | None = None, cohort: str = "quarter", as_of: dat
         raise ValidationError(f"Onbekende cohortindeling {cohort!r}.", {"cohort": "Kies uit: " + ", ".join(COHORTS)})
     instrument = _check_instrument(instrument)
     as_of = as_of or today()
-    rows = _durations({"year": _date_part("year", Placement.start_date),
-                       "month": _date_part("month", Placement.start_date)}, as_of, instrument, flt)
+    rows = _durations({"year": date_part("year", Placement.start_date),
+                       "month": date_part("month", Placement.start_date)}, as_of, instrument, flt)
     cohorts: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
     every: dict[tuple[int, int], int] = defaultdict(int)
     for row in rows:

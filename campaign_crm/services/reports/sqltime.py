@@ -1,0 +1,74 @@
+"""Date arithmetic in SQL that reads the same on SQLite and PostgreSQL.
+
+SQLite stores our timestamps as naive UTC text and knows no time zones, so the local date of a
+timestamp is spelled out with the Europe/Amsterdam offset changes of the years involved.
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Date, Integer, case, cast, func, literal_column
+
+from ...extensions import db
+from ..calendar import AMSTERDAM
+
+
+def dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def days_between(later: Any, earlier: Any) -> Any:
+    """later − earlier in whole days, for two date expressions."""
+    if dialect() == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier  # PostgreSQL: date − date is an integer
+
+
+def date_part(part: str, column: Any) -> Any:
+    """The year or month of a date expression, as an integer."""
+    if dialect() == "sqlite":
+        return cast(func.strftime({"year": "%Y", "month": "%m"}[part], column), Integer)
+    return cast(func.extract(part, column), Integer)
+
+
+@cache
+def _offset_changes(year: int) -> tuple[tuple[datetime, int], ...]:
+    """The UTC moments in `year` at which Amsterdam's offset from UTC changes, with the new offset (hours)."""
+    changes = []
+    moment = datetime(year, 1, 1, tzinfo=UTC)
+    offset = moment.astimezone(AMSTERDAM).utcoffset()
+    day = timedelta(days=1)
+    while moment.year == year:
+        following = moment + day
+        if following.astimezone(AMSTERDAM).utcoffset() != offset:
+            hour = moment
+            while hour.astimezone(AMSTERDAM).utcoffset() == offset:
+                hour += timedelta(hours=1)
+            offset = hour.astimezone(AMSTERDAM).utcoffset()
+            changes.append((hour, int(offset.total_seconds() // 3600)))
+        moment = following
+    return tuple(changes)
+
+
+def local_date(column: Any, years: range) -> Any:
+    """The Europe/Amsterdam calendar date of a UTC timestamp column.
+
+    On SQLite the offsets are exact for `years`; outside them standard time (UTC+1) is assumed.
+    """
+    if dialect() == "postgresql":
+        return cast(func.timezone("Europe/Amsterdam", column), Date)
+    base = int(datetime(years.start, 1, 1, tzinfo=UTC).astimezone(AMSTERDAM).utcoffset().total_seconds() // 3600)
+    whens = []
+    for year in years:
+        for moment, hours in _offset_changes(year):
+            # Literal text, compared with the stored 'YYYY-MM-DD HH:MM:SS.ffffff': later changes win.
+            whens.insert(0, (column >= literal_column(f"'{moment:%Y-%m-%d %H:%M:%S}'"),
+                             func.date(column, f"+{hours} hours")))
+    return case(*whens, else_=func.date(column, f"+{base} hours")) if whens else func.date(column, f"+{base} hours")
+
+
+def years_for(start: date, end: date) -> range:
+    """The years a timestamp between `start` and `end` can fall in, one year of margin each side."""
+    return range(start.year - 1, end.year + 2)
