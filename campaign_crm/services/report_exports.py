@@ -128,15 +128,16 @@ def first_contact_table(report: dict, group_by: str | None) -> Table:
     """Working days from new lead to first contact (median, p90) and how often the SLA was met."""
     columns = [Column(GROUP_LABELS.get(group_by, "Groep"), "text"), Column("Nieuwe leads"),
                Column("Met contact"), Column("Mediaan werkdagen", "days"), Column("p90 werkdagen", "days"),
-               Column("SLA gehaald"), Column("% SLA gehaald", "rate")]
+               Column("SLA verstreken of gehaald"), Column("SLA gehaald"), Column("% SLA gehaald", "rate")]
 
     def row(item: dict) -> list[Any]:
         return [item["label"], item["created"], item["contacted"], item["median_days"], item["p90_days"],
-                item["sla_met"], item["sla_met_rate"]]
+                item.get("sla_decided"), item["sla_met"], item["sla_met_rate"]]
 
     what = GROUP_LABELS.get(group_by, "groep").lower()
     return Table(f"eerste-contact-{group_by or 'totaal'}", f"Tijd tot eerste contact per {what}", columns,
-                 [row(item) for item in report["rows"]] if group_by else [], row(report["total"]))
+                 [row(item) for item in report["rows"]] if group_by else [], row(report["total"]),
+                 note="% SLA gehaald: van de leads waarvan de SLA-termijn verstreken is of die op tijd contact hadden.")
 
 
 def lks_months_table(report: dict) -> Table:
