@@ -342,18 +342,19 @@ def raw_funnel(codes: dict[str, dict[int, str]], start: date, end: date, group: 
 
 def raw_last_touch_funnel(codes: dict[str, dict[int, str]], start: date, end: date) -> dict:
     """Funnel by the channel of the last touchpoint (with a channel) at or before the meeting, or the
-    last one for leads without a meeting; the lead's own (first-touch) channel when there is none."""
+    last one for leads without a meeting; the lead's own (first-touch) channel when there is none.
+
+    A correlated LIMIT 1 per lead on the touchpoints.lead_id index: faster on both engines than
+    ranking the cohort's touchpoints with row_number() (measured: 1.3–2× here)."""
     low, high = window(start, end)
-    counts = ", ".join(f"count(c.{s})" for s in STAGE_COLUMNS)
+    counts = ", ".join(f"count({s})" for s in STAGE_COLUMNS)
     rows = db.session.execute(utc_params(
-        "WITH cohort AS (SELECT id, channel_id, assigned_at, contacted_at, meeting_at, vacancy_at, placed_at,"
-        " lost_at FROM leads WHERE created_at >= :low AND created_at < :high),"
-        " ranked AS (SELECT t.lead_id, t.channel_id, row_number() OVER ("
-        "   PARTITION BY t.lead_id ORDER BY t.occurred_at DESC, t.id DESC) AS rn"
-        "   FROM touchpoints t JOIN cohort c ON c.id = t.lead_id"
-        "   WHERE t.channel_id IS NOT NULL AND (c.meeting_at IS NULL OR t.occurred_at <= c.meeting_at))"
-        f" SELECT coalesce(r.channel_id, c.channel_id) AS g, count(*), {counts}, count(c.lost_at)"
-        " FROM cohort c LEFT JOIN ranked r ON r.lead_id = c.id AND r.rn = 1 GROUP BY g",
+        f"SELECT g, count(*), {counts}, count(lost_at) FROM ("
+        " SELECT coalesce((SELECT t.channel_id FROM touchpoints t WHERE t.lead_id = l.id"
+        "   AND t.channel_id IS NOT NULL AND (l.meeting_at IS NULL OR t.occurred_at <= l.meeting_at)"
+        "   ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), l.channel_id) AS g,"
+        " l.assigned_at, l.contacted_at, l.meeting_at, l.vacancy_at, l.placed_at, l.lost_at"
+        " FROM leads l WHERE l.created_at >= :low AND l.created_at < :high) AS cohort GROUP BY g",
         low=low, high=high)).all()
     return {(codes["channel"].get(row[0]),): tuple(row[1:]) for row in rows}
 
@@ -365,13 +366,15 @@ def _dst_case(column: str, years: range) -> str:
         return day - timedelta(days=(day.weekday() + 1) % 7)
     whens = " ".join(f"WHEN {column} >= '{last_sunday(y, 3)} 01:00:00' AND {column} < '{last_sunday(y, 10)} 01:00:00'"
                      f" THEN '+2 hours'" for y in years)
-    return f"date({column}, CASE {whens} ELSE '+1 hours' END)"
+    return f"CASE {whens} ELSE '+1 hours' END"
 
 
-def local_date_sql(column: str, years: range) -> str:
+def local_day_sql(column: str, years: range) -> str:
+    """The Amsterdam calendar date of a UTC timestamp column: a date (PostgreSQL) or a day number
+    since 1970-01-01 (SQLite; grouping on integers is cheaper than on date strings)."""
     if db.engine.dialect.name == "postgresql":
         return f"CAST(({column} AT TIME ZONE 'Europe/Amsterdam') AS date)"
-    return _dst_case(column, years)
+    return f"(unixepoch({column}, {_dst_case(column, years)}) / 86400)"
 
 
 @cache
@@ -407,7 +410,7 @@ def raw_first_contact(codes: dict[str, dict[int, str]], start: date, end: date, 
     come back; the working days between each pair of dates are counted once in Python. The SLA
     rate is met / decided (contacted, or the due time passed)."""
     low, high = window(start, end)
-    created_day, contacted_day = local_date_sql("created_at", years), local_date_sql("contacted_at", years)
+    created_day, contacted_day = local_day_sql("created_at", years), local_day_sql("contacted_at", years)
     rows = db.session.execute(utc_params(
         f"SELECT channel_id, {created_day} AS cd, {contacted_day} AS kd, count(*),"
         " sum(CASE WHEN contacted_at <= sla_due_at THEN 1 ELSE 0 END),"
@@ -435,8 +438,11 @@ def raw_first_contact(codes: dict[str, dict[int, str]], start: date, end: date, 
     return out
 
 
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 def _as_date(value: Any) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
+    return date.fromordinal(EPOCH_ORDINAL + value) if isinstance(value, int) else value
 
 
 def month_sql(column: str) -> str:
