@@ -149,3 +149,39 @@ def test_management_sees_advisors_by_number_and_lead_counts_unchanged(ctx, repor
         (anna, f"Adviseur {anna}", 5), (bram, f"Adviseur {bram}", 3), (None, "Onbekend", 2)]
     assert "Anna Smit" not in repr(shown) and "Bram Kok" not in repr(shown)
     assert [r["label"] for r in for_viewer(report, "funnel", "admin")["rows"]] == ["Anna Smit", "Bram Kok", "Onbekend"]
+
+
+def test_channel_by_phase_in_one_query(ctx, report_dataset):
+    report = funnel(ReportFilter(T2), group_by="channel", split_by="phase")
+    assert report["split_by"] == "phase"
+    linkedin, dagblad, unknown = report["rows"]
+    # LinkedIn × launch = leads 1, 2, 5: assigned 1, 2; contacted 1, 2; meeting 1, 2; vacancy 1; placed 1.
+    # LinkedIn × livestream = leads 3, 4: assigned both; contacted 3; lost 3.
+    assert [(s["label"], *stage_counts(s)) for s in linkedin["split"]] == [
+        ("Lancering", 3, 2, 2, 2, 1, 1, 0), ("Livestream", 2, 2, 1, 0, 0, 0, 1)]
+    # Dagblad × launch = 6, 12 (2 created, tie with livestream: by label); × livestream = 7, 8.
+    assert [(s["label"], *stage_counts(s)) for s in dagblad["split"]] == [
+        ("Lancering", 2, 2, 1, 1, 1, 0, 0), ("Livestream", 2, 1, 0, 0, 0, 0, 1)]
+    assert [(s["group"], s["label"], s["created"]) for s in unknown["split"]] == [(None, "Onbekend", 1)]
+    # The rows are the sums of their splits, and equal the one-level report.
+    assert [stage_counts(r) for r in report["rows"]] == [stage_counts(r) for r in funnel(ReportFilter(T2), group_by="channel")["rows"]]
+    assert stage_counts(report["total"]) == [10, 8, 5, 3, 2, 1, 2]
+
+
+def test_last_touch_channel_filter_also_applies_to_other_groupings(ctx, report_dataset):
+    flt = parse_filter({"tertaal": "2026-T2", "channel": "dagblad"})
+    # Last touch dagblad = leads 2, 6, 7, 12: techniek 2, 7, 12; zorg 6.
+    assert {r["label"]: r["created"] for r in funnel(flt, group_by="sector", touch="last")["rows"]} == {
+        "Techniek": 3, "Zorg en welzijn": 1}
+    # First touch dagblad = 6, 7, 8, 12: techniek 7, 12; zorg 6, 8.
+    assert {r["label"]: r["created"] for r in funnel(flt, group_by="sector")["rows"]} == {
+        "Techniek": 2, "Zorg en welzijn": 2}
+    by_phase = funnel(ReportFilter(T2), group_by="channel", split_by="phase", touch="last")
+    assert sum(s["created"] for r in by_phase["rows"] for s in r["split"]) == 10
+
+
+@pytest.mark.parametrize(("group_by", "split_by"), [(None, "phase"), ("channel", "channel"), ("channel", "kleur")])
+def test_a_bad_second_grouping_is_refused_in_dutch(ctx, group_by, split_by):
+    with pytest.raises(ValidationError) as refused:
+        funnel(ReportFilter(T2), group_by=group_by, split_by=split_by)
+    assert "tweede indeling" in refused.value.fields["split_by"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 import holidays
@@ -13,7 +14,7 @@ from ...extensions import db
 from ...models import Lead, Touchpoint, utcnow
 from ..calendar import today
 from ..errors import ValidationError
-from .filters import ReportFilter, lead_conditions, lead_from
+from .filters import GROUP_BYS, ReportFilter, lead_conditions, lead_from
 from .groups import (
     TOTAL,
     group_labels,
@@ -51,29 +52,31 @@ def _last_touch(column: str) -> Any:
     return func.coalesce(last, getattr(Lead, column))
 
 
-def _funnel_query(flt: ReportFilter, group_by: str | None, touch: str) -> Select:
-    """One GROUP BY over the cohort: per group, created and the count of each stage reached."""
-    frm = lead_from(flt, employer=needs_employer(group_by), owner=needs_owner(group_by))
-    stage_columns = [getattr(Lead, f"{stage}_at") for stage in (*FUNNEL_STAGES, "lost")]
-    if touch == "first":
-        group = lead_group_column(group_by) if group_by else None
-        columns = [group.label("g")] if group is not None else []
-        query = select(*columns, func.count().label("created"),
+STAGE_KEYS = tuple(f"{stage}_at" for stage in (*FUNNEL_STAGES, "lost"))
+
+
+def _funnel_query(flt: ReportFilter, groups: list[str], touch: str) -> Select:
+    """One GROUP BY over the cohort: per group (g0, g1, …), created and the count of each stage reached."""
+    frm = lead_from(flt, employer=any(needs_employer(g) for g in groups), owner=any(needs_owner(g) for g in groups))
+    stage_columns = [getattr(Lead, key) for key in STAGE_KEYS]
+    touched = ({name for name in LAST_TOUCH_GROUPS if name in groups or getattr(flt, f"{name}_id")}
+               if touch == "last" else set())
+    if not touched:
+        plain = [lead_group_column(name) for name in groups]
+        query = select(*(col.label(f"g{i}") for i, col in enumerate(plain)), func.count().label("created"),
                        *[func.count(col).label(col.key) for col in stage_columns])
-        query = query.select_from(frm).where(*lead_conditions(flt))
-        return query.group_by(group) if group is not None else query
+        return query.select_from(frm).where(*lead_conditions(flt)).group_by(*plain)
     # Last touch: the attributed ids come from a correlated subquery per lead, so group an inner
     # per-lead select (PostgreSQL refuses to group on a subquery that reads ungrouped columns).
-    touched = {name: _last_touch(f"{name}_id").label(name) for name in LAST_TOUCH_GROUPS
-               if name == group_by or getattr(flt, f"{name}_id")}
-    inner = (select(*touched.values(), *stage_columns).select_from(frm)
+    per_lead = {name: (_last_touch(f"{name}_id") if name in touched else lead_group_column(name)).label(name)
+                for name in (*groups, *sorted(touched - set(groups)))}
+    inner = (select(*per_lead.values(), *stage_columns).select_from(frm)
              .where(*lead_conditions(flt, touch_columns=False)).subquery("cohort"))
-    where = [inner.c[name] == getattr(flt, f"{name}_id") for name in touched if getattr(flt, f"{name}_id")]
-    group = inner.c[group_by] if group_by else None  # only channel or phase reach here (see _check_touch)
-    query = select(*([group.label("g")] if group is not None else []), func.count().label("created"),
-                   *[func.count(inner.c[col.key]).label(col.key) for col in stage_columns])
-    query = query.select_from(inner).where(*where)
-    return query.group_by(group) if group is not None else query
+    where = [inner.c[name] == getattr(flt, f"{name}_id") for name in sorted(touched) if getattr(flt, f"{name}_id")]
+    keys = [inner.c[name] for name in groups]
+    query = select(*(col.label(f"g{i}") for i, col in enumerate(keys)), func.count().label("created"),
+                   *[func.count(inner.c[key]).label(key) for key in STAGE_KEYS])
+    return query.select_from(inner).where(*where).group_by(*keys)
 
 
 def _stages(counts: dict[str, int], created: int) -> dict[str, dict[str, Any]]:
@@ -91,38 +94,61 @@ def _funnel_row(key: str | None, label: str, counts: dict[str, int]) -> dict[str
             "lost": counts["lost_at"]}
 
 
-def _check_touch(touch: str, group_by: str | None) -> str:
+def _check(touch: str, group_by: str | None, split_by: str | None) -> None:
     if touch not in TOUCHES:
-        raise ValidationError(f"Onbekende toeschrijving {touch!r}.", {"touch": "Kies first (eerste contact) of last (laatste contact voor het adviesgesprek)."})
-    # Only channel and phase are attributed to a touch; other groupings are the lead's own.
-    return touch if group_by in LAST_TOUCH_GROUPS or group_by is None else "first"
+        raise ValidationError(f"Onbekende toeschrijving {touch!r}.",
+                              {"touch": "Kies first (eerste contact) of last (laatste contact voor het adviesgesprek)."})
+    if split_by is not None and (group_by is None or split_by == group_by or split_by not in GROUP_BYS):
+        raise ValidationError(f"Ongeldige tweede indeling {split_by!r}.",
+                              {"split_by": "Kies een tweede indeling die verschilt van de eerste: " + ", ".join(GROUP_BYS) + "."})
 
 
-def funnel(flt: ReportFilter, group_by: str | None = None, touch: str = "first") -> dict[str, Any]:
-    """Leads created in the period and how many of them reached each stage (ever, up to now)."""
-    effective = _check_touch(touch, group_by)
-    if effective == "last" and group_by is None and not (flt.channel_id or flt.phase_id):
-        effective = "first"  # the same numbers, without the subqueries
-    result = db.session.execute(_funnel_query(flt, group_by, effective)).mappings().all()
-    totals: dict[str, int] = defaultdict(int)
-    for row in result:
-        for name, value in row.items():
-            if name != "g":
-                totals[name] += value
-    for name in ("created", *(f"{s}_at" for s in (*FUNNEL_STAGES, "lost"))):
-        totals.setdefault(name, 0)
-    rows = []
-    if group_by:
-        labels = group_labels(group_by, (row["g"] for row in result))
-        rows = ordered([_funnel_row(*labels[row["g"]], dict(row)) for row in result])
-    return {
+def _summed(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {name: sum(row[name] for row in rows) for name in ("created", *STAGE_KEYS)}
+
+
+def funnel(flt: ReportFilter, group_by: str | None = None, touch: str = "first",
+           split_by: str | None = None) -> dict[str, Any]:
+    """Leads created in the period and how many of them reached each stage (ever, up to now).
+
+    `touch` attributes channel and phase (groups and filters) to the first touch or to the last
+    touch before the adviesgesprek. `split_by` (optional) splits every row once more, e.g. channel
+    × phase in one query: each row then has `split`, a list of rows of the same shape.
+    """
+    _check(touch, group_by, split_by)
+    groups = [g for g in (group_by, split_by) if g]
+    result = [dict(row) for row in db.session.execute(_funnel_query(flt, groups, touch)).mappings()]
+    report: dict[str, Any] = {
         "from": flt.period.start.isoformat(), "to": flt.period.end.isoformat(),
-        "group_by": group_by, "touch": touch,
-        "rows": rows, "total": _funnel_row(None, TOTAL, totals),
+        "group_by": group_by, "touch": touch, "rows": [], "total": _funnel_row(None, TOTAL, _summed(result)),
     }
+    if not group_by:
+        return report
+    by_group: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for row in result:
+        by_group[row["g0"]].append(row)
+    labels = group_labels(group_by, by_group)
+    split_labels = group_labels(split_by, (row["g1"] for row in result)) if split_by else {}
+    rows = []
+    for key, part in by_group.items():
+        row = _funnel_row(*labels[key], _summed(part))
+        if split_by:
+            row["split"] = ordered([_funnel_row(*split_labels[one["g1"]], one) for one in part])
+        rows.append(row)
+    report["rows"] = ordered(rows)
+    if split_by:
+        report["split_by"] = split_by
+    return report
 
 
 # Time to first contact ---------------------------------------------------------------------------
+
+
+@cache
+def _holidays(first_year: int, last_year: int) -> np.ndarray:
+    """Dutch public holidays of those years (the calendar the SLA uses), as numpy dates."""
+    return np.array(sorted(holidays.country_holidays("NL", years=range(first_year, last_year + 1))),
+                    dtype="datetime64[D]")
 
 
 def working_days(created: np.ndarray, contacted: np.ndarray) -> np.ndarray:
@@ -130,10 +156,9 @@ def working_days(created: np.ndarray, contacted: np.ndarray) -> np.ndarray:
     as `calendar.working_days_between` counts them, for arrays of dates."""
     if created.size == 0:
         return np.zeros(0, dtype=int)
-    years = range(int(str(created.min())[:4]), int(str(contacted.max())[:4]) + 1)
-    free = np.array(sorted(holidays.country_holidays("NL", years=years)), dtype="datetime64[D]")
-    one = np.timedelta64(1, "D")
     later = np.maximum(contacted, created)
+    free = _holidays(int(str(created.min())[:4]), int(str(later.max())[:4]))
+    one = np.timedelta64(1, "D")
     return np.busday_count(created + one, later + one, holidays=free)
 
 

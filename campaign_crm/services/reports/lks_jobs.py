@@ -11,6 +11,7 @@ from ...models import Placement
 from .. import reference
 from .filters import ReportFilter, placement_conditions, placement_from
 from .period import Period, month_ends
+from .sqltime import date_part
 
 LKS = "lks"
 
@@ -41,28 +42,40 @@ def _setting_point(value_key: str, date_key: str) -> tuple[float, date]:
     return float(reference.setting(value_key)), date.fromisoformat(str(reference.setting(date_key)))
 
 
+def _per_month(column: Any, last: date, flt: ReportFilter | None) -> dict[tuple[int, int], int]:
+    """LKS placements per (year, month) of `column` (start or end date), up to `last`."""
+    inner = select(date_part("year", column).label("y"), date_part("month", column).label("m")).select_from(
+        placement_from(flt)).where(Placement.instrument == LKS, column <= last, *placement_conditions(flt)).subquery()
+    query = select(inner.c.y, inner.c.m, func.count()).group_by(inner.c.y, inner.c.m)
+    return {(y, m): n for y, m, n in db.session.execute(query)}
+
+
 def lks_jobs(start: date, end: date, flt: ReportFilter | None = None) -> dict[str, Any]:
     """Per month end in [start, end]: LKS jobs active that day, started and ended in that month,
-    and the target line. The filter's period is not used (the dates are `start` and `end`)."""
+    and the target line. The filter's period is not used (the dates are `start` and `end`).
+
+    Counted as starts and ends per calendar month; active at a month end = started up to then −
+    ended up to then (an end date is never before its start date: the placement service refuses it).
+    """
     ends = month_ends(start, end)
-    columns = []
-    for i, day in enumerate(ends):
-        first = day.replace(day=1)
-        columns += [
-            _active_on(day).label(f"active_{i}"),
-            func.count().filter(Placement.start_date >= first, Placement.start_date <= day).label(f"started_{i}"),
-            func.count().filter(Placement.end_date >= first, Placement.end_date <= day).label(f"ended_{i}"),
-        ]
-    counts = _lks_counts(columns, flt) if columns else {}
+    started = _per_month(Placement.start_date, ends[-1], flt) if ends else {}
+    ended = _per_month(Placement.end_date, ends[-1], flt) if ends else {}
+    months = []
+    for day in ends:
+        key = (day.year, day.month)
+        active = (sum(n for month, n in started.items() if month <= key)
+                  - sum(n for month, n in ended.items() if month <= key))
+        months.append({"month_end": day.isoformat(), "active": active, "started": started.get(key, 0),
+                       "ended": ended.get(key, 0)})
     baseline = _setting_point("lks_baseline_value", "lks_baseline_date")
     target = _setting_point("lks_target_value", "lks_target_date")
+    for month in months:
+        month["target_line"] = target_line(date.fromisoformat(month["month_end"]), baseline, target)
     return {
         "from": start.isoformat(), "to": end.isoformat(),
         "target": {"value": int(target[0]), "date": target[1].isoformat()},
         "baseline": {"value": int(baseline[0]), "date": baseline[1].isoformat()},
-        "months": [{"month_end": day.isoformat(), "active": counts[f"active_{i}"], "started": counts[f"started_{i}"],
-                    "ended": counts[f"ended_{i}"], "target_line": target_line(day, baseline, target)}
-                   for i, day in enumerate(ends)],
+        "months": months,
     }
 
 
