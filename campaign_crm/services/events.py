@@ -64,11 +64,11 @@ def record_registration(
         registration.attended = registration.attended or attended
     if minutes_watched is not None:
         registration.minutes_watched = max(registration.minutes_watched, minutes_watched)
-    if result.touchpoint is not None:
-        registration.employer_id = result.touchpoint.employer_id
-        registration.contact_id = result.touchpoint.contact_id
-    if result.lead is not None:
-        registration.lead = result.lead
+    if result.touchpoint_id is not None:
+        registration.employer_id = result.employer_id
+        registration.contact_id = result.contact_id
+    if result.lead_id is not None:
+        registration.lead_id = result.lead_id
     db.session.flush()
     return registration, result
 

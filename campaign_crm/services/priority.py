@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import EventRegistration, Lead
+from ..models import EventRegistration, Interest, Lead, Phase, Sector
 from . import reference
 from .calendar import today
 
@@ -20,14 +20,28 @@ MESSAGE = 5
 
 def score_parts(lead: Lead) -> list[dict]:
     """Why this lead goes first: [{"reason": "...", "points": n}], largest part first."""
-    parts: list[dict] = []
+    registrations = None
     if lead.id is not None:
-        asked, attended, minutes = db.session.execute(
+        registrations = db.session.execute(
             select(func.max(EventRegistration.asked_for_contact.cast(db.Integer)),
                    func.max(EventRegistration.attended.cast(db.Integer)),
                    func.coalesce(func.sum(EventRegistration.minutes_watched), 0))
             .where(EventRegistration.lead_id == lead.id)
         ).one()
+    sector = lead.employer.sector if lead.employer else None
+    current = None
+    if sector is not None and lead.campaign is not None:
+        current = reference.phase_on(lead.campaign, today())
+    return compose(registrations, sector=sector, current_phase=current, interests=lead.interests, message=lead.message)
+
+
+def compose(registrations: tuple | None, *, sector: Sector | None, current_phase: Phase | None,
+            interests: list[Interest], message: str | None) -> list[dict]:
+    """The score's parts from the facts a lead has (registrations: asked, attended, minutes watched),
+    so a bulk caller that read those facts in a few queries scores leads by the same rules."""
+    parts: list[dict] = []
+    if registrations is not None:
+        asked, attended, minutes = registrations
         if asked:
             parts.append({"reason": "Vroeg om contact", "points": ASKED_FOR_CONTACT})
         if attended:
@@ -35,16 +49,13 @@ def score_parts(lead: Lead) -> list[dict]:
         if minutes:
             parts.append({"reason": f"{minutes} minuten livestream gekeken",
                           "points": min(minutes // MINUTES_PER_POINT, MAX_MINUTE_POINTS)})
-    sector = lead.employer.sector if lead.employer else None
-    if sector is not None and lead.campaign is not None:
-        current = reference.phase_on(lead.campaign, today())
-        if current is not None and current.sector_id == sector.id:
-            parts.append({"reason": f"Sector van de huidige fase ({sector.name})", "points": PHASE_SECTOR})
-    if lead.interests:
-        names = ", ".join(i.name for i in lead.interests)
+    if sector is not None and current_phase is not None and current_phase.sector_id == sector.id:
+        parts.append({"reason": f"Sector van de huidige fase ({sector.name})", "points": PHASE_SECTOR})
+    if interests:
+        names = ", ".join(i.name for i in interests)
         parts.append({"reason": f"Interesse: {names}",
-                      "points": min(PER_INTEREST * len(lead.interests), MAX_INTEREST_POINTS)})
-    if lead.message:
+                      "points": min(PER_INTEREST * len(interests), MAX_INTEREST_POINTS)})
+    if message:
         parts.append({"reason": "Stuurde een bericht mee", "points": MESSAGE})
     return sorted([p for p in parts if p["points"]], key=lambda p: -p["points"])
 

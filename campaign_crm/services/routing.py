@@ -7,17 +7,30 @@ over capacity; SQLite serialises writers.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import exists, func, insert, or_, select, text, update
+from sqlalchemy import exists, func, insert, or_, select, text
 
 from ..extensions import db
-from ..models import (OPEN_STAGES, Absence, Employer, Lead, LeadAssignment, LeadDecline, LeadStageEvent, RoutingRule,
-                      Sector, Team, User, utcnow)
+from ..models import (
+    OPEN_STAGES,
+    Absence,
+    Employer,
+    Lead,
+    LeadAssignment,
+    LeadDecline,
+    LeadStageEvent,
+    RoutingRule,
+    Sector,
+    Team,
+    User,
+    utcnow,
+)
 from ..models.leads import OPEN_STAGES_SQL
 from ..models.users import user_skills
+from . import bulk
 from .calendar import AMSTERDAM
 from .errors import Conflict, ValidationError
 
@@ -34,10 +47,11 @@ class Candidate:
     last_assigned_at: datetime | None
 
 
-def pick_advisor(candidates: list[Candidate]) -> Candidate | None:
+def pick_advisor(candidates: Sequence[Candidate | AdvisorFacts]) -> Candidate | AdvisorFacts | None:
     """Lowest load ratio; ties: longest since last assignment; then lowest id.
 
-    Candidates at or over capacity are not eligible.
+    Candidates at or over capacity are not eligible. Anything with a Candidate's four attributes
+    will do (route_many passes its AdvisorFacts as they are, without a copy per lead).
     """
     eligible = [c for c in candidates if c.capacity > 0 and c.open_leads < c.capacity]
     if not eligible:
@@ -240,7 +254,7 @@ def choose(facts: LeadFacts, rules: list[RuleFacts], advisors: dict[int, Advisor
     willing = [a for a in present if a.id not in excluded]
     if not willing:
         return Choice(None, rule.team_id, rule.id, ALL_DECLINED.format(team=rule.team_name))
-    pick = pick_advisor([Candidate(a.id, a.open_leads, a.capacity, a.last_assigned_at) for a in willing])
+    pick = pick_advisor(willing)
     if pick is None:
         return Choice(None, rule.team_id, rule.id, ALL_FULL.format(team=rule.team_name))
     return Choice(pick.id, rule.team_id, rule.id, (
@@ -335,17 +349,15 @@ def route_many(lead_ids: list[int], *, actor: User | None = None, kind: str = "r
                 managers[row.employer_id] = choice.advisor_id
                 new_managers.append({"id": row.employer_id, "account_manager_id": choice.advisor_id})
         lead_updates.append(change)
-    if lead_updates:
-        db.session.execute(update(Lead), lead_updates)
-        db.session.execute(insert(LeadAssignment), assignments)
+    # Core statements over lists of rows (one executemany each), without the ORM's work per row.
+    bulk.update_rows(Lead, lead_updates)
+    if assignments:
+        db.session.execute(insert(LeadAssignment.__table__), assignments)
     if events:
-        db.session.execute(insert(LeadStageEvent), events)
-    if new_managers:
-        db.session.execute(update(Employer), new_managers)
-    touched = [{"id": a.id, "last_assigned_at": a.last_assigned_at} for a in advisors.values()
-               if a.last_assigned_at == at]
-    if touched:
-        db.session.execute(update(User), touched)
+        db.session.execute(insert(LeadStageEvent.__table__), events)
+    bulk.update_rows(Employer, new_managers)
+    bulk.update_rows(User, [{"id": a.id, "last_assigned_at": a.last_assigned_at} for a in advisors.values()
+                        if a.last_assigned_at == at])
     return assigned, len(lead_updates) - assigned
 
 

@@ -112,16 +112,13 @@ def test_exit_1_when_the_file_is_not_of_the_preset(app, runner):
 
 
 def test_exit_1_and_nothing_changed_when_the_apply_itself_fails(app, runner, monkeypatch):
-    calls = []
-    real = import_runner.record_touchpoint
+    real = import_runner.record_touchpoints
 
-    def fail_on_the_third_row(data, **kwargs):
-        calls.append(data)
-        if len(calls) == 3:
-            raise OperationalError("INSERT INTO touchpoints", {}, Exception("server closed the connection"))
-        return real(data, **kwargs)
+    def fail_on_the_third_row(batch, **kwargs):
+        real(batch[:2], **kwargs)
+        raise OperationalError("INSERT INTO touchpoints", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(import_runner, "record_touchpoint", fail_on_the_third_row)
+    monkeypatch.setattr(import_runner, "record_touchpoints", fail_on_the_third_row)
     result = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads")
 
     assert result.exit_code == 1
@@ -132,11 +129,11 @@ def test_exit_1_and_nothing_changed_when_the_apply_itself_fails(app, runner, mon
 def test_a_full_lock_table_on_postgresql_is_explained(monkeypatch, app, runner):
     # PostgreSQL: "out of shared memory, HINT: increase max_locks_per_transaction" when one transaction
     # holds a lock per employer identity for thousands of rows.
-    def lock_table_full(data, **kwargs):
+    def lock_table_full(batch, **kwargs):
         raise OperationalError("SELECT pg_advisory_xact_lock", {}, Exception(
             "out of shared memory\nHINT:  You might need to increase max_locks_per_transaction."))
 
-    monkeypatch.setattr(import_runner, "record_touchpoint", lock_table_full)
+    monkeypatch.setattr(import_runner, "record_touchpoints", lock_table_full)
     result = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads", "--json")
 
     assert result.exit_code == 1

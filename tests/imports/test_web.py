@@ -170,15 +170,13 @@ def test_when_the_apply_itself_fails_nothing_is_changed_and_it_can_be_tried_agai
                                                                                   monkeypatch):
     batch_id = batch_id_from(upload(client, "meta_lead_ads.tsv", "meta-lead-ads"))
     client.get(f"/import/{batch_id}").get_data()
-    real, calls = import_runner.record_touchpoint, []
+    real = import_runner.record_touchpoints
 
-    def lose_the_connection_on_the_third_row(data, **kwargs):
-        calls.append(data)
-        if len(calls) == 3:
-            raise OperationalError("INSERT INTO touchpoints", {}, Exception("server closed the connection"))
-        return real(data, **kwargs)
+    def lose_the_connection_on_the_third_row(batch, **kwargs):
+        real(batch[:2], **kwargs)
+        raise OperationalError("INSERT INTO touchpoints", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(import_runner, "record_touchpoint", lose_the_connection_on_the_third_row)
+    monkeypatch.setattr(import_runner, "record_touchpoints", lose_the_connection_on_the_third_row)
     failed = text_of(client.post(f"/import/{batch_id}/inlezen", data={}).get_data(as_text=True))
 
     assert "Het inlezen is mislukt; er is niets opgeslagen." in failed
@@ -188,7 +186,7 @@ def test_when_the_apply_itself_fails_nothing_is_changed_and_it_can_be_tried_agai
         assert db.session.get(ImportBatch, batch_id).status == "failed"
     assert "Opnieuw proberen" in text_of(client.get(f"/import/{batch_id}").get_data(as_text=True))
 
-    monkeypatch.setattr(import_runner, "record_touchpoint", real)
+    monkeypatch.setattr(import_runner, "record_touchpoints", real)
     retried = text_of(client.post(f"/import/{batch_id}/inlezen", data={}).get_data(as_text=True))
     assert "Resultaat: ingelezen" in retried
     assert stored(app)["leads"] == 3

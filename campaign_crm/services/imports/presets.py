@@ -111,7 +111,8 @@ def short_hash(*parts: str) -> str:
 
 
 def _text(value: str | None) -> str:
-    return re.sub(r"\s+", " ", value or "").strip()
+    """Runs of whitespace as one space, trimmed (str.split splits on what `\\s` matches, and faster)."""
+    return " ".join(value.split()) if value else ""
 
 
 # --- turning a row into a touchpoint ---------------------------------------------------------------

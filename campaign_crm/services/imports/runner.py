@@ -44,8 +44,8 @@ from ...models import (
 from .. import audit, events, normalise, reference, routing
 from ..calendar import AMSTERDAM
 from ..errors import ValidationError
+from ..intake import IntakeResult, Lookups, record_touchpoint, record_touchpoints
 from ..spreadsheets import dutch_csv
-from ..intake import IntakeResult, record_touchpoint
 from .presets import (
     PRESETS,
     EventSpec,
@@ -186,6 +186,7 @@ class ImportRun:
         self._event_id: int | None = None
         self._new_employers: set[int] = set()
         self._new_leads: list[int] = []  # routed together at the end, with routing.route_many
+        self._lookups = Lookups()  # code look-ups, asked once for the whole file
 
     def run(self) -> ImportReport:
         for _ in self.steps():
@@ -208,8 +209,12 @@ class ImportRun:
                 known = _known_keys([r.key for r in chunk if r.key and not r.errors])
                 actor = db.session.get(User, self.actor_id) if self.actor_id else None
                 event = db.session.get(Event, self._event_id) if self._event_id else None
+                if any(record.registration is not None for record in chunk):
+                    for record in chunk:
+                        self._one(record, known, actor, event)
+                else:
+                    self._batch(chunk, known, actor)
                 for record in chunk:
-                    self._one(record, known, actor, event)
                     if record.row != last_row:  # a person's registration and attendance share their rows
                         done, last_row = done + len(record.rows), record.row
                 # The chunk's new leads are routed together: the same choice as one by one, with the
@@ -229,16 +234,19 @@ class ImportRun:
         self.report.new_employers = len(self._new_employers)
         self.report.seconds = time.perf_counter() - started
 
+    def _batch(self, chunk: list[Record], known: set[str], actor: User | None) -> None:
+        """A chunk of touchpoints through the intake as one batch, then reported row by row, in order."""
+        todo = [record for record in chunk
+                if not record.errors and not (record.key and (record.key in known or record.key in self._seen))]
+        results = record_touchpoints([replace(r.touchpoint, import_batch_id=self.batch_id) for r in todo], actor=actor,
+                                     route=False, lookups=self._lookups)
+        outcomes = dict(zip(map(id, todo), results, strict=True))
+        for record in chunk:
+            if not self._skipped(record, known):
+                self._report(record, outcomes[id(record)])
+
     def _one(self, record: Record, known: set[str], actor: User | None, event: Event | None) -> None:
-        report = self.report
-        if record.errors:
-            report.reject(record, record.errors)
-            return
-        if record.key and (record.key in known or record.key in self._seen):
-            report.unchanged += 1
-            earlier = self._seen.get(record.key)
-            report.sample("unchanged", record, f"Zelfde als rij {earlier} in dit bestand." if earlier
-                          else "Al eerder ingelezen.")
+        if self._skipped(record, known):
             return
         try:
             if record.registration is not None:
@@ -247,14 +255,35 @@ class ImportRun:
                 result = record_touchpoint(replace(record.touchpoint, import_batch_id=self.batch_id), actor=actor,
                                            route=False)
         except ValidationError as exc:
+            result = exc
+        self._report(record, result)
+
+    def _skipped(self, record: Record, known: set[str]) -> bool:
+        """Report a record that never reaches the intake: unreadable, or a key recorded before."""
+        report = self.report
+        if record.errors:
+            report.reject(record, record.errors)
+            return True
+        if record.key and (record.key in known or record.key in self._seen):
+            report.unchanged += 1
+            earlier = self._seen.get(record.key)
+            report.sample("unchanged", record, f"Zelfde als rij {earlier} in dit bestand." if earlier
+                          else "Al eerder ingelezen.")
+            return True
+        return False
+
+    def _report(self, record: Record, result: IntakeResult | ValidationError) -> None:
+        """Count what the intake answered for one record."""
+        report = self.report
+        if isinstance(result, ValidationError):
             report.reject(record, [RowError(record.row, record.column_for(f), _explain(record, f, why))
-                                   for f, why in exc.fields.items()])
+                                   for f, why in result.fields.items()])
             return
         if record.key:
             self._seen[record.key] = record.row
         for warning in result.warnings:
             report.warn(record, warning)
-        employer_id = result.touchpoint.employer_id if result.touchpoint is not None else None
+        employer_id = result.employer_id
         existing = employer_id is not None and employer_id <= self._max_employer
         if employer_id is not None and not existing:
             self._new_employers.add(employer_id)
@@ -263,7 +292,7 @@ class ImportRun:
             report.sample("unchanged", record, "Al eerder ingelezen.")
         elif result.created:
             report.created_leads += 1
-            self._new_leads.append(result.lead.id)
+            self._new_leads.append(result.lead_id)
             report.sample("create", record, "Bestaande werkgever" if existing else "Nieuwe werkgever")
         elif result.attached:
             report.attached += 1
