@@ -36,6 +36,21 @@ def nl_number(value: float | int | None, decimals: int = 0) -> str:
     return text.replace(",", "\u00a0").replace(".", ",") if decimals else text.replace(",", ".")
 
 
+def admin_sections() -> list[tuple[str, str, str]]:
+    """The administration pages the current user may use: (label, endpoint, what it is for)."""
+    role = current_user.role
+    sections = [
+        ("Gebruikers", "admin.list_users", "Accounts, rollen, teams, capaciteit en afwezigheid.", MANAGE_USERS),
+        ("Partners", "admin.list_partners", "De organisaties in het samenwerkingsverband.", MANAGE_ORGANISATION),
+        ("Teams", "admin.list_teams", "Teams en hun teamleiders; routeringsregels wijzen naar teams.",
+         MANAGE_ORGANISATION),
+        ("Instellingen", "admin.edit_settings", "Termijnen, het doel voor LKS-banen en bewaartermijnen.",
+         MANAGE_SETTINGS),
+        ("Logboek", "admin.audit_log", "Wie wat wijzigde en wie persoonsgegevens inzag.", REVIEW_AUDIT_LOG),
+    ]
+    return [(label, endpoint, about) for label, endpoint, about, roles in sections if role in roles]
+
+
 def navigation() -> list[tuple[str, str, bool]]:
     """Menu items (label, url, is_current) the current user may use."""
     if not current_user.is_authenticated:
@@ -59,14 +74,8 @@ def navigation() -> list[tuple[str, str, bool]]:
         items += [("Campagnes", "campaigns.list_campaigns"), ("Import", "imports.new_import"),
                   ("Routering", "routing.list_rules"), ("Zonder team", "leads.unrouted"),
                   ("Jobcoaches", "jobcoach.list_organisations")]
-    if current_user.role in MANAGE_USERS:
-        items.append(("Gebruikers", "admin.list_users"))
-    if current_user.role in MANAGE_ORGANISATION:
-        items += [("Partners", "admin.list_partners"), ("Teams", "admin.list_teams")]
-    if current_user.role in REVIEW_AUDIT_LOG:
-        items.append(("Logboek", "admin.audit_log"))
-    if current_user.role in MANAGE_SETTINGS:
-        items.append(("Instellingen", "admin.edit_settings"))
+    if admin_sections():
+        items.append(("Beheer", "admin.index"))  # users, partners, teams, settings, audit log
     items = [(label, endpoint) for label, endpoint in items if endpoint in current_app.view_functions]
     here = request.endpoint or ""
     blueprints = [endpoint.split(".")[0] for _, endpoint in items]
@@ -81,5 +90,5 @@ def navigation() -> list[tuple[str, str, bool]]:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(nl_date=nl_date, nl_datetime=nl_datetime, nl_number=nl_number)
-    app.jinja_env.globals.update(navigation=navigation, stage_labels=STAGE_LABELS, escalation_labels=ESCALATION_LEVELS,
-                                 today=today)
+    app.jinja_env.globals.update(navigation=navigation, admin_sections=admin_sections, stage_labels=STAGE_LABELS,
+                                 escalation_labels=ESCALATION_LEVELS, today=today)

@@ -49,7 +49,8 @@ def test_public_pages_need_no_login(client):
     assert client.get("/health").get_json() == {"status": "ok"}
 
 
-ADMIN_PAGES = ["/beheer/gebruikers", "/beheer/gebruikers/nieuw", "/beheer/partners", "/beheer/teams", "/beheer/logboek"]
+ADMIN_PAGES = ["/beheer/gebruikers", "/beheer/gebruikers/nieuw", "/beheer/partners", "/beheer/teams", "/beheer/logboek",
+               "/beheer/", "/beheer/instellingen"]
 
 
 @pytest.mark.parametrize("role", ["advisor", "teamlead", "campaign", "management"])
@@ -72,4 +73,11 @@ def test_navigation_shows_what_the_role_may_use(client, factory, role, sees_admi
     login(client, factory.user(role))
     html = client.get("/").get_data(as_text=True)
     assert 'aria-label="Hoofdmenu"' in html
-    assert ("/beheer/gebruikers" in html) is sees_admin_menu
+    assert ('href="/beheer/"' in html) is sees_admin_menu
+
+
+def test_the_admin_hub_lists_every_admin_page(client, factory):
+    login(client, factory.user("admin"))
+    html = client.get("/beheer/").get_data(as_text=True)
+    for url in ("/beheer/gebruikers", "/beheer/partners", "/beheer/teams", "/beheer/instellingen", "/beheer/logboek"):
+        assert f'href="{url}"' in html, url

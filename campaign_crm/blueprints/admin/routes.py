@@ -35,6 +35,12 @@ def _choices(model, empty: str | None = "— geen —", where=None):
     return choices(_pairs(model, empty, where))
 
 
+@bp.route("/")
+@roles_required(*(MANAGE_USERS | MANAGE_ORGANISATION | MANAGE_SETTINGS | REVIEW_AUDIT_LOG))
+def index():
+    return render_template("admin/index.html")
+
+
 # --- users -------------------------------------------------------------------------------
 
 @bp.route("/gebruikers")
