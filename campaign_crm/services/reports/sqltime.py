@@ -33,6 +33,13 @@ def date_part(part: str, column: Any) -> Any:
     return cast(func.extract(part, column), Integer)
 
 
+def day_number(column: Any) -> Any:
+    """A date expression as whole days since 1970-01-01 (numpy's datetime64[D] counting)."""
+    if dialect() == "sqlite":
+        return cast(func.julianday(column) - 2440587.5, Integer)  # julianday of 1970-01-01 00:00
+    return column - literal_column("DATE '1970-01-01'")
+
+
 @cache
 def _offset_changes(year: int) -> tuple[tuple[datetime, int], ...]:
     """The UTC moments in `year` at which Amsterdam's offset from UTC changes, with the new offset (hours)."""
