@@ -145,6 +145,22 @@ def test_every_export_read_back_equals_the_table_on_the_page(client, app, report
     shown.assert_matches([[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)])
 
 
+def test_a_label_an_admin_typed_as_a_formula_stays_text_in_both_exports(client, app, report_with_placements, factory):
+    from campaign_crm.extensions import db
+    from campaign_crm.models import Team
+
+    with app.app_context():
+        db.session.get(Team, report_with_placements.teams["noord"]).name = '=HYPERLINK("http://x.example","Noord")'
+        db.session.commit()
+    report_login(client, factory, "campaign")
+    query = {"tertaal": "2026-T2", "group_by": "team"}
+    rows = read_csv(client.get(export_url(app, "funnel-groepen", "csv", query)).data)
+    assert ["'=HYPERLINK(\"http://x.example\",\"Noord\")", "3"] == rows[2][:2]
+    content = client.get(export_url(app, "funnel-groepen", "xlsx", query)).data
+    assert_no_formula(content)
+    assert load_workbook(io.BytesIO(content)).worksheets[0]["A3"].value.startswith("'=HYPERLINK(")
+
+
 def test_the_tertaal_monitor_has_a_sheet_per_part_and_no_formula(client, report_with_placements, factory):
     report_login(client, factory, "management")
     response = client.get("/rapportages/tertaalmonitor.xlsx?tertaal=2026-T2")

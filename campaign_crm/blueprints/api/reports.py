@@ -243,7 +243,7 @@ def report_paths(common_errors) -> dict[str, Any]:
             "summary": "Baanbehoud (Kaplan–Meier) per startkwartaal of per instrument",
             "description": "Rollen admin, campaign en management. Beëindigd = gebeurtenis; lopend = gecensureerd "
                            "op `as_of` (standaard vandaag). Voor management staan aantallen van 1 tot 4 als \"< 5\".",
-            "parameters": [_query("instrument", {"type": "string"}, "Alleen dit instrument, zoals lks"),
+            "parameters": [_query("instrument", {"type": "string"}, "Alleen dit instrument, zoals lks (niet bij cohort=instrument)"),
                            _query("cohort", {"enum": list(COHORTS), "default": "quarter"},
                                   "Cohorten per startkwartaal, starttertaal, startjaar of per instrument"),
                            _query("as_of", DATE, "Peildatum, standaard vandaag"),
