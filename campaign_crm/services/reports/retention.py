@@ -11,7 +11,17 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Date, and_, case, func, literal, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 
 from ...extensions import db
 from ...models import EndHow, EndWhy, Instrument, Placement
@@ -75,11 +85,12 @@ def survival_at(curve: list[dict[str, Any]], day: int) -> float | None:
     return value
 
 
-def summary(key: str | None, label: str, rows: list[tuple[int, int, int]]) -> dict[str, Any]:
-    """n, ended, S(91), S(182), S(365), first-year dropout and the curve from (duration, event, count) rows."""
-    curve = kaplan_meier([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+def summary(key: str | None, label: str, durations: np.ndarray, events: np.ndarray,
+            counts: np.ndarray) -> dict[str, Any]:
+    """n, ended, S(91), S(182), S(365), first-year dropout and the curve from (duration, event, count) arrays."""
+    curve = kaplan_meier(durations, events, counts)
     s = {f"s{m}": survival_at(curve, m) for m in MILESTONES}
-    return {"cohort": key, "label": label, "n": sum(r[2] for r in rows), "ended": sum(r[2] for r in rows if r[1]),
+    return {"cohort": key, "label": label, "n": int(counts.sum()), "ended": int(counts[events.astype(bool)].sum()),
             **s, "first_year_dropout": None if s["s365"] is None else round(1 - s["s365"], 4), "curve": curve}
 
 
@@ -96,9 +107,10 @@ def _check_instrument(instrument: str | None) -> str | None:
     return instrument
 
 
-def _durations(keys: dict[str, Any], as_of: date, instrument: str | None,
-               flt: ReportFilter | None) -> list[dict[str, Any]]:
-    """Counts per (keys…, duration, event) of the placements started on or before `as_of`.
+def _durations(key: Any, as_of: date, instrument: str | None,
+               flt: ReportFilter | None) -> tuple[list[Any], np.ndarray]:
+    """Counts per (key, duration, event) of the placements started on or before `as_of`: the keys,
+    and an integer array with the columns duration, event, count.
 
     A placement has ended (event) when its end date is on or before `as_of`; otherwise it is
     censored at `as_of`. Grouping happens on an inner per-placement select so that both engines
@@ -110,32 +122,43 @@ def _durations(keys: dict[str, Any], as_of: date, instrument: str | None,
     where = [Placement.start_date <= as_of_value, *placement_conditions(flt)]
     if instrument:
         where.append(Placement.instrument == instrument)
-    inner = select(*(expr.label(name) for name, expr in keys.items()),
-                   days_between(stop, Placement.start_date).label("duration"),
+    inner = select(key.label("k"), days_between(stop, Placement.start_date).label("duration"),
                    case((has_ended, 1), else_=0).label("event")
                    ).select_from(placement_from(flt)).where(*where).subquery("spells")
-    group = [inner.c[name] for name in (*keys, "duration", "event")]
-    query = select(*group, func.count().label("n")).group_by(*group)
-    return [dict(row) for row in db.session.execute(query).mappings()]
+    group = [inner.c.k, inner.c.duration, inner.c.event]
+    rows = db.session.connection().execute(select(*group, func.count()).group_by(*group)).all()  # plain tuples
+    return [row[0] for row in rows], np.array([row[1:] for row in rows], dtype=np.int64).reshape(len(rows), 3)
 
 
-def _cohort_key(kind: str, year: int, month: int) -> tuple[str, str]:
+def _cohort_number(kind: str) -> Any:
+    """year × 100 + the number of the quarter, tertaal or 1 (year) a placement started in, in SQL."""
+    months = literal_column({"quarter": "3", "tertaal": "4", "year": "12"}[kind])
+    year, month = date_part("year", Placement.start_date), date_part("month", Placement.start_date)
+    return cast(year * literal_column("100") + (month - literal_column("1")) // months + literal_column("1"), Integer)
+
+
+def _cohort_key(kind: str, number: int) -> tuple[str, str]:
+    year, part = divmod(number, 100)
     if kind == "quarter":
-        q = (month - 1) // 3 + 1
-        return f"{year}Q{q}", f"K{q} {year}"
+        return f"{year}Q{part}", f"K{part} {year}"
     if kind == "tertaal":
-        t = (month - 1) // 4 + 1
-        return f"{year}-T{t}", f"T{t} {year}"
+        return f"{year}-T{part}", f"T{part} {year}"
     return str(year), str(year)
 
 
-def _shape(as_of: date, instrument: str | None, cohorts: dict[tuple[str, str], list[tuple[int, int, int]]],
-           every: list[tuple[int, int, int]]) -> dict[str, Any]:
-    return {
-        "as_of": as_of.isoformat(), "instrument": instrument,
-        "cohorts": [summary(key, label, rows) for (key, label), rows in sorted(cohorts.items())],
-        "all": summary(None, TOTAL, every),
-    }
+def _shape(as_of: date, instrument: str | None, keys: list[Any], spells: np.ndarray,
+           label: Any) -> dict[str, Any]:
+    """The report: a summary per distinct key (in key order) and one for all placements."""
+    durations, events, counts = spells[:, 0], spells[:, 1], spells[:, 2]
+    index: dict[Any, list[int]] = defaultdict(list)
+    for i, key in enumerate(keys):
+        index[key].append(i)
+    cohorts = []
+    for key in sorted(index):
+        rows = np.array(index[key])
+        cohorts.append(summary(*label(key), durations[rows], events[rows], counts[rows]))
+    return {"as_of": as_of.isoformat(), "instrument": instrument, "cohorts": cohorts,
+            "all": summary(None, TOTAL, durations, events, counts)}
 
 
 def retention(instrument: str | None = None, cohort: str = "quarter", as_of: date | None = None,
@@ -148,28 +171,16 @@ def retention(instrument: str | None = None, cohort: str = "quarter", as_of: dat
         raise ValidationError(f"Onbekende cohortindeling {cohort!r}.", {"cohort": "Kies uit: " + ", ".join(COHORTS)})
     instrument = _check_instrument(instrument)
     as_of = as_of or today()
-    rows = _durations({"year": date_part("year", Placement.start_date),
-                       "month": date_part("month", Placement.start_date)}, as_of, instrument, flt)
-    cohorts: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
-    every: dict[tuple[int, int], int] = defaultdict(int)
-    for row in rows:
-        cohorts[_cohort_key(cohort, row["year"], row["month"])].append((row["duration"], row["event"], row["n"]))
-        every[(row["duration"], row["event"])] += row["n"]
-    return _shape(as_of, instrument, cohorts, [(d, e, n) for (d, e), n in every.items()])
+    keys, spells = _durations(_cohort_number(cohort), as_of, instrument, flt)
+    return _shape(as_of, instrument, keys, spells, lambda number: _cohort_key(cohort, number))
 
 
 def retention_by_instrument(as_of: date | None = None, flt: ReportFilter | None = None) -> dict[str, Any]:
     """Kaplan–Meier retention per instrument (the cohort key is the instrument code)."""
     as_of = as_of or today()
-    rows = _durations({"instrument": Placement.instrument}, as_of, None, flt)
+    keys, spells = _durations(Placement.instrument, as_of, None, flt)
     names = dict(db.session.execute(select(Instrument.code, Instrument.name)).all())
-    cohorts: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
-    every: dict[tuple[int, int], int] = defaultdict(int)
-    for row in rows:
-        cohorts[(row["instrument"], names.get(row["instrument"], row["instrument"]))].append(
-            (row["duration"], row["event"], row["n"]))
-        every[(row["duration"], row["event"])] += row["n"]
-    return _shape(as_of, None, cohorts, [(d, e, n) for (d, e), n in every.items()])
+    return _shape(as_of, None, keys, spells, lambda code: (code, names.get(code, code)))
 
 
 # End reasons ------------------------------------------------------------------------------------------
