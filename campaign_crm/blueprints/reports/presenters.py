@@ -64,8 +64,8 @@ def first_contact_summary(report: dict) -> str:
 
 # --- LKS jobs ---------------------------------------------------------------------------------------
 
-def _month(day: date) -> str:
-    return f"{MONTHS_SHORT[day.month - 1]} {day.year}"
+def _month(day: date, with_year: bool = True) -> str:
+    return f"{MONTHS_SHORT[day.month - 1]} {day.year}" if with_year else MONTHS_SHORT[day.month - 1]
 
 
 def lks_chart(report: dict, chart_id: str = "lks-grafiek") -> Markup:
@@ -77,8 +77,9 @@ def lks_chart(report: dict, chart_id: str = "lks-grafiek") -> Markup:
     target_day = date.fromisoformat(target["date"])
     if months and target_day > date.fromisoformat(months[-1]["month_end"]):
         target_points.append((target_day.toordinal(), target["value"]))  # the line runs on to the goal
-    every = max(1, len(target_points) // 8)
-    ticks = [(x, _month(date.fromordinal(int(x)))) for x, _ in target_points[::every]]
+    every = max(1, len(target_points) // 12)
+    ticks = [(x, _month(date.fromordinal(int(x)), with_year=i == 0 or date.fromordinal(int(x)).month == 1))
+             for i, (x, _) in enumerate(target_points[::every])]
     series = [Series("Actieve LKS-banen", points),
               Series(f"Doellijn naar {nl_number(target['value'])} op {short_date(target_day)}", target_points,
                      dashed=True, markers=False)]
@@ -107,11 +108,11 @@ def net_growth_summary(growth: list[dict]) -> str:
     if not growth:
         return ""
     last = growth[-1]
-    net = last["net"]
+    net, when = last["net"], last["period"] if last["period"].startswith("T") else f"de periode {last['period']}"
     if not _is_number(net):
-        return f"De netto groei in {last['period']} blijft verborgen: het gaat om minder dan 5 banen."
+        return f"De netto groei in {when} blijft verborgen: het gaat om minder dan 5 banen."
     word = "groei" if net >= 0 else "krimp"
-    return f"In {last['period']} was de netto {word} {nl_number(abs(net))} LKS-banen."
+    return f"In {when} was de netto {word} {nl_number(abs(net))} LKS-banen."
 
 
 # --- retention --------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from ...services.reports.filters import (
 )
 from ...services.reports.funnel import first_contact, funnel
 from ...services.reports.lks_jobs import lks_jobs, net_growth
-from ...services.reports.period import tertalen
+from ...services.reports.period import Period, tertalen
 from ...services.reports.retention import (
     end_reasons,
     retention,
@@ -125,7 +125,8 @@ def _lks(q: Query) -> dict:
 
 def _growth(q: Query) -> list[dict]:
     start, end = q.lks_range
-    periods = [p for p in tertalen(start, end) if p.start <= today()]
+    # The running tertaal counts up to today: its last day has no count yet.
+    periods = [p if p.end <= today() else Period(p.start, today()) for p in tertalen(start, end) if p.start <= today()]
     return privacy.for_viewer({"periods": net_growth(periods, q.flt)}, "lks_jobs", q.role)["periods"]
 
 
