@@ -456,3 +456,37 @@ def test_chart_text_is_escaped():
     svg = line_chart([Series("<script>", [(0, 1)])], chart_id="x", title="a < b", x_axis=Axis("", []))
     assert "<script>" not in str(svg) and "a &lt; b" in str(svg)
     parse_svg(svg)
+
+
+# --- the summaries in words ---------------------------------------------------------------------------
+
+def test_summaries_are_computed_from_the_numbers_in_dutch():
+    from campaign_crm.blueprints.reports import presenters
+
+    stages = {s: {"count": n, "rate": n / 1200, "step_rate": 1.0}
+              for s, n in zip(("assigned", "contacted", "meeting", "vacancy", "placed"), (1100, 744, 300, 100, 48),
+                              strict=True)}
+    funnel = {"total": {"created": 1200, "stages": stages, "lost": 10}}
+    assert presenters.funnel_summary(funnel) == "Van de 1.200 nieuwe leads kreeg 62% contact; 4% werd geplaatst."
+
+    lks = {"target": {"value": 2400, "date": "2026-12-31"},
+           "months": [{"month_end": "2026-06-30", "active": 1200, "started": 3, "ended": 1, "target_line": 1500.0}]}
+    assert presenters.lks_summary(lks) == ("Op 30 jun 2026 liepen 1.200 LKS-banen. Dat is 80% van de doellijn "
+                                           "(1.500). Doel: 2.400 op 31 dec 2026.")
+    lks["months"][0]["active"] = "< 5"
+    assert presenters.lks_summary(lks).startswith("Op 30 jun 2026 liepen < 5 LKS-banen. Doel:")
+
+    assert presenters.net_growth_summary([{"period": "T2 2026", "net": -3}]) == \
+        "In T2 2026 was de netto krimp 3 LKS-banen."
+    assert "blijft verborgen" in presenters.net_growth_summary([{"period": "1 sep 2026 – 28 nov 2026", "net": None}])
+
+    everyone = {"n": 40, "ended": 9, "s91": 0.9, "s182": 0.8, "s365": 0.7123}
+    assert presenters.retention_summary({"all": everyone}) == (
+        "Van 40 plaatsingen werkte na een jaar naar schatting nog 71%; 29% viel in het eerste jaar uit.")
+    assert presenters.retention_summary({"all": {**everyone, "s365": None}}) == (
+        "Van 40 plaatsingen is nog niemand een jaar gevolgd; na een half jaar werkte naar schatting nog 80%.")
+
+    ends = {"ended": 20, "within_first_year": 12, "within_first_year_share": 0.6, "influenceable": 7}
+    assert presenters.end_reasons_summary(ends) == (
+        "Van de 20 beëindigde plaatsingen eindigde 60% binnen het eerste jaar; 7 keer was de reden beïnvloedbaar.")
+    assert "minder dan 5" in presenters.end_reasons_summary({**ends, "ended": "< 5"})
