@@ -283,8 +283,10 @@ def workbook_xlsx(tables: Iterable[Table], about: Sequence[tuple[str, str]] = ()
     book = Workbook()
     book.remove(book.active)
     taken: set[str] = set()
+    tables = list(tables)
     for table in tables:
         _write_sheet(book.create_sheet(_sheet_title(table.title, taken)), table)
+    about = [*about, *((table.title, table.note) for table in tables if table.note)]
     if about:
         _about_sheet(book.create_sheet(_sheet_title("Toelichting", taken)), about)
     out = io.BytesIO()

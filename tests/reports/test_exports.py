@@ -174,6 +174,10 @@ def test_the_tertaal_monitor_has_a_sheet_per_part_and_no_formula(client, report_
                      "Toelichting"]
     funnel = pd.read_excel(io.BytesIO(response.data), sheet_name="Funnel per kanaal")
     assert funnel["Nieuwe leads"].iloc[-1] == 10  # the hand-built T2 cohort
+    about = dict(pd.read_excel(io.BytesIO(response.data), sheet_name="Toelichting").itertuples(index=False))
+    assert about["Periode"] == "T2 2026"
+    assert about["Funnel per kanaal"] == "Kanaal en fase volgens het eerste contactmoment."
+    assert about["Privacy"] == "Aantallen van 1 tot 4 personen staan als '< 5'."
 
 
 def test_an_export_with_a_bad_filter_answers_with_the_message_not_a_file(client, report_with_placements, factory):
