@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, or_, select, union_all
 
 from ...extensions import db
-from ...models import Placement
-from .. import reference
+from ...models import Placement, Setting
 from .filters import ReportFilter, placement_conditions, placement_from
 from .period import Period, month_ends
 from .sqltime import date_part
@@ -38,16 +37,30 @@ def target_line(day: date, baseline: tuple[float, date], target: tuple[float, da
     return round(start_value + share * (end_value - start_value), 1)
 
 
-def _setting_point(value_key: str, date_key: str) -> tuple[float, date]:
-    return float(reference.setting(value_key)), date.fromisoformat(str(reference.setting(date_key)))
+def _settings() -> dict[str, Any]:
+    """The four target settings in one query."""
+    keys = ("lks_baseline_value", "lks_baseline_date", "lks_target_value", "lks_target_date")
+    found = dict(db.session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all())
+    missing = set(keys) - found.keys()
+    if missing:
+        raise KeyError(f"settings {sorted(missing)} are not seeded")
+    return found
 
 
-def _per_month(column: Any, last: date, flt: ReportFilter | None) -> dict[tuple[int, int], int]:
-    """LKS placements per (year, month) of `column` (start or end date), up to `last`."""
-    inner = select(date_part("year", column).label("y"), date_part("month", column).label("m")).select_from(
-        placement_from(flt)).where(Placement.instrument == LKS, column <= last, *placement_conditions(flt)).subquery()
-    query = select(inner.c.y, inner.c.m, func.count()).group_by(inner.c.y, inner.c.m)
-    return {(y, m): n for y, m, n in db.session.execute(query)}
+def _point(settings: dict[str, Any], name: str) -> tuple[float, date]:
+    return float(settings[f"lks_{name}_value"]), date.fromisoformat(str(settings[f"lks_{name}_date"]))
+
+
+def _per_month(last: date, flt: ReportFilter | None) -> dict[tuple[str, int, int], int]:
+    """LKS placements started and ended per (kind "s"/"e", year, month), up to `last`, in one query."""
+    def part(kind: str, column: Any):
+        return select(literal_column(f"'{kind}'").label("kind"), date_part("year", column).label("y"),
+                      date_part("month", column).label("m")).select_from(placement_from(flt)).where(
+            Placement.instrument == LKS, column <= last, *placement_conditions(flt))
+
+    both = union_all(part("s", Placement.start_date), part("e", Placement.end_date)).subquery("changes")
+    group = [both.c.kind, both.c.y, both.c.m]
+    return {(kind, y, m): n for kind, y, m, n in db.session.execute(select(*group, func.count()).group_by(*group))}
 
 
 def lks_jobs(start: date, end: date, flt: ReportFilter | None = None) -> dict[str, Any]:
@@ -58,19 +71,18 @@ def lks_jobs(start: date, end: date, flt: ReportFilter | None = None) -> dict[st
     ended up to then (an end date is never before its start date: the placement service refuses it).
     """
     ends = month_ends(start, end)
-    started = _per_month(Placement.start_date, ends[-1], flt) if ends else {}
-    ended = _per_month(Placement.end_date, ends[-1], flt) if ends else {}
+    changes = _per_month(ends[-1], flt) if ends else {}
+    started = {(y, m): n for (kind, y, m), n in changes.items() if kind == "s"}
+    ended = {(y, m): n for (kind, y, m), n in changes.items() if kind == "e"}
+    settings = _settings()
+    baseline, target = _point(settings, "baseline"), _point(settings, "target")
     months = []
     for day in ends:
         key = (day.year, day.month)
         active = (sum(n for month, n in started.items() if month <= key)
                   - sum(n for month, n in ended.items() if month <= key))
         months.append({"month_end": day.isoformat(), "active": active, "started": started.get(key, 0),
-                       "ended": ended.get(key, 0)})
-    baseline = _setting_point("lks_baseline_value", "lks_baseline_date")
-    target = _setting_point("lks_target_value", "lks_target_date")
-    for month in months:
-        month["target_line"] = target_line(date.fromisoformat(month["month_end"]), baseline, target)
+                       "ended": ended.get(key, 0), "target_line": target_line(day, baseline, target)})
     return {
         "from": start.isoformat(), "to": end.isoformat(),
         "target": {"value": int(target[0]), "date": target[1].isoformat()},

@@ -195,11 +195,16 @@ def end_reasons(flt: ReportFilter) -> dict[str, Any]:
         Placement.end_date >= flt.period.start, Placement.end_date <= flt.period.end, *placement_conditions(flt),
     ).subquery("endings")
     group = [inner.c.how, inner.c.why, inner.c.first_year]
-    rows = db.session.execute(select(*group, func.count().label("n")).group_by(*group)).mappings().all()
-    hows = {code: (name, order) for code, name, order in db.session.execute(
-        select(EndHow.code, EndHow.name, EndHow.sort_order))}
-    whys = {code: (name, order, influenceable) for code, name, order, influenceable in db.session.execute(
-        select(EndWhy.code, EndWhy.name, EndWhy.sort_order, EndWhy.influenceable))}
+    counted = select(*group, func.count().label("n")).group_by(*group).subquery("counted")
+    # The labels come along in the same round trip: grouped on codes, joined to their names after.
+    rows = db.session.execute(
+        select(counted, EndHow.name.label("how_name"), EndHow.sort_order.label("how_order"),
+               EndWhy.name.label("why_name"), EndWhy.sort_order.label("why_order"), EndWhy.influenceable)
+        .select_from(counted.outerjoin(EndHow, EndHow.code == counted.c.how)
+                     .outerjoin(EndWhy, EndWhy.code == counted.c.why))).mappings().all()
+    hows = {row["how"]: (row["how_name"], row["how_order"]) for row in rows if row["how_name"] is not None}
+    whys = {row["why"]: (row["why_name"], row["why_order"], row["influenceable"])
+            for row in rows if row["why_name"] is not None}
     how_counts: dict[str | None, int] = defaultdict(int)
     why_counts: dict[str | None, int] = defaultdict(int)
     for row in rows:
