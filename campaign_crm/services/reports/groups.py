@@ -41,10 +41,12 @@ def lead_group_column(group_by: str) -> ColumnElement[Any]:
 
 
 def needs_employer(group_by: str | None) -> bool:
+    """Whether grouping needs the employers table joined (sector, municipality)."""
     return group_by in ("sector", "municipality")
 
 
 def needs_owner(group_by: str | None) -> bool:
+    """Whether grouping needs the owning user joined (partner)."""
     return group_by == "partner"
 
 

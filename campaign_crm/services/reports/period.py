@@ -47,6 +47,7 @@ class Period:
 
     @property
     def days(self) -> int:
+        """How many days the period spans."""
         return (self.end - self.start).days + 1
 
 

@@ -17,6 +17,7 @@ SURVIVAL_KEYS = ("s91", "s182", "s365", "first_year_dropout")
 
 
 def is_small(value: Any) -> bool:
+    """A count of 1–4: shown to management as "< 5"."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL
 
 

@@ -16,6 +16,7 @@ from ..calendar import AMSTERDAM
 
 
 def dialect() -> str:
+    """The name of the database dialect in use: sqlite or postgresql."""
     return db.session.get_bind().dialect.name
 
 
