@@ -28,6 +28,7 @@ from .sqltime import day_number, local_date, years_for
 FUNNEL_STAGES = ("assigned", "contacted", "meeting", "vacancy", "placed")
 TOUCHES = ("first", "last")
 LAST_TOUCH_GROUPS = ("channel", "phase")
+STAGE_KEYS = tuple(f"{stage}_at" for stage in (*FUNNEL_STAGES, "lost"))  # the count columns
 
 
 def rate(part: int, whole: int) -> float:
@@ -50,9 +51,6 @@ def _last_touch(column: str) -> Any:
         .scalar_subquery()
     )
     return func.coalesce(last, getattr(Lead, column))
-
-
-STAGE_KEYS = tuple(f"{stage}_at" for stage in (*FUNNEL_STAGES, "lost"))
 
 
 def _funnel_query(flt: ReportFilter, groups: list[str], touch: str) -> Select:
