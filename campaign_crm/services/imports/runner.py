@@ -57,7 +57,7 @@ from .presets import (
 )
 from .readers import read_grid
 
-CHUNK = 500  # records per batch look-up of known keys, and per flush/expunge
+CHUNK = 500  # records per intake batch, per look-up of known keys, and per routing pass
 SAMPLE = 100  # rows per category kept for the preview page
 MAX_WARNINGS = 1000
 # Small reference tables the intake and routing read for every row. The session's identity map holds
@@ -238,8 +238,9 @@ class ImportRun:
         """A chunk of touchpoints through the intake as one batch, then reported row by row, in order."""
         todo = [record for record in chunk
                 if not record.errors and not (record.key and (record.key in known or record.key in self._seen))]
-        results = record_touchpoints([replace(r.touchpoint, import_batch_id=self.batch_id) for r in todo], actor=actor,
-                                     route=False, lookups=self._lookups)
+        for record in todo:
+            record.touchpoint.import_batch_id = self.batch_id  # records are read once, for this run
+        results = record_touchpoints([r.touchpoint for r in todo], actor=actor, route=False, lookups=self._lookups)
         outcomes = dict(zip(map(id, todo), results, strict=True))
         for record in chunk:
             if not self._skipped(record, known):
