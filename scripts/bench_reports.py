@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import os
 import platform
 import random
@@ -761,8 +762,16 @@ def cases(region: Region) -> list[Case]:
         if funnel_mod and filters_mod and len(group) == 1:
             def report():
                 return funnel_mod.funnel(flt(start, end), group_by=group[0])
+        elif funnel_mod and filters_mod and "split_by" in inspect.signature(funnel_mod.funnel).parameters:
+            def report():
+                return funnel_mod.funnel(flt(start, end), group_by=group[0], split_by=group[1])
+
+            def numbers(r):
+                out = {(row["group"], one["group"]): funnel_numbers({"rows": [one]}, (group[1],))[(one["group"],)]
+                       for row in r["rows"] for one in row["split"]}
+                return {**out, ("*total*",): report_funnel_total(r)}
         elif funnel_mod and filters_mod:
-            # funnel() groups by one column: a channel × phase table is one call per phase.
+            # An older funnel() groups by one column: a channel × phase table is one call per phase.
             name = f" ({len(region.phase_ids)} calls, one per phase)"
 
             def report():
