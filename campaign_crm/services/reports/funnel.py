@@ -10,7 +10,6 @@ import numpy as np
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from ...extensions import db
 from ...models import Lead, Touchpoint, utcnow
 from ..calendar import today
 from ..errors import ValidationError
@@ -23,7 +22,7 @@ from .groups import (
     needs_owner,
     ordered,
 )
-from .sqltime import day_number, local_date, years_for
+from .sqltime import day_number, local_date, run, years_for
 
 FUNNEL_STAGES = ("assigned", "contacted", "meeting", "vacancy", "placed")
 TOUCHES = ("first", "last")
@@ -115,7 +114,7 @@ def funnel(flt: ReportFilter, group_by: str | None = None, touch: str = "first",
     """
     _check(touch, group_by, split_by)
     groups = [g for g in (group_by, split_by) if g]
-    result = [dict(row) for row in db.session.execute(_funnel_query(flt, groups, touch)).mappings()]
+    result = [dict(row) for row in run(_funnel_query(flt, groups, touch)).mappings()]
     report: dict[str, Any] = {
         "from": flt.period.start.isoformat(), "to": flt.period.end.isoformat(),
         "group_by": group_by, "touch": touch, "rows": [], "total": _funnel_row(None, TOTAL, _summed(result)),
@@ -198,8 +197,7 @@ def first_contact(flt: ReportFilter, group_by: str | None = None) -> dict[str, A
     keys = [inner.c.g, inner.c.cd, inner.c.kd]
     query = select(inner.c.g, day_number(inner.c.cd), day_number(inner.c.kd), func.count(),
                    func.sum(inner.c.met), func.sum(inner.c.decided)).group_by(*keys)
-    # A Core connection: plain tuples, no ORM row processing.
-    rows = db.session.connection().execute(query).all()
+    rows = run(query).all()
     groups = [row[0] for row in rows]
     columns = np.array([row[1:] for row in rows], dtype=float).reshape(len(rows), 5)
     contacted = ~np.isnan(columns[:, 1])

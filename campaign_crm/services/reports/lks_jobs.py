@@ -10,7 +10,7 @@ from ...extensions import db
 from ...models import Placement, Setting
 from .filters import ReportFilter, placement_conditions, placement_from
 from .period import Period, month_ends
-from .sqltime import date_part
+from .sqltime import date_part, run
 
 LKS = "lks"
 
@@ -25,7 +25,7 @@ def _lks_counts(columns: list, flt: ReportFilter | None) -> dict[str, int]:
     """One scan of the (filtered) LKS placements with one conditional count per column."""
     query = select(*columns).select_from(placement_from(flt)).where(
         Placement.instrument == LKS, *placement_conditions(flt))
-    return dict(db.session.execute(query).mappings().one())
+    return dict(run(query).mappings().one())
 
 
 def target_line(day: date, baseline: tuple[float, date], target: tuple[float, date]) -> float | None:
@@ -60,7 +60,8 @@ def _per_month(last: date, flt: ReportFilter | None) -> dict[tuple[str, int, int
 
     both = union_all(part("s", Placement.start_date), part("e", Placement.end_date)).subquery("changes")
     group = [both.c.kind, both.c.y, both.c.m]
-    return {(kind, y, m): n for kind, y, m, n in db.session.execute(select(*group, func.count()).group_by(*group))}
+    return {(kind, y, m): n for kind, y, m, n in run(
+        select(*group, func.count()).group_by(*group))}
 
 
 def lks_jobs(start: date, end: date, flt: ReportFilter | None = None) -> dict[str, Any]:

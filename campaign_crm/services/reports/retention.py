@@ -29,7 +29,7 @@ from ..calendar import today
 from ..errors import ValidationError
 from .filters import ReportFilter, placement_conditions, placement_from
 from .groups import TOTAL, UNKNOWN
-from .sqltime import date_part, days_between
+from .sqltime import date_part, days_between, run
 
 MILESTONES = (91, 182, 365)
 FIRST_YEAR = 365
@@ -126,7 +126,7 @@ def _durations(key: Any, as_of: date, instrument: str | None,
                    case((has_ended, 1), else_=0).label("event")
                    ).select_from(placement_from(flt)).where(*where).subquery("spells")
     group = [inner.c.k, inner.c.duration, inner.c.event]
-    rows = db.session.connection().execute(select(*group, func.count()).group_by(*group)).all()  # plain tuples
+    rows = run(select(*group, func.count()).group_by(*group)).all()
     return [row[0] for row in rows], np.array([row[1:] for row in rows], dtype=np.int64).reshape(len(rows), 3)
 
 
@@ -197,7 +197,7 @@ def end_reasons(flt: ReportFilter) -> dict[str, Any]:
     group = [inner.c.how, inner.c.why, inner.c.first_year]
     counted = select(*group, func.count().label("n")).group_by(*group).subquery("counted")
     # The labels come along in the same round trip: grouped on codes, joined to their names after.
-    rows = db.session.execute(
+    rows = run(
         select(counted, EndHow.name.label("how_name"), EndHow.sort_order.label("how_order"),
                EndWhy.name.label("why_name"), EndWhy.sort_order.label("why_order"), EndWhy.influenceable)
         .select_from(counted.outerjoin(EndHow, EndHow.code == counted.c.how)
