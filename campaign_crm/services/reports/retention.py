@@ -188,14 +188,13 @@ def retention_by_instrument(as_of: date | None = None, flt: ReportFilter | None 
 
 def end_reasons(flt: ReportFilter) -> dict[str, Any]:
     """Placements that ended in the period: how many within their first year, how and why they ended."""
-    inner = select(
-        Placement.end_how.label("how"), Placement.end_why.label("why"),
-        case((days_between(Placement.end_date, Placement.start_date) <= FIRST_YEAR, 1), else_=0).label("first_year"),
+    within = case((days_between(Placement.end_date, Placement.start_date) <= FIRST_YEAR, 1), else_=0)
+    counted = select(
+        Placement.end_how.label("how"), Placement.end_why.label("why"), func.count().label("n"),
+        func.sum(within).label("first_year"),
     ).select_from(placement_from(flt)).where(
         Placement.end_date >= flt.period.start, Placement.end_date <= flt.period.end, *placement_conditions(flt),
-    ).subquery("endings")
-    group = [inner.c.how, inner.c.why, inner.c.first_year]
-    counted = select(*group, func.count().label("n")).group_by(*group).subquery("counted")
+    ).group_by(Placement.end_how, Placement.end_why).subquery("counted")
     # The labels come along in the same round trip: grouped on codes, joined to their names after.
     rows = run(
         select(counted, EndHow.name.label("how_name"), EndHow.sort_order.label("how_order"),
@@ -211,7 +210,7 @@ def end_reasons(flt: ReportFilter) -> dict[str, Any]:
         how_counts[row["how"]] += row["n"]
         why_counts[row["why"]] += row["n"]
     ended = sum(row["n"] for row in rows)
-    within = sum(row["n"] for row in rows if row["first_year"])
+    first_year = sum(row["first_year"] for row in rows)
     last = (UNKNOWN, 10**6, None)
     how = [{"code": code, "label": hows.get(code, last)[0], "count": n}
            for code, n in sorted(how_counts.items(), key=lambda item: (hows.get(item[0], last)[1], -item[1]))]
@@ -219,8 +218,8 @@ def end_reasons(flt: ReportFilter) -> dict[str, Any]:
            for code, n in sorted(why_counts.items(), key=lambda item: (whys.get(item[0], last)[1], -item[1]))]
     return {
         "from": flt.period.start.isoformat(), "to": flt.period.end.isoformat(),
-        "ended": ended, "within_first_year": within,
-        "within_first_year_share": round(within / ended, 4) if ended else 0.0,
+        "ended": ended, "within_first_year": first_year,
+        "within_first_year_share": round(first_year / ended, 4) if ended else 0.0,
         "how": how, "why": why,
         "influenceable": sum(r["count"] for r in why if r["influenceable"] is True),
         "not_influenceable": sum(r["count"] for r in why if r["influenceable"] is False),
