@@ -54,14 +54,13 @@ def _point(settings: dict[str, Any], name: str) -> tuple[float, date]:
 def _per_month(last: date, flt: ReportFilter | None) -> dict[tuple[str, int, int], int]:
     """LKS placements started and ended per (kind "s"/"e", year, month), up to `last`, in one query."""
     def part(kind: str, column: Any):
-        return select(literal_column(f"'{kind}'").label("kind"), date_part("year", column).label("y"),
-                      date_part("month", column).label("m")).select_from(placement_from(flt)).where(
-            Placement.instrument == LKS, column <= last, *placement_conditions(flt))
+        # The date parts carry no bound parameters, so both engines accept them in GROUP BY.
+        year, month = date_part("year", column), date_part("month", column)
+        return select(literal_column(f"'{kind}'"), year, month, func.count()).select_from(placement_from(flt)).where(
+            Placement.instrument == LKS, column <= last, *placement_conditions(flt)).group_by(year, month)
 
-    both = union_all(part("s", Placement.start_date), part("e", Placement.end_date)).subquery("changes")
-    group = [both.c.kind, both.c.y, both.c.m]
-    return {(kind, y, m): n for kind, y, m, n in run(
-        select(*group, func.count()).group_by(*group))}
+    return {(kind, y, m): n for kind, y, m, n in run(union_all(part("s", Placement.start_date),
+                                                               part("e", Placement.end_date)))}
 
 
 def lks_jobs(start: date, end: date, flt: ReportFilter | None = None) -> dict[str, Any]:
