@@ -10,7 +10,7 @@ from ...extensions import db
 from ...models import Placement, Setting
 from .filters import ReportFilter, placement_conditions, placement_from
 from .period import Period, month_ends
-from .sqltime import date_part, run
+from .sqltime import month_key, run
 
 LKS = "lks"
 
@@ -54,13 +54,12 @@ def _point(settings: dict[str, Any], name: str) -> tuple[float, date]:
 def _per_month(last: date, flt: ReportFilter | None) -> dict[tuple[str, int, int], int]:
     """LKS placements started and ended per (kind "s"/"e", year, month), up to `last`, in one query."""
     def part(kind: str, column: Any):
-        # The date parts carry no bound parameters, so both engines accept them in GROUP BY.
-        year, month = date_part("year", column), date_part("month", column)
-        return select(literal_column(f"'{kind}'"), year, month, func.count()).select_from(placement_from(flt)).where(
-            Placement.instrument == LKS, column <= last, *placement_conditions(flt)).group_by(year, month)
+        month = month_key(column)
+        return select(literal_column(f"'{kind}'"), month, func.count()).select_from(placement_from(flt)).where(
+            Placement.instrument == LKS, column <= last, *placement_conditions(flt)).group_by(month)
 
-    return {(kind, y, m): n for kind, y, m, n in run(union_all(part("s", Placement.start_date),
-                                                               part("e", Placement.end_date)))}
+    rows = run(union_all(part("s", Placement.start_date), part("e", Placement.end_date)))
+    return {(kind, int(month[:4]), int(month[5:7])): n for kind, month, n in rows}
 
 
 def lks_jobs(start: date, end: date, flt: ReportFilter | None = None) -> dict[str, Any]:

@@ -51,6 +51,13 @@ def day_number(column: Any) -> Any:
     return column - literal_column("DATE '1970-01-01'")
 
 
+def month_key(column: Any) -> Any:
+    """'YYYY-MM' of a DATE column, without bound parameters (so it can stand in GROUP BY)."""
+    if dialect() == "sqlite":
+        return func.substr(column, literal_column("1"), literal_column("7"))
+    return func.to_char(column, literal_column("'YYYY-MM'"))
+
+
 @cache
 def _offset_changes(year: int) -> tuple[tuple[datetime, int], ...]:
     """The UTC moments in `year` at which Amsterdam's offset from UTC changes, with the new offset (hours)."""
