@@ -102,6 +102,28 @@ def funnel_groups_table(report: dict) -> Table:
     return table
 
 
+def funnel_cross_table(report: dict) -> Table:
+    """The funnel per channel × phase (a report made with group_by="channel", split_by="phase"):
+    one row per combination that has leads, with per stage the count and the share of its leads."""
+    columns = [Column("Kanaal", "text"), Column("Fase", "text"), Column("Nieuwe leads")]
+    for stage in FUNNEL_STAGES:
+        columns += [Column(STAGE_LABELS[stage]), Column(f"% {STAGE_LABELS[stage].lower()}", "rate")]
+    columns.append(Column("Vervallen"))
+
+    def row(channel: str, item: dict) -> list[Any]:
+        cells: list[Any] = [channel, item["label"], item["created"]]
+        for stage in FUNNEL_STAGES:
+            cells += [item["stages"][stage]["count"], item["stages"][stage]["rate"]]
+        return [*cells, item["lost"]]
+
+    total = report["total"]
+    rows = [row(channel["label"], part) for channel in report["rows"] for part in channel.get("split", [])]
+    table = Table("funnel-kanaal-fase", "Funnel per kanaal en fase", columns, rows, row("Totaal", {**total, "label": "Alle fasen"}))
+    touch = "laatste contactmoment vóór het gesprek" if report.get("touch") == "last" else "eerste contactmoment"
+    table.note = f"Kanaal en fase volgens het {touch}."
+    return table
+
+
 def touch_comparison_table(first: dict, last: dict) -> Table:
     """Per channel (or phase): leads and placements counted by first touch next to last touch before the meeting."""
     group_by = first.get("group_by")
@@ -301,9 +323,10 @@ def table_xlsx(table: Table, about: Sequence[tuple[str, str]] = ()) -> bytes:
 
 def tertaal_monitor_tables(*, funnel_by_channel: dict, funnel_by_phase: dict, lks: dict, growth: list[dict],
                            retention_quarters: dict, retention_instruments: dict, end_reasons: dict,
-                           period_label: str, instrument_labels: dict[str, str] | None = None) -> list[Table]:
+                           period_label: str, instrument_labels: dict[str, str] | None = None,
+                           funnel_by_channel_and_phase: dict | None = None) -> list[Table]:
     """The sheets of the tertaal monitor: funnel per channel and phase, LKS jobs, retention, end reasons."""
-    return [
+    tables = [
         funnel_groups_table(funnel_by_channel),
         funnel_groups_table(funnel_by_phase),
         lks_months_table(lks),
@@ -314,3 +337,6 @@ def tertaal_monitor_tables(*, funnel_by_channel: dict, funnel_by_phase: dict, lk
         end_how_table(end_reasons),
         end_why_table(end_reasons),
     ]
+    if funnel_by_channel_and_phase is not None:
+        tables.insert(2, funnel_cross_table(funnel_by_channel_and_phase))
+    return tables

@@ -168,7 +168,8 @@ def test_the_tertaal_monitor_has_a_sheet_per_part_and_no_formula(client, report_
     assert response.headers["Content-Disposition"].startswith('attachment; filename="tertaalmonitor-2026-05-01-')
     assert_no_formula(response.data)
     names = load_workbook(io.BytesIO(response.data)).sheetnames
-    assert names == ["Funnel per kanaal", "Funnel per fase", "Actieve LKS-banen per maandeind",
+    assert names == ["Funnel per kanaal", "Funnel per fase", "Funnel per kanaal en fase",
+                     "Actieve LKS-banen per maandeind",
                      "Netto groei van LKS-banen per t", "Baanbehoud per startkwartaal", "Baanbehoud per instrument",
                      "Beëindigde plaatsingen", "Hoe plaatsingen eindigden", "Waarom plaatsingen eindigden",
                      "Toelichting"]

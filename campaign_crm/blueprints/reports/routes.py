@@ -105,6 +105,11 @@ def _funnel(q: Query, group_by: str | None = None) -> dict:
     return privacy.for_viewer(funnel(q.flt, group_by=group_by, touch=q.touch), "funnel", q.role)
 
 
+def _funnel_cross(q: Query) -> dict:
+    """The funnel per channel × phase in one query (touch as chosen)."""
+    return privacy.for_viewer(funnel(q.flt, group_by="channel", touch=q.touch, split_by="phase"), "funnel", q.role)
+
+
 def _touch_comparison(q: Query) -> exports.Table | None:
     """Channel or phase by first touch next to last touch before the meeting; None for other groupings."""
     if q.group_by not in ("channel", "phase"):
@@ -150,6 +155,7 @@ def _instrument_labels() -> dict[str, str]:
 TABLES: dict[str, Callable[[Query], exports.Table]] = {
     "funnel": lambda q: exports.funnel_steps_table(_funnel(q)),
     "funnel-groepen": lambda q: exports.funnel_groups_table(_funnel(q, q.group_by)),
+    "kanaal-fase": lambda q: exports.funnel_cross_table(_funnel_cross(q)),
     "toerekening": lambda q: _touch_comparison(q if q.group_by in ("channel", "phase") else replace(q, group_by="channel")),
     "eerste-contact": lambda q: exports.first_contact_table(_first_contact(q), q.group_by),
     "lks-banen": lambda q: exports.lks_months_table(_lks(q)),
@@ -207,7 +213,7 @@ def funnel_page():
         funnel=grouped, steps_table=exports.funnel_steps_table(grouped),
         groups_table=exports.funnel_groups_table(grouped) if q.group_by else None,
         funnel_chart=presenters.funnel_chart(grouped), funnel_summary=presenters.funnel_summary(grouped),
-        touch_table=_touch_comparison(q),
+        touch_table=_touch_comparison(q), cross_table=exports.funnel_cross_table(_funnel_cross(q)),
         contact_table=exports.first_contact_table(contact, q.group_by),
         contact_summary=presenters.first_contact_summary(contact),
     )
@@ -303,7 +309,8 @@ def tertaal_monitor():
     tables = exports.tertaal_monitor_tables(
         funnel_by_channel=_funnel(q, "channel"), funnel_by_phase=_funnel(q, "phase"), lks=_lks(q),
         growth=_growth(q), retention_quarters=_retention(q), retention_instruments=_retention_by_instrument(q),
-        end_reasons=_end_reasons(q), period_label=q.flt.period.label, instrument_labels=_instrument_labels())
+        end_reasons=_end_reasons(q), period_label=q.flt.period.label, instrument_labels=_instrument_labels(),
+        funnel_by_channel_and_phase=_funnel_cross(q))
     content = exports.workbook_xlsx(tables, _about(q, "Tertaalmonitor werkgeversdienstverlening"))
     return _download(content, exports.XLSX_MIME, f"tertaalmonitor-{_period_slug(q)}.xlsx")
 
