@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db
@@ -690,8 +690,7 @@ class _Plan:
                         "priority_parts": lead.values["priority_parts"]} for lead in attached])
         links = [{"lead_id": lead.id, "interest_id": interest_id}
                  for lead in (*attached, *self.leads_new) for interest_id in lead.new_interest_ids]
-        if links:
-            db.session.execute(insert(lead_interests), links)
+        bulk.insert_rows(lead_interests, links, ids=False)
 
     def _write_touchpoints(self, touchpoints: list[tuple[_Record, _ContactRow, _LeadRow | None, bool]]) -> list[int]:
         return bulk.insert_rows(Touchpoint, [{

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import exists, func, insert, or_, select, text
+from sqlalchemy import exists, func, or_, select, text
 
 from ..extensions import db
 from ..models import (
@@ -351,10 +351,8 @@ def route_many(lead_ids: list[int], *, actor: User | None = None, kind: str = "r
         lead_updates.append(change)
     # Core statements over lists of rows (one executemany each), without the ORM's work per row.
     bulk.update_rows(Lead, lead_updates)
-    if assignments:
-        db.session.execute(insert(LeadAssignment.__table__), assignments)
-    if events:
-        db.session.execute(insert(LeadStageEvent.__table__), events)
+    bulk.insert_rows(LeadAssignment, assignments, ids=False)
+    bulk.insert_rows(LeadStageEvent, events, ids=False)
     bulk.update_rows(Employer, new_managers)
     bulk.update_rows(User, [{"id": a.id, "last_assigned_at": a.last_assigned_at} for a in advisors.values()
                         if a.last_assigned_at == at])

@@ -13,7 +13,13 @@ from campaign_crm.models import Campaign, Contact, Employer, Lead, Phase, Touchp
 from campaign_crm.services import leads as lead_service
 from campaign_crm.services.calendar import AMSTERDAM
 from campaign_crm.services.errors import ValidationError
-from campaign_crm.services.intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
+from campaign_crm.services.intake import (
+    ContactInput,
+    EmployerInput,
+    TouchpointInput,
+    record_touchpoint,
+    record_touchpoints,
+)
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -403,3 +409,52 @@ def test_a_touchpoint_replayed_with_a_new_time_is_stored_as_its_own_touchpoint()
     record_touchpoint(data)
     record_touchpoint(replace(data, occurred_at=FRIDAY_MORNING + timedelta(minutes=1)))
     assert count(Lead) == 1 and count(Touchpoint) == 2
+
+
+# --- a batch (imports) is the same intake, record by record ------------------------------------------
+
+def test_a_batch_is_stored_as_if_one_by_one_later_records_find_what_earlier_ones_made():
+    results = record_touchpoints([
+        touchpoint("Bakkerij Jansen", kvk="24123456", email="jan@gmail.com"),
+        touchpoint("Jansen Brood", kvk="2412 3456", email="marie@gmail.com", contact_name="Marie",
+                   occurred_at=FRIDAY_MORNING + timedelta(hours=1)),  # the KvK of the record before
+        touchpoint("Jansen Bouw", email="jan@jansenbouw.nl"),
+        touchpoint("Bouwbedrijf Jansen", email="inkoop@jansenbouw.nl", interests=["lks"],
+                   occurred_at=FRIDAY_MORNING + timedelta(hours=2)),  # the domain of the record before
+    ], route=False)
+
+    assert [(r.created, r.attached) for r in results] == [(True, False), (False, True), (True, False), (False, True)]
+    assert results[1].lead_id == results[0].lead_id and results[3].lead_id == results[2].lead_id
+    assert (count(Employer), count(Contact), count(Lead), count(Touchpoint)) == (2, 4, 2, 4)
+    assert [i.code for i in results[3].lead.interests] == ["lks"]
+
+
+def test_a_refused_record_in_a_batch_writes_nothing_and_the_others_are_stored():
+    results = record_touchpoints([
+        touchpoint("Bakkerij Jansen"),
+        touchpoint("Schilder De Vries", email="geen"),
+        touchpoint("Hovenier Bos", email="info@hovenierbos.nl", message="BSN 123456782"),
+        touchpoint("Zorggroep Smit", email="info@zorggroepsmit.nl"),
+    ], route=False)
+
+    assert isinstance(results[1], ValidationError) and set(results[1].fields) == {"contact"}
+    assert isinstance(results[2], ValidationError) and set(results[2].fields) == {"message"}
+    assert results[0].created and results[3].created
+    assert sorted(db.session.scalars(select(Employer.name))) == ["Bakkerij Jansen", "Zorggroep Smit"]
+    assert (count(Contact), count(Lead), count(Touchpoint)) == (2, 2, 2)
+
+
+def test_the_same_external_id_twice_in_one_batch_is_stored_once():
+    results = record_touchpoints([touchpoint(external_id="meta:l:1"), touchpoint(external_id="meta:l:1")], route=False)
+
+    assert results[0].created and results[1].unchanged
+    assert results[1].lead_id == results[0].lead_id
+    assert (count(Lead), count(Touchpoint)) == (1, 1)
+
+
+def test_a_batch_routes_nothing_when_asked_not_to_and_one_record_routes_at_once():
+    unrouted = record_touchpoints([touchpoint(kvk="24123456")], route=False)[0]
+    routed = record_touchpoint(touchpoint("Schilder De Vries", email="info@schilderdevries.nl"))
+
+    assert unrouted.lead.stage == "new" and not unrouted.lead.assignments
+    assert routed.lead.assignments  # routed (here: waiting, no rules in this test) by the single path

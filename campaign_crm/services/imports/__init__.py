@@ -3,8 +3,9 @@
     parsed = imports.parse(data, filename, options)    # readers.py + presets.py
     report = imports.ImportRun(parsed, options, actor=…, batch_id=…, dry_run=True).run()   # runner.py
 
-Every record goes through services/intake.record_touchpoint (or services/events.record_registration
-for Zoom and Teams reports); this package reads files and counts what the intake answered.
+Every record goes through the one intake: a chunk of touchpoints at a time through
+services/intake.record_touchpoints (Zoom and Teams reports one person at a time through
+services/events.record_registration); this package reads files and counts what the intake answered.
 """
 from . import fields
 from .fields import FIELDS, save_mapping, saved_mappings, suggest_mapping

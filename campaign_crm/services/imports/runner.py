@@ -16,7 +16,7 @@ from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ...extensions import db
 from ...models import (
@@ -197,6 +197,12 @@ class ImportRun:
         started = time.perf_counter()
         savepoint = db.session.begin_nested() if self.dry_run else None
         try:
+            if db.session.get_bind().dialect.name == "postgresql":
+                # psycopg prepares a statement run 5 times, and PostgreSQL may then keep one generic
+                # plan, made while this transaction's tables were still small: a sequential scan that
+                # gets slower with every chunk (seconds per look-up after some 50,000 rows). Plan
+                # each look-up for its values, until the transaction ends.
+                db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
             pinned = [row for model in _PINNED for row in db.session.scalars(select(model))]
             pinned += db.session.scalars(select(User).where(User.role.in_(("advisor", "teamlead")),
                                                             User.active.is_(True))).all()
