@@ -738,7 +738,22 @@ def months_back(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def code_version() -> str:
+    """The commit, and whether the report code differs from it, when the report modules are imported."""
+    import subprocess
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "campaign_crm/services/reports", "migrations"],
+                               cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" + uncommitted report/migration changes" if dirty else "")
+
+
 def cases(region: Region) -> list[Case]:
+    print(f"  report code: commit {code_version()}", flush=True)
     funnel_mod, lks_mod, retention_mod = report_module("funnel"), report_module("lks_jobs"), report_module("retention")
     filters_mod, period_mod = report_module("filters"), report_module("period")
     codes = {
