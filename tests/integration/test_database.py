@@ -15,8 +15,9 @@ def test_a_row_pointing_at_a_missing_employer_is_refused(ctx):
         db.session.flush()
 
 
-def test_sqlite_connections_check_foreign_keys_and_wait_for_a_busy_writer(ctx):
+def test_sqlite_connections_check_foreign_keys_wait_for_a_busy_writer_and_cache_64_mib(ctx):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite pragmas")
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    assert db.session.execute(text("PRAGMA cache_size")).scalar() == -65536
