@@ -47,6 +47,11 @@ def _iso_date(name: str, errors: dict[str, str]) -> date | None:
         return None
 
 
+def _refused(errors: dict[str, str]):
+    """422 naming every wrong query argument at once."""
+    return api_error(422, "De rapportvraag klopt niet; controleer: " + ", ".join(sorted(errors)) + ".", fields=errors)
+
+
 @bp.get("/reports/funnel")
 @api_roles(*READ_REPORTS)
 def report_funnel():
@@ -65,8 +70,7 @@ def report_funnel():
     if touch not in ("first", "last"):
         errors["touch"] = "Kies first (eerste contactmoment) of last (laatste contactmoment vóór het gesprek)."
     if errors:
-        return api_error(422, "De rapportvraag klopt niet; controleer: " + ", ".join(sorted(errors)) + ".",
-                         fields=errors)
+        return _refused(errors)
     try:
         report = funnel(flt, group_by=group_by, touch=touch)
     except ValidationError as exc:
@@ -91,8 +95,7 @@ def report_retention():
     except ValidationError as exc:
         errors.update(exc.fields)
     if errors:
-        return api_error(422, "De rapportvraag klopt niet; controleer: " + ", ".join(sorted(errors)) + ".",
-                         fields=errors)
+        return _refused(errors)
     try:
         if cohort == "instrument":
             report = retention_by_instrument(as_of=as_of, flt=flt)
@@ -118,8 +121,7 @@ def report_lks_jobs():
     except ValidationError as exc:
         errors.update(exc.fields)
     if errors:
-        return api_error(422, "De rapportvraag klopt niet; controleer: " + ", ".join(sorted(errors)) + ".",
-                         fields=errors)
+        return _refused(errors)
     try:
         report = lks_jobs(start, end, flt)
     except ValidationError as exc:
