@@ -229,7 +229,10 @@ def checkin_reminders() -> None:
 @with_appcontext
 def purge_personal_data(dry_run: bool) -> None:
     """Anonymise personal data whose retention period (a setting per kind of record) has passed."""
-    lines = purge.purge_personal_data(dry_run=dry_run)
+    try:
+        lines = purge.purge_personal_data(dry_run=dry_run)
+    except ValidationError as exc:
+        _fail(exc)
     if dry_run:
         db.session.rollback()
     else:

@@ -11,11 +11,17 @@ from ..models import AuditEvent, User
 
 def record(actor: User | None, action: str, obj: Any, **detail: Any) -> AuditEvent:
     """Add an audit entry for `obj` in the current transaction."""
+    return record_about(actor, action, obj.__tablename__, getattr(obj, "id", None), **detail)
+
+
+def record_about(actor: User | None, action: str, object_type: str, object_id: int | None = None,
+                 **detail: Any) -> AuditEvent:
+    """Add an audit entry about something that is not one row (the settings, a purge run)."""
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         action=action,
-        object_type=obj.__tablename__,
-        object_id=getattr(obj, "id", None),
+        object_type=object_type,
+        object_id=object_id,
         detail=detail,
     )
     db.session.add(event)

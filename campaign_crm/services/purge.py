@@ -17,12 +17,10 @@ from ..models import (Activity, AuditEvent, CheckIn, Contact, EventRegistration,
                       LeadStageEvent, Placement, RiskCase, RiskSignal, Touchpoint, User, utcnow)
 from ..models.leads import OPEN_STAGES
 from . import audit
+from .errors import ValidationError
 from .placements import add_months
 from .reference import setting
 
-# Settings (months) per kind of record; seeded by migration 0008, editable by an admin.
-RETENTION_SETTINGS = ("retention_contact_months", "retention_lead_text_months", "retention_placement_months",
-                      "retention_import_file_months", "retention_audit_months")
 PURGED_CANDIDATE_REF = "verwijderd"
 
 
@@ -131,7 +129,7 @@ def purge_personal_data(*, dry_run: bool = False, actor: User | None = None, now
         lines.append(PurgeLine(rule.label, months, day, int(rows or 0)))
     if not dry_run:
         db.session.expire_all()
-        audit.record(actor, "personal_data_purged", _Purge(), rows={line.label: line.rows for line in lines if line.rows})
+        audit.record_about(actor, "personal_data_purged", "purge", rows={line.label: line.rows for line in lines if line.rows})
     return lines
 
 
@@ -145,18 +143,7 @@ def _stamped(rule: Rule, now: datetime) -> dict:
 def _months(key: str) -> int:
     value = setting(key)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"setting {key!r} must be a whole number of months, not {value!r}")
+        raise ValidationError(f"De bewaartermijn {key} is geen heel aantal maanden ({value!r}); "
+                              "corrigeer hem onder Beheer → Instellingen.", {key: "Geen geldig aantal maanden."})
     return value
 
-
-class _Purge:
-    """The audit entry's object: the purge run itself, not one record."""
-
-    __tablename__ = "purge"
-    id = None
-
-
-def earliest_cutoffs(now: datetime | None = None) -> dict[str, date]:
-    """Per retention setting, the date before which its records are purged (for the settings page)."""
-    now = now or utcnow()
-    return {key: add_months(now.date(), -_months(key)) for key in RETENTION_SETTINGS}

@@ -93,17 +93,16 @@ def update_settings(submitted: Mapping[str, str], *, actor: User | None) -> list
     if "consent_text" in changes and "consent_text_version" not in changes:
         errors["consent_text_version"] = ("Geef een nieuwe versie op als de toestemmingstekst verandert; "
                                           "opgeslagen toestemmingen verwijzen naar de oude versie.")
-    for start_key, end_key in (("lks_baseline_date", "lks_target_date"),):
-        start = changes.get(start_key, rows[start_key].value if start_key in rows else None)
-        end = changes.get(end_key, rows[end_key].value if end_key in rows else None)
-        if start and end and start >= end and not errors.keys() & {start_key, end_key}:
-            errors[end_key] = "De doeldatum moet na de datum van het vertrekpunt liggen."
+    start = changes.get("lks_baseline_date", rows["lks_baseline_date"].value if "lks_baseline_date" in rows else None)
+    end = changes.get("lks_target_date", rows["lks_target_date"].value if "lks_target_date" in rows else None)
+    if start and end and start >= end and not errors.keys() & {"lks_baseline_date", "lks_target_date"}:
+        errors["lks_target_date"] = "De doeldatum moet na de datum van het vertrekpunt liggen."
     if errors:
         raise ValidationError("Niet opgeslagen: controleer de gemarkeerde instellingen.", errors)
     for key, value in changes.items():
         rows[key].value = value
     if changes:
-        audit.record(actor, "settings_updated", _Settings(), changes={key: as_text(v) for key, v in changes.items()})
+        audit.record_about(actor, "settings_updated", "settings", changes={key: as_text(v) for key, v in changes.items()})
     db.session.flush()
     return sorted(changes)
 
@@ -142,9 +141,3 @@ def _parse(key: str, current: Any, text: str) -> Any:
         raise ValueError("Mag niet leeg zijn.")
     return text
 
-
-class _Settings:
-    """The audit entry's object: the settings as a whole."""
-
-    __tablename__ = "settings"
-    id = None

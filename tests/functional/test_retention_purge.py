@@ -214,3 +214,14 @@ def test_a_new_consent_text_needs_a_new_version(app, client, factory):
 def test_only_an_admin_reaches_the_settings(client, factory):
     login(client, factory.user("campaign"))
     assert client.get("/beheer/instellingen").status_code == 403
+
+
+def test_a_broken_retention_setting_stops_the_cli_with_a_message_and_changes_nothing(app, runner, region):
+    with app.app_context():
+        db.session.get(Setting, "retention_audit_months").value = "twee jaar"
+        db.session.commit()
+    result = runner.invoke(args=["purge-personal-data"])
+    assert result.exit_code == 1
+    assert "retention_audit_months" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.get(Contact, region["gone"]).email == "ria@bakkerij.example"
