@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Table, bindparam, insert, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db
 
@@ -123,3 +124,11 @@ def _update_from_arrays(table: Table, rows: list[dict[str, Any]]) -> None:
         f"FROM unnest(CAST(:ids AS INTEGER[]), {', '.join(arrays)}) AS v(id, {aliases}) "
         f'WHERE "{table.name}".id = v.id'
     ), params)
+
+
+def expire(model, ids) -> None:
+    """The writes here go around the ORM: objects the session holds of these rows are read again on next use."""
+    for row_id in ids:
+        obj = db.session.identity_map.get(identity_key(model, row_id))
+        if obj is not None:
+            db.session.expire(obj)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Campaign, Event, EventRegistration, Phase, Setting, User, utcnow
 from ..models.campaigns import EVENT_KINDS
-from . import audit, normalise, reference
+from . import audit, normalise, reference, routing
 from .errors import ValidationError
 from .intake import (
     ContactInput,
@@ -35,6 +35,7 @@ def record_registration(
     asked_for_contact: bool = False, attended: bool | None = None, minutes_watched: int | None = None,
     kind: str = "livestream_registration", external_id: str | None = None, actor: User | None = None,
     import_batch_id: int | None = None, interests: list[str] | None = None, message: str | None = None,
+    route: bool | routing.Router = True,
 ) -> tuple[EventRegistration, IntakeResult]:
     """Record a registration (or an attendance report) and its touchpoint, through the one intake.
 
@@ -53,7 +54,7 @@ def record_registration(
         phase=event.phase.code if event.phase else None, occurred_at=registered_at, external_id=external_id,
         make_lead=meets_lead_rule(asked_for_contact=asked, minutes_watched=minutes),
         import_batch_id=import_batch_id, interests=interests or [], message=message,
-    ), actor=actor)
+    ), actor=actor, route=route)
     if registration is None:
         registration = EventRegistration(event=event, email=email)
         db.session.add(registration)

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db
 from ..models import (
@@ -165,12 +164,14 @@ def _optional(fn, raw: str | None, field_name: str, warnings: list[str]):
         return None
 
 
-def record_touchpoint(data: TouchpointInput, *, actor: User | None = None, route: bool = True) -> IntakeResult:
+def record_touchpoint(data: TouchpointInput, *, actor: User | None = None,
+                      route: bool | routing.Router = True) -> IntakeResult:
     """Store one touchpoint; attach it to the employer's open lead or create a new lead.
 
     Raises ValidationError (with per-field messages) when the touchpoint cannot be stored.
-    A new lead is routed at once; a bulk caller passes `route=False` and routes its new leads
-    together with `routing.route_many` (the same choice, far fewer statements).
+    A new lead is routed at once (`routing.route_lead`); a bulk caller passes its `routing.Router`,
+    which decides the route before the lead is written (the same choice, far fewer statements);
+    `route=False` leaves the lead waiting for routing.
     """
     outcome = record_touchpoints([data], actor=actor, route=route)[0]
     if isinstance(outcome, ValidationError):
@@ -178,7 +179,8 @@ def record_touchpoint(data: TouchpointInput, *, actor: User | None = None, route
     return outcome
 
 
-def record_touchpoints(batch: Sequence[TouchpointInput], *, actor: User | None = None, route: bool = True,
+def record_touchpoints(batch: Sequence[TouchpointInput], *, actor: User | None = None,
+                       route: bool | routing.Router = True,
                        lookups: Lookups | None = None) -> list[IntakeResult | ValidationError]:
     """Store touchpoints as if one by one, in order: each gets its IntakeResult, or the ValidationError
     that refused it (a refused touchpoint writes nothing; the others are stored).
@@ -211,10 +213,11 @@ def record_touchpoints(batch: Sequence[TouchpointInput], *, actor: User | None =
         records.append(record)
 
     if records:
+        router = route if isinstance(route, routing.Router) else None
         plan = _Plan(records, now, ask)
-        for record, result in zip(records, plan.write(), strict=True):
+        for record, result in zip(records, plan.write(router), strict=True):
             outcomes[record.index] = result
-        if route:
+        if route is True:
             for record in records:
                 result = outcomes[record.index]
                 if result.created:
@@ -423,6 +426,7 @@ class _LeadRow:
     message: str | None
     interest_ids: set[int]
     values: dict[str, Any] = field(default_factory=dict)  # a new lead's columns
+    routed: routing.Routed | None = None  # a new lead's route, decided before it is written
     new_interest_ids: list[int] = field(default_factory=list)
     touched: bool = False
 
@@ -449,7 +453,8 @@ class _Plan:
         kvks = {r.kvk for r in self.records if r.kvk}
         domains = {r.domain for r in self.records if r.domain}
         name_keys = {r.name_key for r in self.records if r.postcode}
-        columns = (Employer.id, Employer.name, Employer.name_key, *(getattr(Employer, f) for f in EMPLOYER_FIELDS))
+        columns = (Employer.id, Employer.name, Employer.name_key, Employer.account_manager_id,
+                   *(getattr(Employer, f) for f in EMPLOYER_FIELDS))
         rows = {}
         for column, wanted in ((Employer.kvk, kvks), (Employer.email_domain, domains), (Employer.name_key, name_keys)):
             if wanted:
@@ -462,7 +467,7 @@ class _Plan:
         for employer_id in sorted(rows):
             row = rows[employer_id]
             employer = _EmployerRow(row.id, (0, row.id), row.name, row.name_key,
-                                    {f: getattr(row, f) for f in EMPLOYER_FIELDS})
+                                    {f: getattr(row, f) for f in (*EMPLOYER_FIELDS, "account_manager_id")})
             self.existing[employer.id] = employer
             self._index(employer)
 
@@ -479,7 +484,7 @@ class _Plan:
         employer = self._find(record)
         if employer is None:
             employer = _EmployerRow(None, (1, len(self.employers_new)), record.name, record.name_key,
-                                    dict.fromkeys(EMPLOYER_FIELDS))
+                                    dict.fromkeys((*EMPLOYER_FIELDS, "account_manager_id")))
             self.employers_new.append(employer)
         # Fill what the record does not know yet; never overwrite what someone entered.
         filled = tuple(f for f, value in record.employer_values.items()
@@ -580,7 +585,7 @@ class _Plan:
 
     # -- the decisions, then the writes
 
-    def write(self) -> list[IntakeResult]:
+    def write(self, router: routing.Router | None) -> list[IntakeResult]:
         sla_days = int(self.ask(reference.setting, "sla_working_days"))
         touchpoints: list[tuple[_Record, _ContactRow, _LeadRow | None, bool]] = []
         for record, employer in zip(self.records, self.employer_of, strict=True):
@@ -608,9 +613,15 @@ class _Plan:
             touchpoints.append((record, contact, lead, created))
 
         self._score()
+        if router is not None:
+            self._route(router)
         self._write_employers()
         self._write_contacts()
         self._write_leads()
+        if router is not None:
+            for lead in self.leads_new:
+                router.record(lead.id, lead.routed)
+            router.write()
         touchpoint_ids = self._write_touchpoints(touchpoints)
         self._expire_changed()
         return [
@@ -649,6 +660,21 @@ class _Plan:
             parts = priority.compose(registrations.get(lead.id), sector=sector, current_phase=current,
                                      interests=interests, message=lead.message)
             lead.values.update(priority=sum(p["points"] for p in parts), priority_parts=parts)
+
+    def _route(self, router: routing.Router) -> None:
+        """Decide the route of every new lead (oldest first, as route_many would) before it is written:
+        the lead is inserted with its owner, and an employer gets its account manager with it."""
+        for lead in sorted(self.leads_new, key=lambda lead: lead.values["created_at"]):
+            employer = lead.employer.values
+            sector = db.session.get(Sector, employer["sector_id"]) if employer["sector_id"] else None
+            facts = routing.LeadFacts(employer["municipality_id"], employer["sector_id"], sector.name if sector else None,
+                                      employer["size_class"], lead.values["channel_id"], lead.values["phase_id"],
+                                      employer["account_manager_id"])
+            lead.routed = router.decide(facts, stage="new", at=self.now)
+            lead.values.update(lead.routed.columns)
+            if lead.routed.takes_employer:
+                employer["account_manager_id"] = lead.routed.choice.advisor_id
+                lead.employer.changed.add("account_manager_id")
 
     def _interest(self, interest_id: int) -> Interest:
         if interest_id not in self._interests:
@@ -704,14 +730,9 @@ class _Plan:
         } for record, contact, lead, _ in touchpoints])
 
     def _expire_changed(self) -> None:
-        """The writes went around the ORM: objects it holds of these rows are read again on next use."""
-        stale = [(Employer, employer_id) for employer_id in self.existing]
-        stale += [(Contact, c.id) for c in self.contacts_existing if c.changed]
-        stale += [(Lead, lead.id) for lead in self.leads_existing.values() if lead.touched]
-        for model, row_id in stale:
-            obj = db.session.identity_map.get(identity_key(model, row_id))
-            if obj is not None:
-                db.session.expire(obj)
+        bulk.expire(Employer, self.existing)
+        bulk.expire(Contact, (c.id for c in self.contacts_existing if c.changed))
+        bulk.expire(Lead, (lead.id for lead in self.leads_existing.values() if lead.touched))
 
 
 def _id(obj) -> int | None:

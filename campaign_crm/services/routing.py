@@ -296,16 +296,78 @@ def route_lead(lead: Lead, *, actor: User | None = None, kind: str = "route", ex
     return assignment
 
 
+@dataclass
+class Routed:
+    """One lead's route as a Router decided it: the lead's new column values, waiting to be written."""
+
+    choice: Choice
+    columns: dict[str, object]  # owner_id, team_id, waiting_reason; a new lead also stage and assigned_at
+    at: datetime
+    from_stage: str
+    takes_employer: bool  # the advisor becomes the employer's account manager
+
+
+class Router:
+    """Routes many leads in one transaction (imports, route-waiting): the rules and every advisor
+    (rows locked on PostgreSQL) are loaded once, each choice is `choose` in memory, and an advisor's
+    load moves as leads are assigned, so later choices see the earlier ones.
+
+    `decide` gives the columns for a lead that is about to be written or updated; once the lead has
+    an id, `record` queues its assignment and stage event, and `write` stores what is queued.
+    """
+
+    def __init__(self, *, actor: User | None = None, kind: str = "route", at: datetime | None = None) -> None:
+        self.actor_id = actor.id if actor is not None else None
+        self.kind = kind
+        self.rules = load_rules()
+        self.advisors = load_advisors(ids=db.session.scalars(select(User.id).where(User.role == "advisor")).all(),
+                                      day=_day(at))
+        self._assignments: list[dict] = []
+        self._events: list[dict] = []
+        self._moved: set[int] = set()  # advisors whose last assignment moved since the last write
+
+    def decide(self, facts: LeadFacts, *, stage: str, at: datetime, excluded: set[int] = frozenset()) -> Routed:
+        choice = choose(facts, self.rules, self.advisors, excluded)
+        columns: dict[str, object] = {"owner_id": choice.advisor_id, "team_id": choice.team_id,
+                                      "waiting_reason": None if choice.advisor_id else choice.reason}
+        if choice.advisor_id is not None:
+            advisor = self.advisors[choice.advisor_id]
+            advisor.open_leads += 1
+            advisor.last_assigned_at = at
+            self._moved.add(advisor.id)
+        if stage == "new":  # the same columns either way, so that new leads can be written together
+            assigned = choice.advisor_id is not None
+            columns.update(stage="assigned" if assigned else "new", assigned_at=at if assigned else None)
+        return Routed(choice, columns, at, stage, choice.advisor_id is not None and facts.account_manager_id is None)
+
+    def record(self, lead_id: int, routed: Routed) -> None:
+        choice = routed.choice
+        self._assignments.append({"lead_id": lead_id, "advisor_id": choice.advisor_id, "team_id": choice.team_id,
+                                  "rule_id": choice.rule_id, "kind": self.kind, "reason": choice.reason,
+                                  "actor_id": self.actor_id, "at": routed.at})
+        if routed.columns.get("stage", routed.from_stage) != routed.from_stage:
+            self._events.append({"lead_id": lead_id, "from_stage": routed.from_stage,
+                                 "to_stage": routed.columns["stage"], "at": routed.at, "actor_id": self.actor_id,
+                                 "note": choice.reason})
+
+    def write(self) -> None:
+        """Store the queued assignments and stage events and the advisors' last assignment times."""
+        bulk.insert_rows(LeadAssignment, self._assignments, ids=False)
+        bulk.insert_rows(LeadStageEvent, self._events, ids=False)
+        bulk.update_rows(User, [{"id": i, "last_assigned_at": self.advisors[i].last_assigned_at}
+                                for i in sorted(self._moved)])
+        bulk.expire(User, self._moved)
+        self._assignments, self._events, self._moved = [], [], set()
+
+
 def route_many(lead_ids: list[int], *, actor: User | None = None, kind: str = "route",
                at: datetime | None = None) -> tuple[int, int]:
-    """Route many open leads in one go (imports, route-waiting): the same choice as route_lead,
+    """Route many open leads in one go (route-waiting, bulk work): the same choice as route_lead,
     with the facts loaded once and the writes done in bulk. Returns (assigned, waiting)."""
     at = at or utcnow()
     if not lead_ids:
         return 0, 0
-    day = _day(at)
-    rules = load_rules()
-    advisors = load_advisors(ids=db.session.scalars(select(User.id).where(User.role == "advisor")).all(), day=day)
+    router = Router(actor=actor, kind=kind, at=at)
     rows_query = (
         select(Lead.id, Lead.stage, Lead.owner_id, Lead.channel_id, Lead.phase_id, Employer.id.label("employer_id"),
                Employer.municipality_id, Employer.sector_id, Sector.name.label("sector_name"), Employer.size_class,
@@ -322,40 +384,23 @@ def route_many(lead_ids: list[int], *, actor: User | None = None, kind: str = "r
     ):
         declined.setdefault(lead_id, set()).add(advisor_id)
     managers: dict[int, int] = {}  # employer → account manager set in this batch
-    lead_updates, assignments, events, new_managers = [], [], [], []
-    assigned = 0
+    lead_updates, new_managers = [], []
     for row in lead_rows:
         if row.owner_id is not None or row.stage not in OPEN_STAGES:
             continue
-        manager_id = row.account_manager_id or managers.get(row.employer_id)
         facts = LeadFacts(row.municipality_id, row.sector_id, row.sector_name, row.size_class, row.channel_id,
-                          row.phase_id, manager_id)
-        choice = choose(facts, rules, advisors, declined.get(row.id, set()))
-        change = {"id": row.id, "owner_id": choice.advisor_id, "team_id": choice.team_id,
-                  "waiting_reason": None if choice.advisor_id else choice.reason}
-        assignments.append({"lead_id": row.id, "advisor_id": choice.advisor_id, "team_id": choice.team_id,
-                            "rule_id": choice.rule_id, "kind": kind, "reason": choice.reason,
-                            "actor_id": actor.id if actor else None, "at": at})
-        if choice.advisor_id is not None:
-            assigned += 1
-            advisor = advisors[choice.advisor_id]
-            advisor.open_leads += 1
-            advisor.last_assigned_at = at
-            if row.stage == "new":
-                change.update(stage="assigned", assigned_at=at)
-                events.append({"lead_id": row.id, "from_stage": "new", "to_stage": "assigned", "at": at,
-                               "actor_id": actor.id if actor else None, "note": choice.reason})
-            if manager_id is None:
-                managers[row.employer_id] = choice.advisor_id
-                new_managers.append({"id": row.employer_id, "account_manager_id": choice.advisor_id})
-        lead_updates.append(change)
+                          row.phase_id, row.account_manager_id or managers.get(row.employer_id))
+        routed = router.decide(facts, stage=row.stage, at=at, excluded=declined.get(row.id, set()))
+        router.record(row.id, routed)
+        lead_updates.append({"id": row.id, **routed.columns})
+        if routed.takes_employer:
+            managers[row.employer_id] = routed.choice.advisor_id
+            new_managers.append({"id": row.employer_id, "account_manager_id": routed.choice.advisor_id})
     # Core statements over lists of rows (one executemany each), without the ORM's work per row.
     bulk.update_rows(Lead, lead_updates)
-    bulk.insert_rows(LeadAssignment, assignments, ids=False)
-    bulk.insert_rows(LeadStageEvent, events, ids=False)
+    router.write()
     bulk.update_rows(Employer, new_managers)
-    bulk.update_rows(User, [{"id": a.id, "last_assigned_at": a.last_assigned_at} for a in advisors.values()
-                        if a.last_assigned_at == at])
+    assigned = sum(1 for change in lead_updates if change["owner_id"] is not None)
     return assigned, len(lead_updates) - assigned
 
 

@@ -458,3 +458,69 @@ def test_a_batch_routes_nothing_when_asked_not_to_and_one_record_routes_at_once(
 
     assert unrouted.lead.stage == "new" and not unrouted.lead.assignments
     assert routed.lead.assignments  # routed (here: waiting, no rules in this test) by the single path
+
+
+# --- a bulk caller's Router decides the route before a lead is written ------------------------------
+
+def _pool(*capacities: int) -> list:
+    from campaign_crm.models import RoutingRule, Team, User
+
+    pool = Team(name="Regionale pool", is_pool=True)
+    advisors = [User(email=f"adviseur{i}@test.example", name=f"Adviseur {i}", password_hash="x", role="advisor",
+                     team=pool, capacity=capacity) for i, capacity in enumerate(capacities)]
+    db.session.add_all([pool, *advisors, RoutingRule(name="Vangnet", priority=1000, team=pool)])
+    db.session.flush()
+    return advisors
+
+
+def test_a_router_writes_each_new_lead_with_its_owner_assignment_stage_event_and_account_manager():
+    from campaign_crm.models import LeadAssignment, LeadStageEvent
+    from campaign_crm.services import routing
+
+    anna, bert = _pool(1, 1)
+    results = record_touchpoints([
+        touchpoint("Bakkerij Jansen", email="jan@bakkerij-jansen.nl"),
+        touchpoint("Schilder De Vries", email="info@schilderdevries.nl"),
+        touchpoint("Bakkerij Jansen", email="marie@bakkerij-jansen.nl"),  # attaches: no second route
+        touchpoint("Hovenier Bos", email="info@hovenierbos.nl"),  # both advisors are full by now
+    ], route=routing.Router())
+
+    first, second, attached, third = (r.lead for r in results)
+    assert attached is first and results[2].attached
+    assert {first.owner_id, second.owner_id} == {anna.id, bert.id}
+    assert [lead.stage for lead in (first, second, third)] == ["assigned", "assigned", "new"]
+    assert first.assigned_at is not None and third.assigned_at is None
+    assert third.owner_id is None and third.waiting_reason == routing.ALL_FULL.format(team="Regionale pool")
+    assert first.employer.account_manager_id == first.owner_id and third.employer.account_manager_id is None
+    # One assignment per new lead (the waiting one too, with its reason); a stage event per assigned one.
+    assignments = db.session.scalars(select(LeadAssignment).order_by(LeadAssignment.lead_id)).all()
+    assert [(a.lead_id, a.advisor_id) for a in assignments] == [
+        (first.id, first.owner_id), (second.id, second.owner_id), (third.id, None)]
+    events = db.session.scalars(select(LeadStageEvent).order_by(LeadStageEvent.lead_id)).all()
+    assert [(e.lead_id, e.from_stage, e.to_stage) for e in events] == [
+        (first.id, "new", "assigned"), (second.id, "new", "assigned")]
+    assert anna.last_assigned_at is not None and bert.last_assigned_at is not None
+
+
+def test_one_router_over_several_batches_keeps_count_and_sends_an_employer_back_to_its_account_manager():
+    from campaign_crm.services import routing
+
+    anna, bert = _pool(2, 2)
+    router = routing.Router()
+    jansen = record_touchpoints([touchpoint("Bakkerij Jansen", email="jan@bakkerij-jansen.nl")], route=router)[0].lead
+    lead_service.change_stage(jansen, "lost", actor=None, lost_reason="not_interested")
+    db.session.flush()
+    later = record_touchpoints([
+        touchpoint("Bakkerij Jansen", email="jan@bakkerij-jansen.nl", occurred_at=FRIDAY_MORNING + timedelta(days=1)),
+        *(touchpoint(name, email=f"info@{domain}", occurred_at=FRIDAY_MORNING + timedelta(days=2))
+          for name, domain in (("Schilder De Vries", "schilderdevries.nl"), ("Hovenier Bos", "hovenierbos.nl"),
+                               ("Zorggroep Smit", "zorggroepsmit.nl"))),
+    ], route=router)  # routed oldest first: Jansen's new lead before the others
+
+    again = later[0].lead
+    assert again.id != jansen.id and again.owner_id == jansen.owner_id  # continuity
+    assert again.assignments[0].reason.startswith("Vast aanspreekpunt")
+    # The router counts what it assigned in the earlier batch: nobody gets more than their capacity of 2.
+    owners = [jansen.owner_id] + [r.lead.owner_id for r in later]
+    assert all(owners.count(advisor.id) <= 2 for advisor in (anna, bert))
+    assert later[3].lead.owner_id is None and later[3].lead.waiting_reason.startswith("Wacht: iedereen")

@@ -185,8 +185,8 @@ class ImportRun:
         self._seen: dict[str, int] = {}
         self._event_id: int | None = None
         self._new_employers: set[int] = set()
-        self._new_leads: list[int] = []  # routed together at the end, with routing.route_many
         self._lookups = Lookups()  # code look-ups, asked once for the whole file
+        self._router: routing.Router | None = None  # made when the run starts, inside its transaction
 
     def run(self) -> ImportReport:
         for _ in self.steps():
@@ -196,37 +196,40 @@ class ImportRun:
     def steps(self) -> Iterator[tuple[int, int]]:
         started = time.perf_counter()
         savepoint = db.session.begin_nested() if self.dry_run else None
+        driver = db.session.connection().connection.driver_connection
+        # psycopg prepares a statement run 5 times, and PostgreSQL may then keep one generic plan,
+        # made while this transaction's tables were still small: a sequential scan that gets slower
+        # with every chunk (seconds per look-up after some 50,000 rows). During the run, statements
+        # are sent unprepared, so each look-up is planned for its values. (Not `plan_cache_mode =
+        # force_custom_plan`: that also re-plans every foreign-key check of every row written.)
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
+        prepare_threshold = driver.prepare_threshold if postgresql else None
+        if postgresql:
+            driver.prepare_threshold = None
         try:
-            if db.session.get_bind().dialect.name == "postgresql":
-                # psycopg prepares a statement run 5 times, and PostgreSQL may then keep one generic
-                # plan, made while this transaction's tables were still small: a sequential scan that
-                # gets slower with every chunk (seconds per look-up after some 50,000 rows). Plan
-                # each look-up for its values, until the transaction ends.
-                db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
             pinned = [row for model in _PINNED for row in db.session.scalars(select(model))]
             pinned += db.session.scalars(select(User).where(User.role.in_(("advisor", "teamlead")),
                                                             User.active.is_(True))).all()
             self._max_employer = db.session.scalar(select(func.max(Employer.id))) or 0
+            # One router for the whole file: every new lead is routed before it is written (the
+            # advisors' rows stay locked until the import's transaction ends, as routing locks them).
+            self._router = routing.Router(actor=db.session.get(User, self.actor_id) if self.actor_id else None)
             if self.parsed.event is not None:
                 self._event_id = self._find_or_create_event(self.parsed.event).id
             done, last_row = 0, None
             records = iter(self.parsed.records)
             while chunk := list(islice(records, CHUNK)):
-                known = _known_keys([r.key for r in chunk if r.key and not r.errors])
                 actor = db.session.get(User, self.actor_id) if self.actor_id else None
                 event = db.session.get(Event, self._event_id) if self._event_id else None
                 if any(record.registration is not None for record in chunk):
+                    known = _known_keys([r.key for r in chunk if r.key and not r.errors])
                     for record in chunk:
                         self._one(record, known, actor, event)
                 else:
-                    self._batch(chunk, known, actor)
+                    self._batch(chunk, actor)  # the intake itself answers "unchanged" for known keys
                 for record in chunk:
                     if record.row != last_row:  # a person's registration and attendance share their rows
                         done, last_row = done + len(record.rows), record.row
-                # The chunk's new leads are routed together: the same choice as one by one, with the
-                # facts loaded once per chunk (far fewer statements), in memory that stays flat.
-                routing.route_many(self._new_leads, actor=actor)
-                self._new_leads.clear()
                 db.session.flush()
                 _let_go()
                 yield min(done, self.report.rows), self.report.rows
@@ -234,22 +237,25 @@ class ImportRun:
             if savepoint is not None and savepoint.is_active:
                 savepoint.rollback()
             raise
+        finally:
+            if postgresql:
+                driver.prepare_threshold = prepare_threshold
         if savepoint is not None:
             savepoint.rollback()
         del pinned
         self.report.new_employers = len(self._new_employers)
         self.report.seconds = time.perf_counter() - started
 
-    def _batch(self, chunk: list[Record], known: set[str], actor: User | None) -> None:
+    def _batch(self, chunk: list[Record], actor: User | None) -> None:
         """A chunk of touchpoints through the intake as one batch, then reported row by row, in order."""
-        todo = [record for record in chunk
-                if not record.errors and not (record.key and (record.key in known or record.key in self._seen))]
+        todo = [record for record in chunk if not record.errors and not (record.key and record.key in self._seen)]
         for record in todo:
             record.touchpoint.import_batch_id = self.batch_id  # records are read once, for this run
-        results = record_touchpoints([r.touchpoint for r in todo], actor=actor, route=False, lookups=self._lookups)
+        results = record_touchpoints([r.touchpoint for r in todo], actor=actor, route=self._router,
+                                     lookups=self._lookups)
         outcomes = dict(zip(map(id, todo), results, strict=True))
         for record in chunk:
-            if not self._skipped(record, known):
+            if not self._skipped(record):
                 self._report(record, outcomes[id(record)])
 
     def _one(self, record: Record, known: set[str], actor: User | None, event: Event | None) -> None:
@@ -257,15 +263,15 @@ class ImportRun:
             return
         try:
             if record.registration is not None:
-                result = _record_registration(event, record, actor=actor, batch_id=self.batch_id)
+                result = _record_registration(event, record, actor=actor, batch_id=self.batch_id, route=self._router)
             else:
                 result = record_touchpoint(replace(record.touchpoint, import_batch_id=self.batch_id), actor=actor,
-                                           route=False)
+                                           route=self._router)
         except ValidationError as exc:
             result = exc
         self._report(record, result)
 
-    def _skipped(self, record: Record, known: set[str]) -> bool:
+    def _skipped(self, record: Record, known: frozenset[str] | set[str] = frozenset()) -> bool:
         """Report a record that never reaches the intake: unreadable, or a key recorded before."""
         report = self.report
         if record.errors:
@@ -299,7 +305,6 @@ class ImportRun:
             report.sample("unchanged", record, "Al eerder ingelezen.")
         elif result.created:
             report.created_leads += 1
-            self._new_leads.append(result.lead_id)
             report.sample("create", record, "Bestaande werkgever" if existing else "Nieuwe werkgever")
         elif result.attached:
             report.attached += 1
@@ -336,7 +341,8 @@ class ImportRun:
         return event
 
 
-def _record_registration(event: Event, record: Record, *, actor: User | None, batch_id: int | None) -> IntakeResult:
+def _record_registration(event: Event, record: Record, *, actor: User | None, batch_id: int | None,
+                         route: routing.Router) -> IntakeResult:
     """events.record_registration for one person; an attendance without an earlier registration gets one first.
 
     record_registration compares minutes with those of the registration it finds or makes, and a
@@ -349,12 +355,14 @@ def _record_registration(event: Event, record: Record, *, actor: User | None, ba
         select(EventRegistration.id).where(EventRegistration.event_id == event.id, EventRegistration.email == email)
     )
     if not needs_stub:
-        return events.record_registration(event, **data, external_id=record.key, actor=actor, import_batch_id=batch_id)[1]
+        return events.record_registration(event, **data, external_id=record.key, actor=actor, import_batch_id=batch_id,
+                                        route=route)[1]
     with db.session.begin_nested():
         db.session.add(EventRegistration(event_id=event.id, email=email, minutes_watched=0, attended=False,
                                          asked_for_contact=False))
         db.session.flush()
-        return events.record_registration(event, **data, external_id=record.key, actor=actor, import_batch_id=batch_id)[1]
+        return events.record_registration(event, **data, external_id=record.key, actor=actor, import_batch_id=batch_id,
+                                        route=route)[1]
 
 
 def _local_day(moment: datetime) -> date:
