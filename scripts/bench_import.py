@@ -161,6 +161,8 @@ def worker(engine: str, file: Path, profile: bool) -> dict:
                     stats.sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
             results["stored"] = {m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
                                  for m in (Employer, Lead, Touchpoint)}
+            results["stored"]["leads with an owner"] = db.session.scalar(
+                select(func.count()).select_from(Lead).where(Lead.owner_id.is_not(None)))
             db.session.remove()
             db.engine.dispose()
         return results

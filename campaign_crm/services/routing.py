@@ -313,20 +313,26 @@ class Router:
     load moves as leads are assigned, so later choices see the earlier ones.
 
     `decide` gives the columns for a lead that is about to be written or updated; once the lead has
-    an id, `record` queues its assignment and stage event, and `write` stores what is queued.
+    an id, `record` queues its assignment and stage event, and `write` stores what is queued. The
+    facts are read (and the advisors locked) at the first `decide`: an import that makes no new lead
+    locks nobody.
     """
 
     def __init__(self, *, actor: User | None = None, kind: str = "route", at: datetime | None = None) -> None:
         self.actor_id = actor.id if actor is not None else None
         self.kind = kind
-        self.rules = load_rules()
-        self.advisors = load_advisors(ids=db.session.scalars(select(User.id).where(User.role == "advisor")).all(),
-                                      day=_day(at))
+        self._day = _day(at)
+        self.rules: list[RuleFacts] | None = None
+        self.advisors: dict[int, AdvisorFacts] = {}
         self._assignments: list[dict] = []
         self._events: list[dict] = []
         self._moved: set[int] = set()  # advisors whose last assignment moved since the last write
 
     def decide(self, facts: LeadFacts, *, stage: str, at: datetime, excluded: set[int] = frozenset()) -> Routed:
+        if self.rules is None:
+            self.rules = load_rules()
+            self.advisors = load_advisors(
+                ids=db.session.scalars(select(User.id).where(User.role == "advisor")).all(), day=self._day)
         choice = choose(facts, self.rules, self.advisors, excluded)
         columns: dict[str, object] = {"owner_id": choice.advisor_id, "team_id": choice.team_id,
                                       "waiting_reason": None if choice.advisor_id else choice.reason}

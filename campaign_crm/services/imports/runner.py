@@ -211,8 +211,8 @@ class ImportRun:
             pinned += db.session.scalars(select(User).where(User.role.in_(("advisor", "teamlead")),
                                                             User.active.is_(True))).all()
             self._max_employer = db.session.scalar(select(func.max(Employer.id))) or 0
-            # One router for the whole file: every new lead is routed before it is written (the
-            # advisors' rows stay locked until the import's transaction ends, as routing locks them).
+            # One router for the whole file: every new lead is routed before it is written (from the
+            # first new lead on, the advisors' rows stay locked until the import's transaction ends).
             self._router = routing.Router(actor=db.session.get(User, self.actor_id) if self.actor_id else None)
             if self.parsed.event is not None:
                 self._event_id = self._find_or_create_event(self.parsed.event).id
