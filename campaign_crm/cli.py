@@ -15,7 +15,7 @@ from .extensions import db
 from .models import ESCALATION_LEVELS, ROLES, User, utcnow
 from .services import auth as auth_service
 from .services import checkins, demo, imports, organisation, purge, routing, sla, users
-from .services.errors import ValidationError
+from .services.errors import Conflict, ValidationError
 
 
 def _fail(exc: ValidationError) -> None:
@@ -131,8 +131,8 @@ def import_leads(path: Path, preset: str, campaign: str | None, phase: str | Non
                     bar.update(done - bar.pos)
         if batch is not None:
             imports.finish(batch.id, run, actor=None)
-    except ValidationError as exc:  # the file as a whole (imports.FileError) or its options
-        db.session.rollback()
+    except (ValidationError, Conflict) as exc:  # the file as a whole (imports.FileError), its options, or
+        db.session.rollback()                    # another import still running
         _import_failed(path, exc.message, as_json)
     except SQLAlchemyError as exc:
         db.session.rollback()

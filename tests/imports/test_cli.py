@@ -3,9 +3,10 @@ the JSON shape and the exit codes of DESIGN.md (0 applied, 1 nothing could be ap
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from campaign_crm.extensions import db
@@ -140,6 +141,22 @@ def test_a_full_lock_table_on_postgresql_is_explained(monkeypatch, app, runner):
     assert json.loads(result.stdout)["errors"][0]["message"].startswith(
         "Het bestand is te groot om in één keer in te lezen")
     assert stored(app) == nothing_stored()
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                    reason="one import at a time is a PostgreSQL lock (SQLite serialises writers)")
+def test_a_second_import_while_one_runs_is_refused_with_a_message_and_stores_nothing(app, runner):
+    with app.app_context(), db.engine.connect() as other:
+        other.execute(text("SELECT pg_advisory_xact_lock(:namespace, 0)"),
+                      {"namespace": import_runner.IMPORT_LOCK_NAMESPACE})  # an import in another session
+        refused = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads", "--json")
+        assert refused.exit_code == 1
+        assert json.loads(refused.stdout)["errors"][0]["message"] == import_runner.ALREADY_RUNNING
+        assert stored(app) == nothing_stored()
+        other.rollback()  # that import ends
+
+    applied = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads", "--json")
+    assert applied.exit_code == 0 and json.loads(applied.stdout)["created_leads"] == 3
 
 
 @pytest.mark.parametrize("args, message", [

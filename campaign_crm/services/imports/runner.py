@@ -43,7 +43,7 @@ from ...models import (
 )
 from .. import audit, events, normalise, reference, routing
 from ..calendar import AMSTERDAM
-from ..errors import ValidationError
+from ..errors import Conflict, ValidationError
 from ..intake import IntakeResult, Lookups, record_touchpoint, record_touchpoints
 from ..spreadsheets import dutch_csv
 from .presets import (
@@ -57,6 +57,11 @@ from .presets import (
 )
 from .readers import read_grid
 
+# One import at a time on PostgreSQL (a transaction-level advisory lock): two would each hold
+# employer-identity locks the other needs, and PostgreSQL would end one of them as a deadlock.
+IMPORT_LOCK_NAMESPACE = 4712  # advisory-lock namespace; the intake's employer identities use 4711
+ALREADY_RUNNING = ("Er wordt al een ander bestand ingelezen. Er is niets opgeslagen; probeer het opnieuw "
+                   "zodra dat klaar is.")
 CHUNK = 500  # records per intake batch, per look-up of known keys, and per routing pass
 SAMPLE = 100  # rows per category kept for the preview page
 MAX_WARNINGS = 1000
@@ -207,6 +212,9 @@ class ImportRun:
         if postgresql:
             driver.prepare_threshold = None
         try:
+            if postgresql and not db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:namespace, 0)"),
+                                                    {"namespace": IMPORT_LOCK_NAMESPACE}):
+                raise Conflict(ALREADY_RUNNING)
             pinned = [row for model in _PINNED for row in db.session.scalars(select(model))]
             pinned += db.session.scalars(select(User).where(User.role.in_(("advisor", "teamlead")),
                                                             User.active.is_(True))).all()
@@ -461,6 +469,8 @@ def finish(batch_id: int, run: ImportRun, *, actor: User | None) -> ImportBatch:
 
 def failure_message(exc: BaseException, *, preview: bool = False) -> str:
     """What to tell the user when a preview or the apply failed (it was rolled back: nothing is stored)."""
+    if isinstance(exc, Conflict):
+        return exc.message
     detail = str(getattr(exc, "orig", exc))
     if "max_locks_per_transaction" in detail or "out of shared memory" in detail:
         # PostgreSQL's lock table is full (the intake holds its employer-identity locks to the end).
