@@ -170,7 +170,8 @@ def _print_import_report(path: Path, report: imports.ImportReport, *, as_json: b
     for count, label in (
         (report.rows, "rijen gelezen"), (report.created_leads, f"nieuwe leads ({report.new_employers} nieuwe werkgevers)"),
         (report.attached, "toegevoegd aan een open lead"), (report.recorded, "vastgelegd zonder nieuwe lead"),
-        (report.unchanged, "al eerder ingelezen (niets veranderd)"), (report.rejected_rows, "rijen afgewezen"),
+        (report.unchanged - report.repeated_in_file, "al eerder ingelezen (niets veranderd)"),
+        (report.repeated_in_file, "dubbel in het bestand (één keer ingelezen)"), (report.rejected_rows, "rijen afgewezen"),
     ):
         click.echo(f"  {count:>6}  {label}")
     for note in report.notes:

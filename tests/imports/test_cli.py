@@ -183,3 +183,16 @@ def test_help_names_the_presets(runner):
     result = runner.invoke(args=["import-leads", "--help"])
     assert result.exit_code == 0
     assert "meta-lead-ads|linkedin-lead-gen|zoom-registrations|zoom-attendees|teams-attendance|generic" in result.output
+
+
+def test_human_output_counts_a_row_repeated_in_the_file_apart(runner, tmp_path):
+    from .test_samples import meta_with_a_repeated_row
+
+    path = tmp_path / "meta_dubbel.tsv"
+    path.write_bytes(meta_with_a_repeated_row())
+    result = runner.invoke(args=["import-leads", str(path), "--preset", "meta-lead-ads"])
+
+    assert result.exit_code == 0, result.output
+    assert "     3  nieuwe leads" in result.stdout
+    assert "     0  al eerder ingelezen (niets veranderd)" in result.stdout
+    assert "     1  dubbel in het bestand (één keer ingelezen)" in result.stdout

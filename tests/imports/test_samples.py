@@ -26,7 +26,7 @@ from campaign_crm.models import (
 from campaign_crm.services import ad_codes, reference
 from campaign_crm.services.calendar import AMSTERDAM
 
-from .conftest import SAMPLES, counts, import_file, nothing_stored
+from .conftest import SAMPLES, counts, fixture_bytes, import_file, nothing_stored
 
 pytestmark = pytest.mark.usefixtures("service")
 
@@ -310,3 +310,19 @@ def test_an_ad_code_that_is_not_registered_is_just_part_of_the_remark():
     assert report.created_leads == 3
     assert db.session.scalar(select(AdCode)) is None
     assert all(t.ad_code_id is None for t in db.session.scalars(select(Touchpoint)))
+
+
+def meta_with_a_repeated_row() -> bytes:
+    """The Meta sample with its first lead downloaded twice (overlapping downloads): four rows, three leads."""
+    lines = fixture_bytes("meta_lead_ads.tsv").decode("utf-16").rstrip("\r\n").split("\r\n")
+    return "\r\n".join([*lines, lines[1]]).encode("utf-16")
+
+
+def test_a_row_repeated_in_the_file_is_counted_apart_from_rows_imported_before():
+    first = import_file("meta_lead_ads.tsv", data=meta_with_a_repeated_row())
+    assert (first.rows, first.created_leads, first.unchanged, first.repeated_in_file) == (4, 3, 1, 1)
+    assert first.samples["unchanged"][0]["detail"] == "Zelfde als rij 2 in dit bestand."
+
+    again = import_file("meta_lead_ads.tsv", data=meta_with_a_repeated_row())
+    assert (again.created_leads, again.unchanged, again.repeated_in_file) == (0, 4, 1)
+    assert [s["detail"] for s in again.samples["unchanged"]].count("Al eerder ingelezen.") == 3

@@ -236,3 +236,15 @@ def test_only_the_campaign_team_and_admins_may_import(app, client, factory, role
 def test_an_admin_may_import(client, factory):
     login(client, factory.user("admin"))
     assert client.get("/import/").status_code == 200
+
+
+def test_the_preview_tells_rows_repeated_in_the_file_from_rows_imported_before(app, client, campaign_user):
+    from .test_samples import meta_with_a_repeated_row
+
+    data = {"file": (io.BytesIO(meta_with_a_repeated_row()), "meta_dubbel.tsv"), "preset": "meta-lead-ads",
+            "campaign": "aknp", "phase": "", "channel": ""}
+    batch = batch_id_from(client.post("/import/", data=data, content_type="multipart/form-data"))
+    page = text_of(client.get(f"/import/{batch}").get_data(as_text=True))
+
+    assert "Nieuwe leads 3" in page and "Al eerder ingelezen 0" in page and "Dubbel in dit bestand 1" in page
+    assert "Zelfde als rij 2 in dit bestand." in page

@@ -82,6 +82,7 @@ class ImportReport:
     created_leads: int = 0
     attached: int = 0
     unchanged: int = 0
+    repeated_in_file: int = 0  # of `unchanged`: a row whose key an earlier row of the same file had
     recorded: int = 0  # touchpoints that started no lead (e.g. a registration below the livestream rule)
     new_employers: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -110,7 +111,8 @@ class ImportReport:
         """Everything but the errors, for ImportBatch.summary."""
         return {
             "rows": self.rows, "created_leads": self.created_leads, "attached": self.attached,
-            "unchanged": self.unchanged, "recorded": self.recorded, "new_employers": self.new_employers,
+            "unchanged": self.unchanged, "repeated_in_file": self.repeated_in_file, "recorded": self.recorded,
+            "new_employers": self.new_employers,
             "rejected_rows": self.rejected_rows, "warnings": self.warnings, "warnings_total": self.warnings_total,
             "samples": self.samples, "notes": self.notes, "columns": self.columns, "format": self.format_label,
             "event": self.event, "seconds": round(self.seconds, 2),
@@ -286,12 +288,19 @@ class ImportRun:
             report.reject(record, record.errors)
             return True
         if record.key and (record.key in known or record.key in self._seen):
-            report.unchanged += 1
-            earlier = self._seen.get(record.key)
-            report.sample("unchanged", record, f"Zelfde als rij {earlier} in dit bestand." if earlier
-                          else "Al eerder ingelezen.")
+            self._unchanged(record, self._seen.get(record.key))
             return True
         return False
+
+    def _unchanged(self, record: Record, earlier_row: int | None) -> None:
+        """A row that adds nothing: recorded by an earlier import, or the same as an earlier row of this file."""
+        report = self.report
+        report.unchanged += 1
+        if earlier_row is None:
+            report.sample("unchanged", record, "Al eerder ingelezen.")
+        else:
+            report.repeated_in_file += 1
+            report.sample("unchanged", record, f"Zelfde als rij {earlier_row} in dit bestand.")
 
     def _report(self, record: Record, result: IntakeResult | ValidationError) -> None:
         """Count what the intake answered for one record."""
@@ -300,7 +309,8 @@ class ImportRun:
             report.reject(record, [RowError(record.row, record.column_for(f), _explain(record, f, why))
                                    for f, why in result.fields.items()])
             return
-        if record.key:
+        earlier_row = self._seen.get(record.key) if record.key else None
+        if record.key and earlier_row is None:
             self._seen[record.key] = record.row
         for warning in result.warnings:
             report.warn(record, warning)
@@ -309,8 +319,7 @@ class ImportRun:
         if employer_id is not None and not existing:
             self._new_employers.add(employer_id)
         if result.unchanged:
-            report.unchanged += 1
-            report.sample("unchanged", record, "Al eerder ingelezen.")
+            self._unchanged(record, earlier_row)
         elif result.created:
             report.created_leads += 1
             report.sample("create", record, "Bestaande werkgever" if existing else "Nieuwe werkgever")
