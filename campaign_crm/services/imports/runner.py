@@ -62,7 +62,7 @@ from .readers import read_grid
 IMPORT_LOCK_NAMESPACE = 4712  # advisory-lock namespace; the intake's employer identities use 4711
 ALREADY_RUNNING = ("Er wordt al een ander bestand ingelezen. Er is niets opgeslagen; probeer het opnieuw "
                    "zodra dat klaar is.")
-CHUNK = 500  # records per intake batch, per look-up of known keys, and per routing pass
+CHUNK = 500  # records per intake batch (and per look-up of known keys in event reports)
 SAMPLE = 100  # rows per category kept for the preview page
 MAX_WARNINGS = 1000
 # Small reference tables the intake and routing read for every row. The session's identity map holds
