@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import EllipsisType
+
+from sqlalchemy import inspect, update
 
 from ..extensions import db
 from ..models import (LOST, OPEN_STAGES, STAGE_LABELS, STAGES, Lead, LeadAssignment, LeadStageEvent, RoutingRule, Team,
@@ -69,15 +72,39 @@ def assign_lead(
     at: datetime | None = None,
     rule: RoutingRule | None = None,
     kind: str = "route",
+    expected_owner_id: int | None | EllipsisType = ...,
 ) -> LeadAssignment:
-    """Give a lead to an advisor (or leave it waiting in `team` with `reason`), recording why."""
+    """Give a lead to an advisor (or leave it waiting in `team` with `reason`), recording why.
+
+    Every assignment is written here, as a compare-and-set, so that of two parallel ones only the
+    first counts: the lead must still be open and still belong to `expected_owner_id` (None: it
+    waits; left out: the owner as this session read the lead) when the UPDATE runs. If not, Conflict
+    says who was first and nothing is written.
+    """
     at = at or utcnow()
     if not lead.is_open:
         raise Conflict("Een afgesloten lead kan niet worden toegewezen.")
-    lead.owner = advisor
-    lead.team = team if team is not None else (advisor.team if advisor else None)
-    lead.waiting_reason = None if advisor else reason
-    assignment = LeadAssignment(lead=lead, advisor=advisor, team=lead.team, reason=reason, actor=actor, at=at,
+    team = team if team is not None else (advisor.team if advisor else None)
+    waiting_reason = None if advisor else reason
+    if inspect(lead).persistent:
+        db.session.flush()  # the caller's own changes first: the comparison is with what the caller sees
+        expected = lead.owner_id if expected_owner_id is ... else expected_owner_id
+        # PostgreSQL: a parallel UPDATE of the row waits for this one and then finds its WHERE false
+        # (READ COMMITTED re-checks it); SQLite: the UPDATE takes the database's write lock.
+        claimed = db.session.execute(
+            update(Lead)
+            .where(Lead.id == lead.id, Lead.stage.in_(OPEN_STAGES),
+                   Lead.owner_id.is_(None) if expected is None else Lead.owner_id == expected)
+            .values(owner_id=advisor.id if advisor else None, team_id=team.id if team else None,
+                    waiting_reason=waiting_reason)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.refresh(lead)
+        if not claimed:
+            raise _assigned_meanwhile(lead, actor)
+    else:  # a lead not written yet: nobody else can see it
+        lead.owner, lead.team, lead.waiting_reason = advisor, team, waiting_reason
+    assignment = LeadAssignment(lead=lead, advisor=advisor, team=team, reason=reason, actor=actor, at=at,
                                 rule=rule, kind=kind)
     db.session.add(assignment)
     if advisor is not None:
@@ -86,6 +113,17 @@ def assign_lead(
             change_stage(lead, "assigned", actor=actor, at=at, note=reason)
     db.session.flush()
     return assignment
+
+
+def _assigned_meanwhile(lead: Lead, actor: User | None) -> Conflict:
+    """The refusal of an assignment that was based on an owner the lead no longer has (`lead` is fresh)."""
+    if not lead.is_open:
+        return Conflict(f"Een collega was u voor: deze lead is intussen afgesloten ({STAGE_LABELS[lead.stage]}).")
+    if lead.owner is None:
+        return Conflict("Een collega was u voor: deze lead is intussen teruggezet en wacht op een adviseur.")
+    if actor is not None and lead.owner_id == actor.id:
+        return Conflict("Deze lead is intussen al aan u toegewezen.")
+    return Conflict(f"Een collega was u voor: deze lead is zojuist toegewezen aan {lead.owner.name}.")
 
 
 def is_open_stage(stage: str) -> bool:

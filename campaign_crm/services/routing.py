@@ -1,15 +1,20 @@
 """Routing of leads (DESIGN.md, Routing): the pure choice of an advisor, and the steps around it
 (continuity, rules, eligibility, waiting with a reason), safe under concurrency.
 
-On PostgreSQL the lead row and the rows of the candidate advisors are locked (FOR UPDATE) for the
-rest of the transaction, so parallel requests cannot assign one lead twice or push an advisor
-over capacity; SQLite serialises writers.
+Every path that assigns takes its locks in one order, the lead rows first and then the advisors'
+rows (FOR UPDATE on PostgreSQL, until the transaction ends; SQLite has no row locks, so there the
+transaction takes the database's write lock before it reads). Parallel requests therefore wait for
+each other instead of deadlocking, and count an advisor's open leads one at a time, so nobody is
+pushed over capacity. And `leads.assign_lead`, the one writer of assignments, writes only if the lead
+still has the owner the caller's decision was based on: the loser of a race gets a Conflict that says
+who was first, and writes nothing.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from types import EllipsisType
 
 from sqlalchemy import exists, func, or_, select, text
 
@@ -114,9 +119,30 @@ def _declined_by(lead: Lead) -> set[int]:
     return set(db.session.scalars(select(LeadDecline.advisor_id).where(LeadDecline.lead_id == lead.id)))
 
 
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _take_write_lock() -> None:
+    """SQLite: start the write transaction now (BEGIN IMMEDIATE), before the reads a write depends on,
+    so that no other writer can commit in between. A transaction that has written holds it already."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _lock_lead(lead_id: int) -> None:
+    """Lock the lead's row until the transaction ends; taken before any advisor's row (see above)."""
+    if _postgresql():
+        db.session.execute(select(Lead.id).where(Lead.id == lead_id).with_for_update())
+    else:
+        _take_write_lock()
+
+
 def _lock_users(ids: list[int]) -> None:
     """Lock these users' rows until the transaction ends, in id order (a fixed order avoids deadlocks)."""
     if ids:
+        _take_write_lock()
         db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update())
 
 
@@ -281,16 +307,23 @@ def decide(lead: Lead, *, exclude: Iterable[int] = (), at: datetime | None = Non
 
 
 def route_lead(lead: Lead, *, actor: User | None = None, kind: str = "route", exclude: Iterable[int] = (),
-               at: datetime | None = None) -> LeadAssignment:
-    """Route an open lead and store the decision; a lead nobody can take waits with the reason."""
+               at: datetime | None = None, expected_owner_id: int | None | EllipsisType = ...) -> LeadAssignment:
+    """Route an open lead and store the decision; a lead nobody can take waits with the reason.
+
+    The lead must still have `expected_owner_id` as its owner (left out: the owner as this session
+    read it), else Conflict (see `leads.assign_lead`).
+    """
     from .leads import assign_lead  # leads.py records stage changes; it does not route
 
-    if lead.id is not None and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Lead.id).where(Lead.id == lead.id).with_for_update())
-        db.session.refresh(lead)
+    if lead.id is not None:
+        db.session.flush()
+        if expected_owner_id is ...:
+            expected_owner_id = lead.owner_id  # as read, before the refresh below
+        _lock_lead(lead.id)
+        db.session.refresh(lead)  # decide on the lead as it is now
     decision = decide(lead, exclude=exclude, at=at)
     assignment = assign_lead(lead, decision.advisor, team=decision.team, reason=decision.reason, actor=actor, at=at,
-                             rule=decision.rule, kind=kind)
+                             rule=decision.rule, kind=kind, expected_owner_id=expected_owner_id)
     if decision.advisor is not None and lead.employer.account_manager_id is None:
         lead.employer.account_manager = decision.advisor  # one face to the employer from now on
     return assignment
@@ -369,7 +402,11 @@ class Router:
 def route_many(lead_ids: list[int], *, actor: User | None = None, kind: str = "route",
                at: datetime | None = None) -> tuple[int, int]:
     """Route many open leads in one go (route-waiting, bulk work): the same choice as route_lead,
-    with the facts loaded once and the writes done in bulk. Returns (assigned, waiting)."""
+    with the facts loaded once and the writes done in bulk. Returns (assigned, waiting).
+
+    Only leads that are still open and unassigned once locked are routed: a lead an advisor took in
+    the meantime is left alone.
+    """
     at = at or utcnow()
     if not lead_ids:
         return 0, 0
@@ -381,8 +418,11 @@ def route_many(lead_ids: list[int], *, actor: User | None = None, kind: str = "r
         .join(Employer, Employer.id == Lead.employer_id).outerjoin(Sector, Sector.id == Employer.sector_id)
         .where(Lead.id.in_(lead_ids)).order_by(Lead.created_at, Lead.id)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _postgresql():
+        # After waiting for a parallel writer, READ COMMITTED returns the row as that writer left it.
         rows_query = rows_query.with_for_update(of=Lead)
+    else:
+        _take_write_lock()
     lead_rows = db.session.execute(rows_query).all()
     declined: dict[int, set[int]] = {}
     for lead_id, advisor_id in db.session.execute(
@@ -420,19 +460,31 @@ def route_waiting(*, actor: User | None = None, at: datetime | None = None) -> t
 
 
 def decline_lead(lead: Lead, advisor: User, reason: str, *, at: datetime | None = None) -> LeadAssignment:
-    """The owner turns a lead down with a reason; it is routed again without them."""
+    """The owner turns a lead down with a reason; it is routed again without them.
+
+    If the lead was moved to someone else in the meantime, Conflict, and nothing is written.
+    """
     reason = reason.strip()
     if not reason:
         raise ValidationError("Geef een reden waarom u deze lead afwijst.", {"reason": "Verplicht."})
     if lead.owner_id != advisor.id:
-        raise Conflict("Alleen de adviseur aan wie de lead is toegewezen kan hem afwijzen.")
+        raise Conflict("Deze lead is niet (meer) aan u toegewezen; alleen de adviseur die hem heeft kan hem afwijzen.")
+    # Routed first (`exclude` keeps the decliner out), so that a refused reroute leaves no decline behind.
+    assignment = route_lead(lead, actor=advisor, kind="reroute", exclude=[advisor.id], at=at,
+                            expected_owner_id=advisor.id)
     db.session.add(LeadDecline(lead_id=lead.id, advisor_id=advisor.id, reason=reason, at=at or utcnow()))
     db.session.flush()
-    return route_lead(lead, actor=advisor, kind="reroute", exclude=[advisor.id], at=at)
+    return assignment
 
 
-def reassign_lead(lead: Lead, advisor: User, reason: str, *, actor: User, at: datetime | None = None) -> LeadAssignment:
-    """A team lead (or the campaign team) moves a lead to another advisor, with a reason."""
+def reassign_lead(lead: Lead, advisor: User, reason: str, *, actor: User, at: datetime | None = None,
+                  expected_owner_id: int | None | EllipsisType = ...) -> LeadAssignment:
+    """A team lead (or the campaign team) moves a lead to another advisor, with a reason; an advisor
+    takes a waiting lead (`expected_owner_id=None`).
+
+    The lead must still have `expected_owner_id` as its owner (left out: the owner as this session
+    read it), else Conflict (see `leads.assign_lead`).
+    """
     from .leads import assign_lead
 
     reason = reason.strip()
@@ -443,12 +495,14 @@ def reassign_lead(lead: Lead, advisor: User, reason: str, *, actor: User, at: da
         errors["advisor_id"] = "Kies een actieve adviseur."
     if errors:
         raise ValidationError("De lead is niet toegewezen: " + " ".join(errors.values()), errors)
-    _lock_users([advisor.id])
+    _lock_lead(lead.id)
+    _lock_users([advisor.id])  # parallel takes by one advisor count their open leads one after the other
     if open_lead_counts([advisor.id]).get(advisor.id, 0) >= advisor.capacity:
         raise Conflict(f"{advisor.name} zit aan de capaciteit ({advisor.capacity} open leads); kies iemand anders "
                        "of verhoog eerst de capaciteit.")
     return assign_lead(lead, advisor, team=advisor.team, actor=actor, at=at, kind="manual",
-                       reason=f"Handmatig toegewezen aan {advisor.name} door {actor.name}: {reason}")
+                       reason=f"Handmatig toegewezen aan {advisor.name} door {actor.name}: {reason}",
+                       expected_owner_id=expected_owner_id)
 
 
 def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: datetime | None = None) -> int:
@@ -456,9 +510,12 @@ def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: dat
     from .leads import assign_lead
 
     day = _day(at)
-    leads = list(db.session.scalars(
-        select(Lead).where(Lead.owner_id == advisor.id, text(OPEN_STAGES_SQL)).order_by(Lead.sla_due_at, Lead.id)
-    ))
+    query = select(Lead).where(Lead.owner_id == advisor.id, text(OPEN_STAGES_SQL)).order_by(Lead.sla_due_at, Lead.id)
+    if _postgresql():
+        query = query.with_for_update().execution_options(populate_existing=True)
+    else:
+        _take_write_lock()
+    leads = list(db.session.scalars(query))
     for lead in leads:
         backup = advisor.backup
         if (backup is not None and backup.active and backup.role == "advisor"
@@ -466,9 +523,9 @@ def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: dat
             _lock_users([backup.id])
             if open_lead_counts([backup.id]).get(backup.id, 0) < backup.capacity:
                 assign_lead(lead, backup, team=backup.team, actor=actor, at=at, kind="backup",
-                            reason=f"{why}: overgedragen aan vervanger {backup.name}.")
+                            reason=f"{why}: overgedragen aan vervanger {backup.name}.", expected_owner_id=advisor.id)
                 continue
-        route_lead(lead, actor=actor, kind="reroute", exclude=[advisor.id], at=at)
+        route_lead(lead, actor=actor, kind="reroute", exclude=[advisor.id], at=at, expected_owner_id=advisor.id)
     return len(leads)
 
 

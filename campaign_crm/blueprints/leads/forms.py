@@ -3,6 +3,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -29,6 +30,9 @@ class DeclineForm(Form):
 class ReassignForm(Form):
     advisor_id = SelectField("Toewijzen aan", coerce=int)
     reason = StringField("Reden", validators=[DataRequired("Geef een reden."), Length(max=300)])
+    # The owner the page showed ("" while the lead waited): a reassignment made on a page that has gone
+    # stale is refused rather than overruling what a colleague did in the meantime.
+    seen_owner_id = HiddenField()
     submit = SubmitField("Toewijzen")
 
 

@@ -13,11 +13,12 @@ from ...models import (LOST, STAGE_LABELS, STAGES, Channel, Lead, LostReason, Ph
                        User)
 from ...models.placements import VACANCY_STATUSES
 from ...permissions import ADVISOR, WORK_LEADS, acting_user, can_log_work, can_reassign, can_take, roles_required
+from ...request_limits import database_id
 from ...services import activities, audit, normalise, queues, routing, vacancies
 from ...services import leads as lead_service
 from ...services.calendar import AMSTERDAM
 from ...services.errors import Conflict, DomainError
-from ..forms import choices
+from ..forms import choices, optional_id
 from . import bp
 from .forms import (ActivityForm, ContactLoggedForm, DeclineForm, ReassignForm, RouteAgainForm, StageForm, TakeForm,
                     VacancyForm)
@@ -29,8 +30,7 @@ QUEUE_MANAGERS = ("admin", "campaign", "teamlead")
 
 def _filters() -> queues.QueueFilters:
     def as_int(name: str) -> int | None:
-        value = request.args.get(name, "")
-        return int(value) if value.isdigit() else None
+        return database_id(request.args.get(name))
 
     stage = request.args.get("stage", "")
     return queues.QueueFilters(
@@ -132,6 +132,7 @@ def _render_detail(lead: Lead, *, activity_form: ActivityForm | None = None, sta
     if can_reassign(user, lead) and lead.is_open:
         reassign = ReassignForm()
         reassign.advisor_id.choices = _advisor_choices(lead)
+        reassign.seen_owner_id.data = str(lead.owner_id or "")
     may_work = can_log_work(user, lead) and lead.is_open
     for form in (activity_form, stage_form, vacancy_form):
         if form is not None and not may_work:  # the lead closed meanwhile: no form to show the reasons in
@@ -351,8 +352,10 @@ def reassign(lead_id: int):
     form.advisor_id.choices = _advisor_choices(lead)
     if form.validate_on_submit():
         target = db.session.get(User, form.advisor_id.data)
+        seen = form.seen_owner_id  # absent (a page from before the field): the owner as read now
+        expected = optional_id(seen.data) if seen.raw_data else lead.owner_id
         try:
-            routing.reassign_lead(lead, target, form.reason.data, actor=user)
+            routing.reassign_lead(lead, target, form.reason.data, actor=user, expected_owner_id=expected)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -369,10 +372,13 @@ def reassign(lead_id: int):
 def take(lead_id: int):
     user = acting_user()
     lead = _visible_lead(lead_id)
-    if not can_take(user, lead) or not TakeForm().validate_on_submit():
+    # A lead of the team that a colleague took since the page was shown is no 403: the service says who was first.
+    in_team = lead.team_id is not None and lead.team_id == user.team_id
+    if not (can_take(user, lead) or in_team) or not TakeForm().validate_on_submit():
         abort(403)
     try:
-        routing.reassign_lead(lead, user, "zelf opgepakt uit de wachtrij van het team", actor=user)
+        routing.reassign_lead(lead, user, "zelf opgepakt uit de wachtrij van het team", actor=user,
+                              expected_owner_id=None)
     except (Conflict, DomainError) as exc:
         db.session.rollback()
         flash(exc.message, "error")
