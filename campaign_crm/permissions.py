@@ -13,7 +13,7 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, select, true
 
-from .models import ApiToken, Lead, User
+from .models import ApiToken, Employer, Lead, User
 
 ADMIN = "admin"
 CAMPAIGN = "campaign"
@@ -150,3 +150,18 @@ def can_manage_advisor(actor: User, user: User) -> bool:
     if actor.role == ADMIN:
         return True
     return actor.role == TEAMLEAD and user.role == ADVISOR and user.team_id is not None and user.team_id == actor.team_id
+
+
+def can_set_account_manager(user: User, employer: Employer, advisor: User | None) -> bool:
+    """Make `advisor` (None: nobody) the employer's account manager, who then gets its next leads first.
+
+    Admins and the campaign team: anyone. Team leads: only within their own team, so both the current
+    account manager (if any) and the new one (if any) are in it; they take no employer from another
+    team and give none to it. Advisors (and everyone else): never, not even themselves.
+    """
+    if user.role in {ADMIN, CAMPAIGN}:
+        return True
+    if user.role != TEAMLEAD or user.team_id is None:
+        return False
+    current = employer.account_manager
+    return all(member is None or member.team_id == user.team_id for member in (current, advisor))

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import NOT_PERSONAL, UTCDateTime, personal, utcnow
 
 if TYPE_CHECKING:
     from .campaigns import Campaign, Channel, Phase
@@ -53,17 +53,19 @@ class Lead(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id"))
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
-    stage: Mapped[str] = mapped_column(String(12), default="new")
-    message: Mapped[str | None] = mapped_column(Text)
-    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    stage: Mapped[str] = mapped_column(String(12), default="new", info=NOT_PERSONAL)
+    message: Mapped[str | None] = mapped_column(Text, info=personal("vrije tekst van de werkgever", "retention_lead_text_months"))
+    # The first touchpoint's external id and its source; unique within the source.
+    external_source: Mapped[str | None] = mapped_column(String(40), info=NOT_PERSONAL)
+    external_id: Mapped[str | None] = mapped_column(String(120), info=NOT_PERSONAL)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
-    waiting_reason: Mapped[str | None] = mapped_column(String(200))
+    waiting_reason: Mapped[str | None] = mapped_column(String(200), info=NOT_PERSONAL)
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     priority: Mapped[int] = mapped_column(default=0)
     # How the priority score was made up: [{"reason": "...", "points": n}], shown on the lead.
-    priority_parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    escalation_level: Mapped[str | None] = mapped_column(String(20))
+    priority_parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, info=NOT_PERSONAL)
+    escalation_level: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reasons.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -91,6 +93,7 @@ class Lead(db.Model):
     )
 
     __table_args__ = (
+        UniqueConstraint("external_source", "external_id", name="uq_leads_external_source_external_id"),
         # The report cohort: leads created in a period, with what the funnel and first-contact reports
         # count and group on, so SQLite answers them from the index alone (10x faster at 1M leads,
         # see docs/reports.md). It starts with created_at, so it also serves every created_at range.
@@ -124,11 +127,11 @@ class LeadStageEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
-    from_stage: Mapped[str | None] = mapped_column(String(12))
-    to_stage: Mapped[str] = mapped_column(String(12))
+    from_stage: Mapped[str | None] = mapped_column(String(12), info=NOT_PERSONAL)
+    to_stage: Mapped[str] = mapped_column(String(12), info=NOT_PERSONAL)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst", "retention_lead_text_months"))
 
     lead: Mapped[Lead] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
@@ -145,8 +148,8 @@ class LeadAssignment(db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id"))
     # route (automatic), reroute (after a decline or absence), manual, backup
-    kind: Mapped[str] = mapped_column(String(20), default="route")
-    reason: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="route", info=NOT_PERSONAL)
+    reason: Mapped[str] = mapped_column(Text, info=NOT_PERSONAL)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import (OPEN_STAGES, AuditEvent, Contact, Employer, Lead, LeadStageEvent, Municipality, Sector, SizeClass,
                       Touchpoint, User, utcnow)
-from ..permissions import visible_leads_clause
+from ..permissions import can_set_account_manager, visible_leads_clause
 from . import audit, normalise
 from .errors import ValidationError
 
@@ -295,9 +295,10 @@ def _refuse_bsn(fields: dict[str, str | None], errors: dict[str, str]) -> None:
 
 
 def update_employer(employer: Employer, data: EmployerChanges, *, actor: User | None) -> Employer:
-    """Change the employer record; refuses a taken KvK number (naming its holder), bad formats and a BSN.
+    """Change the employer record; refuses a taken KvK number (naming its holder), bad formats and a BSN,
+    and an account manager the actor may not set (permissions.can_set_account_manager; no actor: the system).
 
-    Nothing changes unless every field is valid.
+    Nothing changes unless every field is valid. A new account manager is audited as [old, new].
     """
     errors: dict[str, str] = {}
     _refuse_bsn({"name": data.name, "kvk": data.kvk, "vestigingsnummer": data.vestigingsnummer,
@@ -336,10 +337,16 @@ def update_employer(employer: Employer, data: EmployerChanges, *, actor: User | 
         manager is None or manager.role not in ACCOUNT_MANAGER_ROLES or not manager.active
     ):
         errors["account_manager_id"] = "Kies een actieve adviseur of teamleider als accountmanager."
+    elif (data.account_manager_id != employer.account_manager_id and actor is not None
+          and not can_set_account_manager(actor, employer, manager)):
+        errors["account_manager_id"] = ("U mag deze accountmanager niet instellen: een teamleider kiest binnen het "
+                                        "eigen team, adviseurs wijzigen de accountmanager niet.")
     if errors:
         raise ValidationError("De werkgever is niet opgeslagen: " + " ".join(errors.values()), errors)
 
     changed = []
+    changes: dict[str, list] = {}
+    old_manager = employer.account_manager
     for attr, value in {
         "name": name, "name_key": normalise.name_key(name), "kvk": kvk, "vestigingsnummer": vestiging,
         "sector_id": sector.id if sector else None, "size_class": data.size_class or None,
@@ -347,12 +354,16 @@ def update_employer(employer: Employer, data: EmployerChanges, *, actor: User | 
         "account_manager_id": manager.id if manager else None,
     }.items():
         if getattr(employer, attr) != value:
-            setattr(employer, attr, value)
             if attr != "name_key":
                 changed.append(attr)
+                changes.update(audit.diff({attr: getattr(employer, attr)}, {attr: value}))
+            setattr(employer, attr, value)
     if changed:
         db.session.flush()
-        audit.record(actor, "employer_updated", employer, fields=changed)
+        detail = {}
+        if "account_manager_id" in changed:
+            detail["account_manager"] = [old_manager.name if old_manager else None, manager.name if manager else None]
+        audit.record(actor, "employer_updated", employer, fields=changed, changes=changes, **detail)
     return employer
 
 
@@ -371,7 +382,8 @@ def update_contact(contact: Contact, data: ContactChanges, *, actor: User | None
     """Change a contact; needs a valid e-mail address or phone number, refuses a BSN.
 
     The audit entry names the fields that changed, not their values: the log is no second copy of
-    personal data.
+    personal data (and erasing a contact leaves no copy behind). Only the opt-out, no personal data,
+    is recorded as [old, new].
     """
     errors: dict[str, str] = {}
     _refuse_bsn({"name": data.name, "function": data.function}, errors)
@@ -392,16 +404,18 @@ def update_contact(contact: Contact, data: ContactChanges, *, actor: User | None
         raise ValidationError("De contactpersoon is niet opgeslagen: " + " ".join(errors.values()), errors)
 
     changed = []
+    changes: dict[str, list] = {}
     for attr, value in {"name": name, "function": function, "email": email, "phone": phone}.items():
         if getattr(contact, attr) != value:
             setattr(contact, attr, value)
             changed.append(attr)
     if data.opted_out != (contact.opted_out_at is not None):
+        changes["opted_out"] = [not data.opted_out, data.opted_out]
         contact.opted_out_at = utcnow() if data.opted_out else None
         changed.append("opted_out_at")
     if email and contact.employer.email_domain is None:
         contact.employer.email_domain = normalise.email_domain(email)
     if changed:
         db.session.flush()
-        audit.record(actor, "contact_updated", contact, fields=changed)
+        audit.record(actor, "contact_updated", contact, fields=changed, changes=changes)
     return contact

@@ -33,8 +33,8 @@ def meets_lead_rule(*, asked_for_contact: bool, minutes_watched: int) -> bool:
 def record_registration(
     event: Event, *, employer: EmployerInput, contact: ContactInput, registered_at: datetime | None,
     asked_for_contact: bool = False, attended: bool | None = None, minutes_watched: int | None = None,
-    kind: str = "livestream_registration", external_id: str | None = None, actor: User | None = None,
-    import_batch_id: int | None = None, interests: list[str] | None = None, message: str | None = None,
+    kind: str = "livestream_registration", external_id: str | None = None, external_source: str | None = None,
+    actor: User | None = None, import_batch_id: int | None = None, interests: list[str] | None = None, message: str | None = None,
     route: bool | routing.Router = True,
 ) -> tuple[EventRegistration, IntakeResult]:
     """Record a registration (or an attendance report) and its touchpoint, through the one intake.
@@ -52,6 +52,7 @@ def record_registration(
         employer=employer, contact=replace(contact, email=email), kind=kind, campaign=event.campaign.code,
         channel="livestream" if event.kind == "livestream" else "event",
         phase=event.phase.code if event.phase else None, occurred_at=registered_at, external_id=external_id,
+        external_source=external_source,
         make_lead=meets_lead_rule(asked_for_contact=asked, minutes_watched=minutes),
         import_batch_id=import_batch_id, interests=interests or [], message=message,
     ), actor=actor, route=route)
@@ -278,7 +279,7 @@ def set_lead_rule(rule: LeadRule, *, actor: User | None) -> LeadRule:
         if row is None:
             raise KeyError(f"setting {key!r} is not seeded")
         if row.value != value:
-            audit.record(actor, "setting_changed", row, key=key, old=row.value, new=value)
+            audit.record(actor, "setting_changed", row, key=key, changes={key: [row.value, value]})
             row.value = value
     db.session.flush()
     return rule

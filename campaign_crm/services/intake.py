@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 from ..extensions import db
 from ..models import (
     AdCode,
+    ApiToken,
     Campaign,
     Channel,
     Contact,
@@ -37,6 +38,7 @@ from ..models import (
     utcnow,
 )
 from ..models.leads import OPEN_STAGES_SQL, lead_interests
+from ..permissions import ADMIN, CAMPAIGN
 from . import ad_codes, bulk, normalise, priority, reference, routing
 from .calendar import AMSTERDAM, sla_due, today
 from .errors import ValidationError
@@ -46,6 +48,8 @@ IDENTITY_LOCK_NAMESPACE = 4711  # advisory-lock namespace of employer identities
 IDENTITY_LOCK_BUCKETS = 512
 # A sender's clock may run a little ahead; beyond this, a time "in the future" is refused.
 CLOCK_SKEW = timedelta(minutes=2)
+# The source of the external ids sent by the region's own admin and campaign tokens without a partner.
+REGION_SOURCE = "region"
 # What an intake fills in on an employer when the record does not know it yet (never overwrites).
 EMPLOYER_FIELDS = ("kvk", "vestigingsnummer", "postcode", "municipality_id", "sector_id", "sbi_code", "size_class",
                    "website", "email_domain")
@@ -86,6 +90,9 @@ class TouchpointInput:
     how_heard: str | None = None
     occurred_at: datetime | None = None
     external_id: str | None = None
+    # Who issued external_id (required with it): the id is unique only within its source, e.g.
+    # `token_source(token)` for the API, the platform ("meta", "zoom") for an import.
+    external_source: str | None = None
     consent_basis: str | None = None
     consent_text_version: str | None = None
     ad_code: str | None = None
@@ -121,6 +128,18 @@ class IntakeResult:
         if self._touchpoint is None and self.touchpoint_id is not None:
             self._touchpoint = db.session.get(Touchpoint, self.touchpoint_id)
         return self._touchpoint
+
+
+def token_source(token: ApiToken) -> str:
+    """The source of the external ids an API token sends: its partner (`partner:<id>`, shared by the
+    partner's tokens, so a new token replays the old one's ids); without a partner, the region's own
+    systems (`region`) for admin and campaign tokens, which see every lead anyway; any other token
+    without a partner is a source of its own (`token:<id>`)."""
+    if token.partner_id is not None:
+        return f"partner:{token.partner_id}"
+    if token.role in {ADMIN, CAMPAIGN}:
+        return REGION_SOURCE
+    return f"token:{token.id}"
 
 
 def size_class(raw: str | None) -> str | None:
@@ -191,16 +210,19 @@ def record_touchpoints(batch: Sequence[TouchpointInput], *, actor: User | None =
     now = utcnow()
     ask = lookups or Lookups()
     outcomes: list[IntakeResult | ValidationError | None] = [None] * len(batch)
-    earlier = _earlier({data.external_id for data in batch if data.external_id})
-    stored_by: dict[str, int] = {}  # external_id → the record of this batch that stores it
+    if any(data.external_id and not data.external_source for data in batch):
+        raise ValueError("An external_id needs its external_source: the id is unique only within its source.")
+    earlier = _earlier({_external_key(data) for data in batch if data.external_id})
+    stored_by: dict[tuple[str, str], int] = {}  # (source, external_id) → the record of this batch that stores it
     replays: list[tuple[int, int]] = []
     records: list[_Record] = []
     for index, data in enumerate(batch):
-        if data.external_id in earlier:
-            outcomes[index] = IntakeResult(lead_id=earlier[data.external_id], touchpoint_id=None, unchanged=True)
+        key = _external_key(data) if data.external_id else None
+        if key in earlier:
+            outcomes[index] = IntakeResult(lead_id=earlier[key], touchpoint_id=None, unchanged=True)
             continue
-        if data.external_id in stored_by:
-            replays.append((index, stored_by[data.external_id]))
+        if key in stored_by:
+            replays.append((index, stored_by[key]))
             continue
         try:
             record = _normalise(data, now, ask)
@@ -208,8 +230,8 @@ def record_touchpoints(batch: Sequence[TouchpointInput], *, actor: User | None =
             outcomes[index] = exc
             continue
         record.index = index
-        if data.external_id:
-            stored_by[data.external_id] = index
+        if key:
+            stored_by[key] = index
         records.append(record)
 
     if records:
@@ -228,16 +250,31 @@ def record_touchpoints(batch: Sequence[TouchpointInput], *, actor: User | None =
     return outcomes
 
 
-def _earlier(external_ids: set[str]) -> dict[str, int | None]:
-    """The external_ids already recorded (on a touchpoint or a lead), each with the lead it went to."""
-    if not external_ids:
-        return {}
-    found: dict[str, int | None] = dict(db.session.execute(
-        select(Touchpoint.external_id, Touchpoint.lead_id).where(Touchpoint.external_id.in_(external_ids))
-    ).all())
-    rest = external_ids - found.keys()
-    if rest:
-        found.update(db.session.execute(select(Lead.external_id, Lead.id).where(Lead.external_id.in_(rest))).all())
+def _external_key(data: TouchpointInput) -> tuple[str, str]:
+    return data.external_source, data.external_id
+
+
+def _earlier(keys: set[tuple[str, str]]) -> dict[tuple[str, str], int | None]:
+    """The (source, external_id) pairs already recorded (on a touchpoint or a lead), each with the lead it went to.
+
+    Only the same source's ids count: an equal id from another source is another touchpoint.
+    """
+    found: dict[tuple[str, str], int | None] = {}
+    by_source: dict[str, set[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, set()).add(external_id)
+    for source, external_ids in by_source.items():
+        for external_id, lead_id in db.session.execute(
+            select(Touchpoint.external_id, Touchpoint.lead_id)
+            .where(Touchpoint.external_source == source, Touchpoint.external_id.in_(external_ids))
+        ):
+            found[source, external_id] = lead_id
+        rest = {external_id for external_id in external_ids if (source, external_id) not in found}
+        if rest:
+            for external_id, lead_id in db.session.execute(
+                select(Lead.external_id, Lead.id).where(Lead.external_source == source, Lead.external_id.in_(rest))
+            ):
+                found[source, external_id] = lead_id
     return found
 
 
@@ -600,6 +637,7 @@ class _Plan:
                 lead.values = {
                     "contact": contact, "campaign_id": lead.campaign_id, "phase_id": _id(record.phase),
                     "channel_id": _id(record.channel), "stage": "new", "message": message,
+                    "external_source": data.external_source if data.external_id else None,
                     "external_id": data.external_id, "created_at": record.occurred_at,
                     "sla_due_at": self._sla_due(record.occurred_at, sla_days),
                 }
@@ -725,6 +763,7 @@ class _Plan:
             "phase_id": _id(record.phase), "channel_id": _id(record.channel),
             **{f"utm_{key}": record.utm.get(key) for key in ("source", "medium", "campaign", "content", "term", "id")},
             "ad_code_id": _id(record.ad_code), "how_heard": record.how_heard, "message": record.data.message or None,
+            "external_source": record.data.external_source if record.data.external_id else None,
             "external_id": record.data.external_id, "import_batch_id": record.data.import_batch_id,
             "created_at": self.now,
         } for record, contact, lead, _ in touchpoints])

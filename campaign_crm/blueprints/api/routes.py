@@ -12,7 +12,12 @@ from ...services import employers as employer_service
 from ...services import lead_queries, normalise
 from ...services import leads as lead_service
 from ...services.errors import Conflict, ValidationError
-from ...services.intake import IntakeResult, TouchpointInput, record_touchpoint
+from ...services.intake import (
+    IntakeResult,
+    TouchpointInput,
+    record_touchpoint,
+    token_source,
+)
 from . import bp
 from .access import CREATE_LEADS, READ_LEADS, token_leads_clause
 from .auth import api_roles
@@ -55,7 +60,7 @@ def list_employers():
 @bp.post("/leads")
 @api_roles(*CREATE_LEADS)
 def create_lead():
-    data = touchpoint_from_json(json_body())
+    data = touchpoint_from_json(json_body(), source=token_source(g.api_actor))
     try:
         result, body = _record_and_commit(data)
     except ValidationError as exc:
@@ -121,8 +126,8 @@ def change_lead_stage(lead_id: int):
 def _record_and_commit(data: TouchpointInput) -> tuple[IntakeResult, dict]:
     """Run the intake and commit once; the answer is built before the commit, so it never half-exists.
 
-    A parallel request with the same external_id (or the same new employer) can win the race to a
-    unique key; the intake then runs once more, and finds what the other request stored.
+    A parallel request with the same external_id from the same source (or the same new employer) can
+    win the race to a unique key; the intake then runs once more, and finds what the other request stored.
     """
     try:
         return _record_once(data)

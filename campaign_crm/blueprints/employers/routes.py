@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Contact, Employer, Municipality, Sector, SizeClass
 from ...models.employers import TOUCHPOINT_KINDS
-from ...permissions import MERGE_EMPLOYERS, WORK_LEADS, acting_user, has_role, roles_required
+from ...permissions import MERGE_EMPLOYERS, WORK_LEADS, acting_user, can_set_account_manager, has_role, roles_required
 from ...services import audit, duplicates, merge
 from ...services import employers as employer_service
 from ...services.errors import DomainError, ValidationError
@@ -66,8 +66,15 @@ def edit_employer(employer_id: int):
     form.sector_id.choices = choices([("", "— onbekend —"), *options["sectors"]])
     form.size_class.choices = choices([("", "— onbekend —"), *options["sizes"]])
     form.municipality_id.choices = choices([("", "— onbekend —"), *options["municipalities"]])
-    form.account_manager_id.choices = choices(
-        [("", "— geen —"), *((u.id, u.name) for u in employer_service.account_managers(employer.account_manager))])
+    user = acting_user()
+    if can_set_account_manager(user, employer, employer.account_manager):
+        options = [(u.id, u.name) for u in employer_service.account_managers(employer.account_manager)
+                   if can_set_account_manager(user, employer, u)]
+        if can_set_account_manager(user, employer, None):
+            options.insert(0, ("", "— geen —"))
+        form.account_manager_id.choices = choices(options)
+    else:
+        del form.account_manager_id  # shown read-only; a posted value is ignored
     if request.method == "GET":
         form.size_class.data = employer.size_class or ""
     if form.validate_on_submit():
@@ -76,8 +83,10 @@ def edit_employer(employer_id: int):
                 name=form.name.data, kvk=form.kvk.data or "", vestigingsnummer=form.vestigingsnummer.data or "",
                 sector_id=form.sector_id.data, size_class=form.size_class.data or None,
                 municipality_id=form.municipality_id.data, postcode=form.postcode.data or "",
-                website=form.website.data or "", account_manager_id=form.account_manager_id.data,
-            ), actor=acting_user())
+                website=form.website.data or "",
+                account_manager_id=(form.account_manager_id.data if form.account_manager_id
+                                    else employer.account_manager_id),
+            ), actor=user)
         except ValidationError as exc:
             db.session.rollback()
             apply_errors(form, exc)

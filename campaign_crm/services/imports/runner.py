@@ -17,6 +17,7 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from ...extensions import db
 from ...models import (
@@ -131,12 +132,13 @@ class ImportReport:
                                 "values": values})
             values = None  # the row's cells once, with its first error
 
-    def warn(self, record: Record, message: str) -> None:
+    def warn(self, record: Record, message: str, *, column: str | None = None) -> None:
+        """An intake warning ("field: text"), or one about a file `column` the preset already knows."""
         self.warnings_total += 1
         if len(self.warnings) >= MAX_WARNINGS:
             return
-        match = re.match(r"^([\w.]+): (.*)$", message, re.DOTALL)
-        column, text = (record.column_for(match.group(1)), match.group(2)) if match else ("", message)
+        match = None if column is not None else re.match(r"^([\w.]+): (.*)$", message, re.DOTALL)
+        column, text = (record.column_for(match.group(1)), match.group(2)) if match else (column or "", message)
         self.warnings.append({"row": record.row, "column": column, "message": _scrub(text)})
 
 
@@ -232,7 +234,7 @@ class ImportRun:
                 actor = db.session.get(User, self.actor_id) if self.actor_id else None
                 event = db.session.get(Event, self._event_id) if self._event_id else None
                 if any(record.registration is not None for record in chunk):
-                    known = _known_keys([r.key for r in chunk if r.key and not r.errors])
+                    known = _known_keys([r for r in chunk if r.key and not r.errors])
                     for record in chunk:
                         self._one(record, known, actor, event)
                 else:
@@ -312,6 +314,8 @@ class ImportRun:
         earlier_row = self._seen.get(record.key) if record.key else None
         if record.key and earlier_row is None:
             self._seen[record.key] = record.row
+        for warning in record.warnings:
+            report.warn(record, warning.message, column=warning.column)
         for warning in result.warnings:
             report.warn(record, warning)
         employer_id = result.employer_id
@@ -372,14 +376,14 @@ def _record_registration(event: Event, record: Record, *, actor: User | None, ba
         select(EventRegistration.id).where(EventRegistration.event_id == event.id, EventRegistration.email == email)
     )
     if not needs_stub:
-        return events.record_registration(event, **data, external_id=record.key, actor=actor, import_batch_id=batch_id,
-                                        route=route)[1]
+        return events.record_registration(event, **data, external_id=record.key, external_source=record.source,
+                                          actor=actor, import_batch_id=batch_id, route=route)[1]
     with db.session.begin_nested():
         db.session.add(EventRegistration(event_id=event.id, email=email, minutes_watched=0, attended=False,
                                          asked_for_contact=False))
         db.session.flush()
-        return events.record_registration(event, **data, external_id=record.key, actor=actor, import_batch_id=batch_id,
-                                        route=route)[1]
+        return events.record_registration(event, **data, external_id=record.key, external_source=record.source,
+                                          actor=actor, import_batch_id=batch_id, route=route)[1]
 
 
 def _local_day(moment: datetime) -> date:
@@ -391,12 +395,18 @@ def _local_label(moment: datetime) -> str:
     return f"{local.day}-{local.month}-{local.year} {local:%H:%M}"
 
 
-def _known_keys(keys: list[str]) -> set[str]:
-    """The keys of this chunk that a touchpoint or lead already carries (two queries per chunk)."""
-    if not keys:
-        return set()
-    known = set(db.session.scalars(select(Touchpoint.external_id).where(Touchpoint.external_id.in_(keys))))
-    known |= set(db.session.scalars(select(Lead.external_id).where(Lead.external_id.in_(keys))))
+def _known_keys(records: list[Record]) -> set[str]:
+    """The keys of this chunk that a touchpoint or lead of the same source already carries (two queries
+    per source; a file has one)."""
+    by_source: dict[str, set[str]] = {}
+    for record in records:
+        by_source.setdefault(record.source, set()).add(record.key)
+    known: set[str] = set()
+    for source, keys in by_source.items():
+        known |= set(db.session.scalars(select(Touchpoint.external_id).where(Touchpoint.external_source == source,
+                                                                            Touchpoint.external_id.in_(keys))))
+        known |= set(db.session.scalars(select(Lead.external_id).where(Lead.external_source == source,
+                                                                      Lead.external_id.in_(keys))))
     return known
 
 
@@ -486,6 +496,9 @@ def failure_message(exc: BaseException, *, preview: bool = False) -> str:
         return ("Het bestand is te groot om in één keer in te lezen: de database kan niet zoveel werkgevers tegelijk "
                 "vastzetten. Er is niets opgeslagen. Splits het bestand in kleinere delen, of vraag de beheerder "
                 "max_locks_per_transaction van PostgreSQL te verhogen.")
+    if isinstance(exc, OperationalError):
+        return ("De verbinding met de database is verbroken; het " + ("voorbeeld" if preview else "inlezen")
+                + " is gestopt en er is niets opgeslagen. Probeer het opnieuw als de database weer bereikbaar is.")
     return ("Het voorbeeld kon niet worden berekend; er is niets opgeslagen." if preview
             else "Het inlezen is mislukt; er is niets opgeslagen.")
 
