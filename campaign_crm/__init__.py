@@ -10,7 +10,7 @@ from .config import BASE_DIR, Config, ConfigError
 
 
 def create_app(config_class: type[Config] | Config = Config) -> Flask:
-    """Build the application: config → extensions → blueprints → CLI → error pages."""
+    """Build the application: config → request limits → extensions → blueprints → CLI → error pages."""
     try:
         config = config_class() if isinstance(config_class, type) else config_class
     except ConfigError as exc:
@@ -30,12 +30,20 @@ def create_app(config_class: type[Config] | Config = Config) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    register_request_limits(app)
     register_extensions(app)
+    register_security(app)
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
     register_template_helpers(app)
     return app
+
+
+def register_request_limits(app: Flask) -> None:
+    from .request_limits import init_request_limits
+
+    init_request_limits(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -47,6 +55,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from .security import init_security
+
+    init_security(app)
 
 
 def register_blueprints(app: Flask) -> None:

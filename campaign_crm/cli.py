@@ -6,15 +6,25 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
-from .models import ESCALATION_LEVELS, ROLES, User, utcnow
+from .models import ESCALATION_LEVELS, ROLES, Setting, User, utcnow
 from .services import auth as auth_service
-from .services import checkins, demo, imports, organisation, purge, routing, sla, users
+from .services import (
+    checkins,
+    demo,
+    imports,
+    organisation,
+    privacy,
+    purge,
+    routing,
+    sla,
+    users,
+)
 from .services.errors import Conflict, ValidationError
 
 
@@ -37,6 +47,9 @@ def seed_demo(seed: int, lead_count: int, if_empty: bool) -> None:
             _print_logins()
             return
         raise click.ClickException("De database bevat al gebruikers; seed-demo vult alleen een lege database.")
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("seed-demo maakt logins met het demowachtwoord en kan niet in productie "
+                                   "(CRM_ENV=production).")
     with click.progressbar(length=lead_count, label="Demo-regio vullen", file=sys.stderr) as bar:
         report = demo.seed_demo(seed=seed, lead_count=lead_count, progress=bar.update)
     db.session.commit()
@@ -61,20 +74,36 @@ def _print_logins() -> None:
 @click.option("--partner", default=None, help="Naam van de partnerorganisatie.")
 @click.option("--team", default=None, help="Naam van het team.")
 @click.option("--capacity", default=20, show_default=True, type=click.IntRange(0, 500))
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Wordt gevraagd als u het weglaat.")
+@click.option("--password", default=None,
+              help="Startwachtwoord (niet in productie). Zonder: een eenmalige link om het account in te stellen.")
 @with_appcontext
-def create_user(email: str, name: str, role: str, partner: str | None, team: str | None, capacity: int, password: str) -> None:
-    """Create a login."""
+def create_user(email: str, name: str, role: str, partner: str | None, team: str | None, capacity: int,
+                password: str | None) -> None:
+    """Create a login; in production (or without --password) print its one-time set-up link."""
+    if password is not None and current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("In productie krijgt een nieuw account een instellink, geen wachtwoord: "
+                                   "laat --password weg.")
     try:
         user = users.create_user(
             email=email, name=name, role=role, password=password, capacity=capacity,
             partner=organisation.partner_by_name(partner) if partner else None,
             team=organisation.team_by_name(team) if team else None,
         )
+        token = auth_service.issue_setup_link(user, actor=None) if password is None else None
     except ValidationError as exc:
         _fail(exc)
     db.session.commit()
     click.echo(f"Gebruiker {user.email} ({ROLES[user.role]}) aangemaakt.")
+    if token is not None:
+        hours = current_app.config["SETUP_LINK_HOURS"]
+        click.echo(f"Eenmalige link om het account in te stellen (geldig {hours} uur):\n  {_setup_link(token)}")
+
+
+def _setup_link(token: str) -> str:
+    """The absolute set-up link, on PUBLIC_BASE_URL (the CLI has no request to take the host from)."""
+    base = current_app.config["PUBLIC_BASE_URL"] or "http://localhost:5000"
+    with current_app.test_request_context(base_url=base):
+        return url_for("auth.account_setup", token=token, _external=True)
 
 
 @click.command("create-api-token")
@@ -249,7 +278,19 @@ def purge_personal_data(dry_run: bool) -> None:
         click.echo(f"Klaar: {total} regels gewist of geanonimiseerd.")
 
 
+@click.command("processing-register")
+@click.option("--with-settings/--without-settings", default=True, show_default=True,
+              help="Bewaartermijnen met de waarden uit de database (zonder: alleen de namen van de instellingen).")
+@with_appcontext
+def processing_register(with_settings: bool) -> None:
+    """Print the register of personal data (column, category, retention) as Markdown, from the models."""
+    values = {}
+    if with_settings:
+        values = {row.key: row.value for row in db.session.scalars(select(Setting).where(Setting.key.like("retention_%")))}
+    click.echo(privacy.register_markdown(values), nl=False)
+
+
 def register_commands(app: Flask) -> None:
     for command in (seed_demo, create_user, create_api_token, import_leads, route_waiting, sla_sweep,
-                    checkin_reminders, purge_personal_data):
+                    checkin_reminders, purge_personal_data, processing_register):
         app.cli.add_command(command)

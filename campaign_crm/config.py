@@ -30,6 +30,13 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} moet een geheel getal zijn, niet {raw!r}.") from None
 
 
+def _env_positive_int(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value < 1:
+        raise ConfigError(f"{name} moet een positief geheel getal zijn, niet {value}.")
+    return value
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = _env(name)
     if raw is None:
@@ -79,7 +86,6 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", self.ENV_NAME == "production")
-        self.PERMANENT_SESSION_LIFETIME = _env_int("SESSION_LIFETIME_MINUTES", 480) * 60
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
@@ -96,6 +102,33 @@ class Config:
         # BIO: internet-facing accounts need a second factor; on by default in production.
         self.REQUIRE_TWO_FACTOR = _env_bool("REQUIRE_TWO_FACTOR", self.ENV_NAME == "production")
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        # Request bodies: an import file may be large; the API and every other form far less. A body over
+        # its limit is refused (413) before it is read.
+        # A 100,000-row Meta download in UTF-16 is about 75 MB.
+        self.MAX_UPLOAD_MB = _env_positive_int("MAX_UPLOAD_MB", 100)
+        self.MAX_REQUEST_KB = _env_positive_int("MAX_REQUEST_KB", 1024)
+        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_MB * 1024 * 1024  # the ceiling; lowered per request
+        # Sessions, logins and audit. A login session (a UserSession row) ends after
+        # SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after the login, whatever happens.
+        self.SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+        self.SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
+        self.PERMANENT_SESSION_LIFETIME = self.SESSION_MAX_HOURS * 3600
+        if self.ENV_NAME == "production":
+            # The __Host- prefix makes the browser refuse the cookie unless it is Secure, for Path=/
+            # and without Domain, so no sibling subdomain can set or overwrite it.
+            self.SESSION_COOKIE_NAME = "__Host-session"
+            self.SESSION_COOKIE_SECURE = True
+            self.SESSION_COOKIE_PATH = "/"
+            self.SESSION_COOKIE_DOMAIN = None
+        # Strict-Transport-Security max-age in seconds, sent in production only (0 = not sent).
+        self.HSTS_MAX_AGE = _env_int("HSTS_MAX_AGE", 31536000)
+        # Failed logins per account (whatever the address they come from) before the account's
+        # logins are refused for the rest of the window, in Flask-Limiter notation.
+        self.LOGIN_ACCOUNT_LIMIT = _env("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes")
+        # How long the one-time set-up link of a new account works.
+        self.SETUP_LINK_HOURS = _env_int("SETUP_LINK_HOURS", 72)
+        # Error logs name the failing SQL but never the values in it (personal data, tokens).
+        self.SQLALCHEMY_ENGINE_OPTIONS["hide_parameters"] = True
         self.TESTING = False
 
 

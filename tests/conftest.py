@@ -210,3 +210,23 @@ def login(client, who: Login, next_url: str | None = None):
     """Log in through the real form; returns the response after redirects."""
     url = "/login" + (f"?next={next_url}" if next_url else "")
     return client.post(url, data={"email": who.email, "password": who.password}, follow_redirects=True)
+
+
+@pytest.fixture
+def production_app(app, monkeypatch, database_url):
+    """The application as configured with CRM_ENV=production, on the test database (use https URLs)."""
+    from campaign_crm.config import Config
+
+    monkeypatch.setenv("CRM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "production-like-secret-for-tests-" + "x" * 20)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    config = Config()
+    config.TESTING = True
+    config.WTF_CSRF_ENABLED = False
+    config.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    config.REQUIRE_TWO_FACTOR = False
+    production = create_app(config)
+    yield production
+    with production.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -5,6 +5,8 @@ from markupsafe import Markup
 from wtforms import SelectChoice, SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from ..request_limits import database_id
+
 
 class Form(FlaskForm):
     """The base of every form. Hidden fields (the CSRF token) and buttons render without an id
@@ -54,5 +56,4 @@ def apply_errors(form, exc) -> None:
 
 def int_arg(name: str) -> int | None:
     """A whole number from the query string, or None."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return database_id(request.args.get(name))

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import NOT_PERSONAL, UTCDateTime, personal, utcnow
 from .users import User
 
 
@@ -70,7 +70,16 @@ ACTION_LABELS = {
     "routing_rule_updated": "Routeringsregel gewijzigd",
     "settings_updated": "Instellingen gewijzigd",
     "personal_data_purged": "Persoonsgegevens na bewaartermijn gewist",
+    "login_failed": "Inloggen mislukt",
+    "login_refused": "Inloggen geweigerd (te veel pogingen)",
+    "access_refused": "Toegang geweigerd",
+    "setup_link_created": "Instellink aangemaakt",
+    "account_set_up": "Account ingesteld",
+    "contact_exported": "Gegevens contactpersoon uitgegeven (inzage)",
+    "contact_erased": "Contactpersoon gewist (AVG)",
 }
+
+OUTCOME_LABELS = {"ok": "Gelukt", "refused": "Geweigerd", "failed": "Mislukt"}
 
 OBJECT_LABELS = {
     "users": "Gebruiker", "partners": "Partner", "teams": "Team", "api_tokens": "API-token",
@@ -89,10 +98,13 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    action: Mapped[str] = mapped_column(String(40))
-    object_type: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40), info=NOT_PERSONAL)
+    object_type: Mapped[str] = mapped_column(String(40), info=NOT_PERSONAL)
     object_id: Mapped[int | None]
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=personal("logboekdetails (wie, wat)", "retention_audit_months"))
+    # Where the action came from (the client's IP address, or "cli") and how it ended.
+    origin: Mapped[str | None] = mapped_column(String(45), info=personal("IP-adres", "retention_audit_months"))
+    outcome: Mapped[str] = mapped_column(String(20), default="ok", server_default="ok", info=NOT_PERSONAL)
 
     actor: Mapped[User | None] = relationship()
 
@@ -101,6 +113,10 @@ class AuditEvent(db.Model):
     @property
     def action_label(self) -> str:
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
 
     @property
     def object_label(self) -> str:

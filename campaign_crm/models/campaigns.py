@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, personal, utcnow
 
 if TYPE_CHECKING:
     from .employers import Contact, Employer
@@ -136,7 +136,7 @@ class EventRegistration(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(254), info=personal("contactgegevens", "retention_contact_months"))
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("employers.id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)

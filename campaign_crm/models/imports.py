@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import NOT_PERSONAL, UTCDateTime, personal, utcnow
 
 if TYPE_CHECKING:
     from .users import User
@@ -22,14 +22,15 @@ class ImportBatch(db.Model):
     __tablename__ = "import_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    preset: Mapped[str] = mapped_column(String(40))
-    filename: Mapped[str] = mapped_column(String(255))
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    preset: Mapped[str] = mapped_column(String(40), info=NOT_PERSONAL)
+    filename: Mapped[str] = mapped_column(String(255), info=NOT_PERSONAL)
+    sha256: Mapped[str] = mapped_column(String(64), index=True, info=NOT_PERSONAL)
     content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
-    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="previewed")
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    errors: Mapped[list[dict[str, Any]]] = deferred(mapped_column(JSON, default=list))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=NOT_PERSONAL)
+    status: Mapped[str] = mapped_column(String(20), default="previewed", info=NOT_PERSONAL)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=NOT_PERSONAL)
+    errors: Mapped[list[dict[str, Any]]] = deferred(mapped_column(
+        JSON, default=list, info=personal("importregels met fouten (kunnen contactgegevens bevatten)", "retention_import_file_months")))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -43,7 +44,7 @@ class ImportMapping(db.Model):
     __tablename__ = "import_mappings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    mapping: Mapped[dict[str, str]] = mapped_column(JSON)
+    name: Mapped[str] = mapped_column(String(120), unique=True, info=NOT_PERSONAL)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, info=NOT_PERSONAL)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import NOT_PERSONAL, UTCDateTime, personal, utcnow
 
 if TYPE_CHECKING:
     from .employers import Employer
@@ -82,10 +82,10 @@ class Activity(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), info=NOT_PERSONAL)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(Text, default="")
-    next_action: Mapped[str] = mapped_column(String(300), default="")
+    outcome: Mapped[str] = mapped_column(Text, default="", info=personal("gespreksverslag (vrije tekst)", "retention_lead_text_months"))
+    next_action: Mapped[str] = mapped_column(String(300), default="", info=personal("vrije tekst", "retention_lead_text_months"))
     next_action_due: Mapped[date | None]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -124,11 +124,11 @@ class JobcoachOrganisation(db.Model):
     __tablename__ = "jobcoach_organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(160), unique=True)
-    contact_name: Mapped[str] = mapped_column(String(160), default="")
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(20))
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(160), unique=True, info=NOT_PERSONAL)
+    contact_name: Mapped[str] = mapped_column(String(160), default="", info=personal("naam", "zolang de organisatie jobcoach is"))
+    email: Mapped[str | None] = mapped_column(String(254), info=personal("contactgegevens", "zolang de organisatie jobcoach is"))
+    phone: Mapped[str | None] = mapped_column(String(20), info=personal("contactgegevens", "zolang de organisatie jobcoach is"))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
     token_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -139,33 +139,33 @@ class Placement(db.Model):
     __tablename__ = "placements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(16), unique=True)  # shared with the jobcoach
+    reference: Mapped[str] = mapped_column(String(16), unique=True, info=NOT_PERSONAL)  # shared with the jobcoach
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     vacancy_id: Mapped[int | None] = mapped_column(ForeignKey("vacancies.id"))
-    candidate_ref: Mapped[str] = mapped_column(String(60))
-    instrument: Mapped[str] = mapped_column(ForeignKey("instruments.code"))
-    lks_type: Mapped[str | None] = mapped_column(String(20))
+    candidate_ref: Mapped[str] = mapped_column(String(60), info=personal("pseudoniem werkzoekende", "retention_placement_months"))
+    instrument: Mapped[str] = mapped_column(ForeignKey("instruments.code"), info=NOT_PERSONAL)
+    lks_type: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
     loonwaarde_pct: Mapped[int | None]
     loonwaarde_assessed_on: Mapped[date | None]
     loonwaarde_reassess_on: Mapped[date | None]
     hours_per_week: Mapped[int | None]
-    contract_type: Mapped[str | None] = mapped_column(String(20))
+    contract_type: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
     fixed_term_ends_on: Mapped[date | None]
     start_date: Mapped[date]
     jobcoach_org_id: Mapped[int | None] = mapped_column(ForeignKey("jobcoach_organisations.id"), index=True)
-    jobcoach_kind: Mapped[str | None] = mapped_column(String(20))
+    jobcoach_kind: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
     jobcoach_hours: Mapped[int | None]
-    jobcoach_funder: Mapped[str | None] = mapped_column(String(120))
+    jobcoach_funder: Mapped[str | None] = mapped_column(String(120), info=NOT_PERSONAL)
     doelgroepregister: Mapped[bool] = mapped_column(default=False)
     lkv_requested_on: Mapped[date | None]
     no_riskpolis: Mapped[bool] = mapped_column(default=False)
     end_date: Mapped[date | None]
-    end_how: Mapped[str | None] = mapped_column(ForeignKey("end_hows.code"))
-    end_why: Mapped[str | None] = mapped_column(ForeignKey("end_whys.code"))
-    end_note: Mapped[str] = mapped_column(Text, default="")
+    end_how: Mapped[str | None] = mapped_column(ForeignKey("end_hows.code"), info=NOT_PERSONAL)
+    end_why: Mapped[str | None] = mapped_column(ForeignKey("end_whys.code"), info=NOT_PERSONAL)
+    end_note: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst over de werknemer", "retention_placement_months"))
     previous_placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -201,9 +201,9 @@ class CheckIn(db.Model):
     week: Mapped[int]
     due_on: Mapped[date] = mapped_column(index=True)
     done_on: Mapped[date | None]
-    with_whom: Mapped[str | None] = mapped_column(String(20))
-    risk: Mapped[str | None] = mapped_column(String(10))
-    note: Mapped[str] = mapped_column(Text, default="")
+    with_whom: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
+    risk: Mapped[str | None] = mapped_column(String(10), info=NOT_PERSONAL)
+    note: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst over de werknemer", "retention_placement_months"))
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -218,11 +218,11 @@ class RiskCase(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id", ondelete="CASCADE"), index=True)
-    level: Mapped[str] = mapped_column(String(10))
-    source: Mapped[str] = mapped_column(String(20))  # checkin or signal
+    level: Mapped[str] = mapped_column(String(10), info=NOT_PERSONAL)
+    source: Mapped[str] = mapped_column(String(20), info=NOT_PERSONAL)  # checkin or signal
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst over de werknemer", "retention_placement_months"))
 
     placement: Mapped[Placement] = relationship()
 
@@ -233,11 +233,11 @@ class Intervention(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id", ondelete="CASCADE"), index=True)
     risk_case_id: Mapped[int | None] = mapped_column(ForeignKey("risk_cases.id"))
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(30), info=NOT_PERSONAL)
     started_on: Mapped[date]
     ended_on: Mapped[date | None]
-    outcome: Mapped[str] = mapped_column(Text, default="")
-    note: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst over de werknemer", "retention_placement_months"))
+    note: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst over de werknemer", "retention_placement_months"))
     new_placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -255,7 +255,7 @@ class RiskSignal(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id", ondelete="CASCADE"), index=True)
     jobcoach_org_id: Mapped[int] = mapped_column(ForeignKey("jobcoach_organisations.id"))
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, info=personal("vrije tekst over de werknemer", "retention_placement_months"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import NOT_PERSONAL, UTCDateTime, personal, utcnow
 
 if TYPE_CHECKING:
     from .campaigns import Channel, Phase
@@ -66,7 +66,7 @@ class LeadDecline(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
     advisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, info=personal("vrije tekst", "retention_lead_text_months"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     advisor: Mapped[User] = relationship()
@@ -87,7 +87,7 @@ class LeadEscalation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
-    level: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(20), info=NOT_PERSONAL)
     notified_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

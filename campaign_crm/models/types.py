@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+MAX_DB_ID = 2**31 - 1  # the largest PostgreSQL `integer`, the type of every id column
+
 
 class UTCDateTime(TypeDecorator):
     """A timezone-aware timestamp that always comes back as UTC, on SQLite too."""
@@ -30,3 +32,15 @@ class UTCDateTime(TypeDecorator):
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def personal(category: str, retention: str) -> dict[str, str]:
+    """Column info for the processing register: what kind of personal data, kept how long.
+
+    `retention` names a retention setting (e.g. "retention_contact_months") or says in words how long.
+    """
+    return {"personal_data": category, "retention": retention}
+
+
+# Column info for a text column that holds no personal data (the register test asks every one to say so).
+NOT_PERSONAL: dict[str, None] = {"personal_data": None}

@@ -8,7 +8,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import NOT_PERSONAL, UTCDateTime, personal, utcnow
 
 if TYPE_CHECKING:
     from .partners import Partner, Team
@@ -41,10 +41,10 @@ class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, info=personal("contactgegevens medewerker", "zolang het account bestaat"))
+    name: Mapped[str] = mapped_column(String(120), info=personal("naam medewerker", "zolang het account bestaat"))
+    password_hash: Mapped[str] = mapped_column(String(255), info=personal("inloggegevens", "zolang het account bestaat"))
+    role: Mapped[str] = mapped_column(String(20), index=True, info=NOT_PERSONAL)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     capacity: Mapped[int] = mapped_column(default=20)
@@ -55,7 +55,7 @@ class User(db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # TOTP two-factor login: the shared secret (base32), when it was switched on, and the last
     # time step accepted, so a code cannot be used twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(64), info=personal("inloggegevens", "zolang het account bestaat"))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -106,7 +106,7 @@ class Absence(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
-    reason: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(String(120), default="", info=personal("afwezigheid medewerker (vrije tekst)", "zolang het account bestaat"))
 
     user: Mapped[User] = relationship(back_populates="absences")
 
@@ -120,11 +120,11 @@ class UserSession(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    ip_address: Mapped[str] = mapped_column(String(45), default="")
-    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="", info=personal("IP-adres", "tot uitloggen of verlopen van de sessie"))
+    user_agent: Mapped[str] = mapped_column(String(200), default="", info=personal("browsergegevens", "tot uitloggen of verlopen van de sessie"))
 
     user: Mapped[User] = relationship()
 
@@ -135,11 +135,11 @@ class ApiToken(db.Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120), unique=True, info=NOT_PERSONAL)
+    role: Mapped[str] = mapped_column(String(20), info=NOT_PERSONAL)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prefix: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
+    prefix: Mapped[str] = mapped_column(String(12), info=NOT_PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

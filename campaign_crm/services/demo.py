@@ -22,6 +22,7 @@ from . import placements as placement_service
 from . import leads as lead_service
 from .auth import hash_password
 from .calendar import AMSTERDAM, add_working_days
+from .errors import ValidationError
 from .campaigns import PhaseInput
 from .intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
 
@@ -153,6 +154,10 @@ def _slug(text: str) -> str:
 def seed_demo(*, seed: int = 2026, lead_count: int = 2000, today: date | None = None,
               progress: Callable[[int], None] | None = None) -> SeedReport:
     """Create partners, teams, ~100 advisors, the campaign and `lead_count` leads with a plausible history."""
+    if current_app.config["ENV_NAME"] == "production":
+        # The demo logins share one published password: never on a production system.
+        raise ValidationError("Demo-data (met het demowachtwoord) kan niet in productie worden aangemaakt.",
+                              {"CRM_ENV": "production"})
     rng = random.Random(seed)
     today = today or date.today()
     password_hash = hash_password(current_app.config["DEMO_PASSWORD"])

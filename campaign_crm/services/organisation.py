@@ -22,6 +22,15 @@ def _unique_name(model, name: str, exclude_id: int | None = None) -> str:
     return name
 
 
+def _partner_values(partner: Partner) -> dict[str, object]:
+    return {"name": partner.name, "kind": partner.kind, "active": partner.active,
+            "municipality": partner.municipality.name if partner.municipality else None}
+
+
+def _team_values(team: Team) -> dict[str, object]:
+    return {"name": team.name, "description": team.description, "is_pool": team.is_pool, "active": team.active}
+
+
 def save_partner(partner: Partner | None, *, name: str, kind: str, municipality: Municipality | None,
                  active: bool = True, actor: User | None) -> Partner:
     """Create (partner=None) or update a partner organisation."""
@@ -32,9 +41,13 @@ def save_partner(partner: Partner | None, *, name: str, kind: str, municipality:
     if partner is None:
         partner = Partner()
         db.session.add(partner)
+    before = {} if created else _partner_values(partner)
     partner.name, partner.kind, partner.municipality, partner.active = name, kind, municipality, active
     db.session.flush()
-    audit.record(actor, "partner_created" if created else "partner_updated", partner, name=name)
+    if created:
+        audit.record(actor, "partner_created", partner, name=name)
+    else:
+        audit.record(actor, "partner_updated", partner, name=name, changes=audit.diff(before, _partner_values(partner)))
     return partner
 
 
@@ -46,9 +59,13 @@ def save_team(team: Team | None, *, name: str, description: str = "", is_pool: b
     if team is None:
         team = Team()
         db.session.add(team)
+    before = {} if created else _team_values(team)
     team.name, team.description, team.is_pool, team.active = name, description.strip(), is_pool, active
     db.session.flush()
-    audit.record(actor, "team_created" if created else "team_updated", team, name=name)
+    if created:
+        audit.record(actor, "team_created", team, name=name)
+    else:
+        audit.record(actor, "team_updated", team, name=name, changes=audit.diff(before, _team_values(team)))
     return team
 
 

@@ -319,15 +319,23 @@ def update_placement(placement: Placement, data: PlacementInput, *, actor: Actor
         changed.append("jobcoach_org")
     if not changed:
         return []
+    before = _placement_values(placement)
     old_start = placement.start_date
     for name in _COPIED:
         setattr(placement, name, getattr(data, name))
     placement.jobcoach_org = data.jobcoach_org
     if placement.start_date != old_start:
         checkins.reschedule_open(placement)
-    record_change(actor, "placement_updated", placement, fields=sorted(changed))
+    record_change(actor, "placement_updated", placement, fields=sorted(changed),
+                  changes=audit.diff(before, _placement_values(placement)))
     db.session.flush()
     return sorted(changed)
+
+
+def _placement_values(placement: Placement) -> dict[str, Any]:
+    values = {name: getattr(placement, name) for name in _COPIED}
+    values["jobcoach_org"] = placement.jobcoach_org.name if placement.jobcoach_org else None
+    return values
 
 
 def add_months(day: date, months: int) -> date:

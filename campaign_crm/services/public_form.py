@@ -33,6 +33,7 @@ from .intake import (
 UTM_KEYS = ("source", "medium", "campaign", "content", "term", "id")
 CONSENT_BASIS = "toestemming"
 OTHER_ANSWER = "anders"  # the "Anders" option of "Hoe heeft u van ons gehoord?"
+MESSAGE_MAX_LENGTH = 4000  # a visitor's question or remark; the API allows the same
 
 
 @dataclass

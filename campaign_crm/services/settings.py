@@ -99,10 +99,12 @@ def update_settings(submitted: Mapping[str, str], *, actor: User | None) -> list
         errors["lks_target_date"] = "De doeldatum moet na de datum van het vertrekpunt liggen."
     if errors:
         raise ValidationError("Niet opgeslagen: controleer de gemarkeerde instellingen.", errors)
+    before = {key: rows[key].value for key in changes}
     for key, value in changes.items():
         rows[key].value = value
     if changes:
-        audit.record_about(actor, "settings_updated", "settings", changes={key: as_text(v) for key, v in changes.items()})
+        audit.record_about(actor, "settings_updated", "settings",
+                           changes={key: [as_text(before[key]), as_text(v)] for key, v in changes.items()})
     db.session.flush()
     return sorted(changes)
 

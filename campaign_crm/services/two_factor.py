@@ -15,21 +15,18 @@ ISSUER = "AKNP CRM Werkcentrum Rijnmond"
 VALID_WINDOW = 1
 
 
-def begin_enrolment(user: User) -> str:
-    """Give the user a fresh secret (not active until a code confirms it); returns the secret."""
-    user.totp_secret = pyotp.random_base32()
-    user.totp_enabled_at = None
-    user.totp_last_step = None
-    return user.totp_secret
+def new_secret() -> str:
+    """A fresh TOTP secret for enrolment; nothing is stored until a code confirms it."""
+    return pyotp.random_base32()
 
 
-def provisioning_uri(user: User) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
-def qr_svg_data_uri(user: User) -> str:
+def qr_svg_data_uri(user: User, secret: str) -> str:
     """The enrolment QR code as an SVG data URI for an <img> (no external service)."""
-    return segno.make(provisioning_uri(user), error="m").svg_data_uri(scale=5, border=2)
+    return segno.make(provisioning_uri(user, secret), error="m").svg_data_uri(scale=5, border=2)
 
 
 def _matching_step(secret: str, code: str, at: datetime) -> int | None:
@@ -55,10 +52,13 @@ def check_code(user: User, code: str, *, at: datetime | None = None) -> bool:
     return True
 
 
-def confirm_enrolment(user: User, code: str, *, at: datetime | None = None) -> None:
-    """Switch two-factor login on once the user proves the authenticator app has the secret."""
-    if not user.totp_secret or not check_code(user, code, at=at):
+def confirm_enrolment(user: User, code: str, *, secret: str, at: datetime | None = None) -> None:
+    """Switch two-factor login on once a code proves the authenticator app holds `secret`."""
+    step = _matching_step(secret, code, at or utcnow()) if secret else None
+    if step is None:
         raise ValidationError("De code klopt niet.", {"code": "Deze code klopt niet of is al gebruikt. Probeer de volgende code."})
+    user.totp_secret = secret
+    user.totp_last_step = step
     user.totp_enabled_at = utcnow()
     audit.record(user, "two_factor_enabled", user)
 

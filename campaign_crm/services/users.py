@@ -10,7 +10,12 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import ROLES, Absence, Municipality, Partner, Sector, Team, User
 from . import audit, routing
-from .auth import check_password_rules, end_all_sessions, hash_password
+from .auth import (
+    check_password_rules,
+    end_all_sessions,
+    hash_password,
+    unusable_password_hash,
+)
 from .calendar import today
 from .errors import ValidationError
 
@@ -43,7 +48,7 @@ def create_user(
     email: str,
     name: str,
     role: str,
-    password: str,
+    password: str | None,
     partner: Partner | None = None,
     team: Team | None = None,
     capacity: int = 20,
@@ -52,7 +57,8 @@ def create_user(
 ) -> User:
     """Create a login; refuses a taken e-mail, an unknown role or a weak password.
 
-    `password_hash` lets a bulk caller (the demo seeder) reuse one hash.
+    `password=None` makes an account no password opens: its user sets one through a set-up link
+    (services.auth.issue_setup_link). `password_hash` lets a bulk caller (the demo seeder) reuse one hash.
     """
     errors = _check_profile(name=name, role=role, capacity=capacity, team=team)
     try:
@@ -62,7 +68,7 @@ def create_user(
     else:
         if db.session.scalar(select(User.id).where(User.email == email)):
             errors["email"] = "Er is al een gebruiker met dit e-mailadres."
-    if password_hash is None:
+    if password_hash is None and password is not None:
         try:
             check_password_rules(password, email=email)
         except ValidationError as exc:
@@ -76,12 +82,22 @@ def create_user(
         partner=partner,
         team=team,
         capacity=capacity,
-        password_hash=password_hash or hash_password(password),
+        password_hash=password_hash or (hash_password(password) if password is not None else unusable_password_hash()),
     )
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user_created", user, role=role)
     return user
+
+
+def _profile_values(user: User) -> dict[str, object]:
+    """What an audit entry compares before and after a profile change (names, not ids, for readers)."""
+    return {
+        "name": user.name, "role": user.role, "capacity": user.capacity,
+        "partner": user.partner.name if user.partner else None, "team": user.team.name if user.team else None,
+        "backup": user.backup.name if user.backup else None,
+        "skills": sorted(s.name for s in user.skills), "municipalities": sorted(m.name for m in user.municipalities),
+    }
 
 
 def update_user(
@@ -103,15 +119,12 @@ def update_user(
         errors["backup_id"] = "Iemand kan niet zijn eigen vervanger zijn."
     if errors:
         raise ValidationError("De wijziging is niet opgeslagen: " + " ".join(errors.values()), errors)
-    changes = {}
-    for attr, value in {"name": name.strip(), "role": role, "capacity": capacity}.items():
-        if getattr(user, attr) != value:
-            changes[attr] = [getattr(user, attr), value]
-            setattr(user, attr, value)
+    before = _profile_values(user)
+    user.name, user.role, user.capacity = name.strip(), role, capacity
     user.partner, user.team, user.backup = partner, team, backup
     user.skills = list(skills)
     user.municipalities = list(municipalities)
-    audit.record(actor, "user_updated", user, **changes)
+    audit.record(actor, "user_updated", user, changes=audit.diff(before, _profile_values(user)))
     return user
 
 
@@ -125,10 +138,10 @@ def update_routing_profile(user: User, *, actor: User | None, capacity: int, bac
         errors["backup_id"] = "Iemand kan niet zijn eigen vervanger zijn."
     if errors:
         raise ValidationError("De wijziging is niet opgeslagen: " + " ".join(errors.values()), errors)
-    changes = {"capacity": [user.capacity, capacity]} if user.capacity != capacity else {}
+    before = _profile_values(user)
     user.capacity, user.backup = capacity, backup
     user.skills, user.municipalities = list(skills), list(municipalities)
-    audit.record(actor, "user_updated", user, **changes)
+    audit.record(actor, "user_updated", user, changes=audit.diff(before, _profile_values(user)))
     return user
 
 

@@ -95,7 +95,7 @@ def make_lead(app, campaign) -> Callable[..., int]:
                 employer=EmployerInput(name=name),
                 contact=ContactInput(name="Contact", email=f"info@werkgever-{len(made)}.example"),
                 channel=channel, phase=phase, occurred_at=occurred_at, interests=list(interests),
-                external_id=external_id,
+                external_id=external_id, external_source="region" if external_id else None,
             ))
             lead = result.lead
             if owner_id is not None:

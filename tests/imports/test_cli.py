@@ -54,13 +54,14 @@ def test_row_errors_are_listed_and_the_rest_is_applied_with_exit_0(app, runner):
 
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert (data["rows"], data["created_leads"]) == (10, 3)
+    assert (data["rows"], data["created_leads"]) == (10, 4)
     assert [(e["row"], e["column"]) for e in data["errors"]] == [
         (3, "Company name"), (4, "Email address / Phone number"), (5, "Toelichting"), (6, "lead_id"),
-        (7, "KvK-nummer"), (9, "test_lead"), (11, "created_date")]
+        (9, "test_lead"), (11, "created_date")]
     assert all(set(e) == {"row", "column", "message"} for e in data["errors"])
+    assert "waarschuwing: rij 7, kolom 'KvK-nummer'" in result.stderr
     assert "waarschuwing: rij 10, kolom 'Phone number'" in result.stderr
-    assert stored(app)["leads"] == 3
+    assert stored(app)["leads"] == 4
 
 
 def test_human_output_in_dutch(runner):
@@ -123,7 +124,7 @@ def test_exit_1_and_nothing_changed_when_the_apply_itself_fails(app, runner, mon
     result = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads")
 
     assert result.exit_code == 1
-    assert "Het inlezen is mislukt; er is niets opgeslagen. (OperationalError)" in result.output
+    assert "De verbinding met de database is verbroken; het inlezen is gestopt en er is niets opgeslagen." in result.output
     assert stored(app) == nothing_stored()  # the two rows before the failure are gone too
 
 

@@ -260,7 +260,7 @@ def test_teams_attendance_attaches_known_contacts_and_refuses_unknown_guests():
     assert import_file("teams_attendance.csv", "teams-attendance").unchanged == 2
 
 
-def test_a_generic_excel_workbook_reports_numbers_excel_shortened():
+def test_a_generic_excel_workbook_drops_numbers_excel_shortened_with_a_warning_and_keeps_the_rows():
     from io import BytesIO
 
     from openpyxl import Workbook
@@ -279,13 +279,17 @@ def test_a_generic_excel_workbook_reports_numbers_excel_shortened():
     report = import_file("werkgevers.xlsx", "generic", data=buffer.getvalue())
 
     assert report.format_label == "Excel-werkmap"
-    assert report.created_leads == 1
-    assert [(e["row"], e["column"]) for e in report.errors] == [(3, "KvK-nummer"), (4, "Vestigingsnummer"),
-                                                                (5, "Vestigingsnummer")]
-    assert "7 cijfers" in report.errors[0]["message"]
-    assert "8 cijfers in plaats van 12" in report.errors[1]["message"]
-    assert "'7.50339E+17' is door Excel afgekort" in report.errors[2]["message"]
-    lead = db.session.scalar(select(Lead))
+    assert report.created_leads == 4
+    assert report.errors == []
+    assert [(w["row"], w["column"]) for w in report.warnings] == [(3, "KvK-nummer"), (4, "Vestigingsnummer"),
+                                                                  (5, "Vestigingsnummer")]
+    assert "7 cijfers" in report.warnings[0]["message"]
+    assert "8 cijfers in plaats van 12" in report.warnings[1]["message"]
+    assert "'7.50339E+17' is door Excel afgekort" in report.warnings[2]["message"]
+    assert all("De waarde is weggelaten" in w["message"] for w in report.warnings)
+    damaged = db.session.scalars(select(Employer).where(Employer.name.in_(["Metaal Zuid", "Zorg West", "Bouw Oost"])))
+    assert [(e.kvk, e.vestigingsnummer) for e in damaged] == [(None, None)] * 3
+    lead = db.session.scalar(select(Lead).join(Lead.employer).where(Employer.name == "Bouwbedrijf Noord"))
     assert lead.employer.vestigingsnummer == "000012345678"
     assert lead.created_at == datetime(2026, 6, 2, 10, 15, tzinfo=AMSTERDAM)
     assert lead.employer.size_class == "10-49"

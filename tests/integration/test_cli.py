@@ -1,6 +1,8 @@
 """The CLI: create-user and create-api-token as DESIGN.md describes."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
@@ -21,12 +23,14 @@ def test_create_user_with_partner_and_team(app, runner, factory):
         assert (user.partner.name, user.team.name) == ("Gemeente Schiedam", "Waterweg")
 
 
-def test_create_user_prompts_for_the_password(app, runner):
-    result = runner.invoke(args=["create-user", "--email", "a@test.example", "--name", "A", "--role", "admin"],
-                           input="Lang-genoeg-wachtwoord\nLang-genoeg-wachtwoord\n")
+def test_create_user_without_a_password_prints_a_one_time_set_up_link(app, runner):
+    result = runner.invoke(args=["create-user", "--email", "a@test.example", "--name", "A", "--role", "admin"])
     assert result.exit_code == 0, result.output
+    link = re.search(r"https?://\S+/account/instellen/\S+", result.output)
+    assert link, result.output
     with app.app_context():
-        assert auth_service.authenticate("a@test.example", "Lang-genoeg-wachtwoord") is not None
+        user = db.session.scalar(select(User).where(User.email == "a@test.example"))
+        assert auth_service.user_for_setup_token(link.group(0).rsplit("/", 1)[1]) == user
 
 
 def test_create_user_refuses_bad_input_with_a_message_and_stores_nothing(app, runner, factory):

@@ -51,8 +51,11 @@ def touchpoint(
     occurred_at: datetime | None = FRIDAY_MORNING,
     **fields,
 ) -> TouchpointInput:
-    """A touchpoint from a campaign form; keyword arguments go to the employer or the touchpoint."""
+    """A touchpoint from a campaign form; keyword arguments go to the employer or the touchpoint (an
+    external_id comes from the `meta` source unless told otherwise)."""
     employer_fields = {k: fields.pop(k) for k in list(fields) if k in EmployerInput.__dataclass_fields__}
+    if fields.get("external_id"):
+        fields.setdefault("external_source", "meta")
     return TouchpointInput(
         employer=EmployerInput(name=name, **employer_fields),
         contact=ContactInput(name=contact_name, email=email, phone=phone),
@@ -221,6 +224,23 @@ def test_every_touchpoint_keeps_its_own_external_id_and_the_lead_keeps_the_first
     record_touchpoint(touchpoint(external_id="meta:l:2", occurred_at=FRIDAY_MORNING + timedelta(hours=1)))
     assert db.session.scalars(select(Touchpoint.external_id).order_by(Touchpoint.id)).all() == ["meta:l:1", "meta:l:2"]
     assert first.lead.external_id == "meta:l:1"
+
+
+def test_the_same_external_id_from_another_source_is_a_touchpoint_of_its_own():
+    first = record_touchpoint(touchpoint(external_id="42", external_source="partner:1"))
+
+    other = record_touchpoint(touchpoint("Zorggroep Smit", email="info@zorggroep-smit.nl", external_id="42",
+                                         external_source="partner:2"))
+
+    assert other.created and not other.unchanged
+    assert other.lead.id != first.lead.id and other.lead.employer.name == "Zorggroep Smit"
+    assert (count(Lead), count(Touchpoint)) == (2, 2)
+
+
+def test_an_external_id_without_its_source_is_a_programming_error_and_stores_nothing():
+    with pytest.raises(ValueError):
+        record_touchpoint(touchpoint(external_id="42", external_source=None))
+    assert_nothing_stored()
 
 
 # --- refused: nothing is stored -------------------------------------------------------------------

@@ -31,7 +31,7 @@ class UserCreateForm(Form):
     team_id = SelectField("Team", coerce=optional_id)
     capacity = IntegerField("Capaciteit (maximaal aantal open leads)", default=20,
                             validators=[InputRequired("Vul een capaciteit in."), NumberRange(0, 500, "Tussen 0 en 500.")])
-    password = PasswordField("Wachtwoord", validators=[DataRequired("Vul een startwachtwoord in.")],
+    password = PasswordField("Startwachtwoord (optioneel)", validators=[Optional()],
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Gebruiker aanmaken")
 

@@ -1,21 +1,24 @@
 """Admin pages: users (with routing attributes and absences), partners, teams, audit log."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import ROLES, Absence, Municipality, Partner, Sector, Team, User
-from ...models.audit import ACTION_LABELS, OBJECT_LABELS
+from ...models import ROLES, Absence, Contact, Municipality, Partner, Sector, Team, User
+from ...models.audit import ACTION_LABELS, OBJECT_LABELS, OUTCOME_LABELS
 from ...models.partners import PARTNER_KINDS
-from ...permissions import (MANAGE_ADVISORS, MANAGE_ORGANISATION, MANAGE_SETTINGS, MANAGE_USERS, REVIEW_AUDIT_LOG, acting_user,
+from ...permissions import (ADMIN, MANAGE_ADVISORS, MANAGE_ORGANISATION, MANAGE_SETTINGS, MANAGE_USERS, REVIEW_AUDIT_LOG, acting_user,
                            can_manage_advisor, roles_required)
-from ...services import audit, organisation, purge, two_factor, users
+from ...services import audit, organisation, privacy, purge, two_factor, users
 from ...services import settings as app_settings
 from ...services import auth as auth_service
 from ...services.errors import ValidationError
 from . import bp
 from ..forms import apply_errors, int_arg
+from ..public.routes import public_url
 from .forms import (AbsenceForm, ActionForm, AdvisorRoutingForm, PartnerForm, PasswordResetForm, TeamForm, UserCreateForm,
                     UserEditForm, choices)
 
@@ -69,22 +72,29 @@ def _fill_user_choices(form) -> None:
 def new_user():
     form = UserCreateForm()
     _fill_user_choices(form)
+    # In production a new account never gets a password from someone else: it gets a one-time set-up link.
+    with_link = current_app.config["ENV_NAME"] == "production"
     if form.validate_on_submit():
+        password = None if with_link else (form.password.data or None)
         try:
             user = users.create_user(
-                email=form.email.data, name=form.name.data, role=form.role.data, password=form.password.data,
+                email=form.email.data, name=form.name.data, role=form.role.data, password=password,
                 partner=db.session.get(Partner, form.partner_id.data) if form.partner_id.data else None,
                 team=db.session.get(Team, form.team_id.data) if form.team_id.data else None,
                 capacity=form.capacity.data, actor=acting_user(),
             )
+            token = auth_service.issue_setup_link(user, actor=acting_user()) if password is None else None
         except ValidationError as exc:
             db.session.rollback()
             apply_errors(form, exc)
         else:
             db.session.commit()
+            if token is not None:
+                return render_template("admin/setup_link.html", user=user,
+                                       link=public_url("auth.account_setup", token=token)), 200, NO_STORE
             flash(f"Gebruiker {user.name} is aangemaakt.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
-    return render_template("admin/new_user.html", form=form)
+    return render_template("admin/new_user.html", form=form, with_link=with_link)
 
 
 @bp.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
@@ -322,10 +332,60 @@ def edit_team(team_id: int | None):
 def audit_log():
     query = audit.recent_events(
         object_type=request.args.get("object_type") or None, actor_id=int_arg("actor"),
-        action=request.args.get("action") or None,
+        action=request.args.get("action") or None, outcome=request.args.get("outcome") or None,
     )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("admin/audit_log.html", page=page, action_labels=ACTION_LABELS, object_labels=OBJECT_LABELS)
+    return render_template("admin/audit_log.html", page=page, action_labels=ACTION_LABELS, object_labels=OBJECT_LABELS,
+                           outcome_labels=OUTCOME_LABELS)
+
+
+# --- AVG rights of a contact person --------------------------------------------------------
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@bp.route("/contactpersonen/<int:contact_id>/avg")
+@roles_required(ADMIN)
+def contact_privacy(contact_id: int):
+    """Everything held about one contact person, readable, with the download and the erase action."""
+    contact = db.get_or_404(Contact, contact_id)
+    data = privacy.contact_export(contact)
+    privacy.record_export(contact, actor=acting_user(), file_format="html")
+    db.session.commit()
+    return render_template("admin/contact_privacy.html", contact=contact, data=data, form=ActionForm()), 200, NO_STORE
+
+
+@bp.route("/contactpersonen/<int:contact_id>/avg.json")
+@roles_required(ADMIN)
+def export_contact(contact_id: int):
+    """The same as a JSON download (the inzage the person can take with them)."""
+    contact = db.get_or_404(Contact, contact_id)
+    data = privacy.contact_export(contact)
+    privacy.record_export(contact, actor=acting_user(), file_format="json")
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        **NO_STORE, "Content-Disposition": f'attachment; filename="contactpersoon-{contact.id}.json"'})
+
+
+@bp.route("/contactpersonen/<int:contact_id>/wissen", methods=["POST"])
+@roles_required(ADMIN)
+def erase_contact(contact_id: int):
+    contact = db.get_or_404(Contact, contact_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if request.form.get("confirm") != "ja":
+        flash("Vink aan dat u de contactpersoon definitief wilt wissen.", "error")
+        return redirect(url_for("admin.contact_privacy", contact_id=contact.id))
+    try:
+        privacy.erase_contact(contact, actor=acting_user())
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash("De contactpersoon is gewist: naam en contactgegevens zijn weg, de aantallen blijven.", "success")
+    return redirect(url_for("admin.contact_privacy", contact_id=contact.id))
 
 
 # --- settings and retention ----------------------------------------------------------------

@@ -29,10 +29,13 @@ aantallen van 1 tot 4 als `"< 5"`, adviseurs als nummer.
 **Fouten** hebben altijd de vorm `{"error": {"code", "message", "fields"}}`; `fields` noemt per veld
 (als pad met punten, zoals `employer.name`) wat er mis is. 400: een query-parameter of de body is
 onleesbaar; 409: het verzoek botst met de huidige toestand (zoals een fase terug); 422: de inhoud van de
-body klopt niet; 429: te veel verzoeken (zie `Retry-After`).
+body klopt niet (ook: een tekst langer dan toegestaan, een verkeerd type, een NUL-teken of te diep geneste JSON);
+413: het verzoek is groter dan toegestaan (standaard 1 MB); 429: te veel verzoeken (zie `Retry-After`).
 
-**Idempotent**: `POST /leads` met een `external_id` dat al eens is verwerkt, voegt niets toe en
-geeft 200 met dezelfde lead.
+**Idempotent**: `POST /leads` met een `external_id` dat al eens van dezelfde bron is verwerkt, voegt
+niets toe en geeft 200 met dezelfde lead. De bron is de partner van het token (alle tokens van een
+partner samen); admin- en campagnetokens zonder partner vormen samen één bron. Hetzelfde
+`external_id` van een andere bron is een nieuw contactmoment.
 """
 
 ERROR = {
@@ -169,7 +172,8 @@ LEAD_INPUT = {
         "occurred_at": {"type": ["string", "null"], "format": "date-time",
                         "description": "ISO 8601; zonder offset Europe/Amsterdam; standaard nu; niet in de toekomst."},
         "external_id": {"type": ["string", "null"], "maxLength": 120,
-                        "description": "Uw eigen sleutel; hetzelfde external_id nog eens voegt niets toe."},
+                        "description": "Uw eigen sleutel, uniek binnen uw bron (de partner van het "
+                                       "token); hetzelfde external_id nog eens voegt niets toe."},
     },
 }
 
@@ -219,8 +223,13 @@ def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str,
 
 
 def _common_errors(*extra: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    """401, 403 and 429 (every token-guarded operation), 503, plus the operation's own."""
+    """401, 403 and 429 (every token-guarded operation), 413 and 422 (bounds on every request), 503, plus the
+    operation's own."""
     responses = {
+        "413": _error("Het verzoek is groter dan toegestaan (instelling MAX_REQUEST_KB); er is niets gelezen of "
+                      "opgeslagen"),
+        "422": _error("Ongeldige invoer: een NUL-teken (\\x00) in het adres, een parameter of de body, of JSON die te "
+                      "diep genest is; `fields` noemt waar. Er is niets gewijzigd"),
         "401": _error("Geen, een onbekend of een ingetrokken token",
                       {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}}),
         "403": _error("De rol van het token mag dit niet"),

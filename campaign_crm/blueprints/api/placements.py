@@ -17,6 +17,7 @@ from ...errors import api_error
 from ...extensions import db
 from ...models import Lead, Placement
 from ...models.placements import CONTRACT_TYPES, JOBCOACH_KINDS, LKS_TYPES
+from ...models.types import MAX_DB_ID
 from ...permissions import visible_leads_clause
 from ...services import placements as placement_service
 from ...services.errors import Conflict, NotFound, ValidationError
@@ -36,6 +37,9 @@ CREATE_FIELDS: dict[str, str] = {
     "doelgroepregister": "boolean", "lkv_requested_on": "date", "no_riskpolis": "boolean",
 }
 CREATE_REQUIRED = ("lead_id", "candidate_ref", "instrument", "start_date")
+# The longest text each body field may hold (the table's column, or a sensible bound for free text).
+MAX_LENGTHS = {"candidate_ref": 60, "instrument": 30, "lks_type": 20, "contract_type": 20, "jobcoach_org": 160,
+               "jobcoach_kind": 20, "jobcoach_funder": 120, "end_how": 40, "end_why": 40, "note": 2000}
 END_FIELDS: dict[str, str] = {"end_date": "date", "end_how": "string", "end_why": "string", "note": "string"}
 TYPE_REASONS = {
     "integer": "Verwacht een geheel getal.",
@@ -60,6 +64,12 @@ def _value(body: dict, name: str, kind: str, errors: dict[str, str]) -> Any:
     if value is None:
         return None
     is_int = isinstance(value, int) and not isinstance(value, bool)
+    if is_int and not -MAX_DB_ID <= value <= MAX_DB_ID:
+        errors[name] = f"Getal buiten het bereik (hoogstens {MAX_DB_ID})."
+        return None
+    if isinstance(value, str) and len(value) > MAX_LENGTHS.get(name, 200):
+        errors[name] = f"Hoogstens {MAX_LENGTHS.get(name, 200)} tekens."
+        return None
     if kind == "integer" and is_int:
         return value
     if kind == "boolean" and isinstance(value, bool):

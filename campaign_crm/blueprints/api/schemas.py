@@ -17,6 +17,7 @@ from ...models import LOST, STAGES, Employer, Lead
 from ...services.calendar import AMSTERDAM
 from ...services.intake import ContactInput, EmployerInput, IntakeResult, TouchpointInput
 from ...services.lead_queries import LeadFilters
+from ...services.public_form import MESSAGE_MAX_LENGTH
 
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000  # keeps the OFFSET within what the database accepts
@@ -28,6 +29,16 @@ EMPLOYER_FIELDS = ("name", "kvk", "vestigingsnummer", "municipality", "sector", 
 CONTACT_FIELDS = ("name", "function", "email", "phone")
 UTM_FIELDS = ("source", "medium", "campaign", "content", "term")
 TEXT_FIELDS = ("campaign", "channel", "phase", "ad_code", "message", "external_id")
+# The longest text each body field may hold: what the web forms and the table columns allow.
+MAX_LENGTHS = {
+    "employer.name": 200, "employer.kvk": 20, "employer.vestigingsnummer": 20, "employer.municipality": 80,
+    "employer.sector": 40, "employer.sbi": 20, "employer.size": 20, "employer.postcode": 10, "employer.website": 200,
+    "contact.name": 160, "contact.function": 120, "contact.email": 254, "contact.phone": 40,
+    "utm.source": 120, "utm.medium": 120, "utm.campaign": 200, "utm.content": 200, "utm.term": 200,
+    "campaign": 40, "channel": 40, "phase": 40, "ad_code": 40, "message": MESSAGE_MAX_LENGTH, "external_id": 120,
+    "occurred_at": 40, "stage": 20, "lost_reason": 40, "at": 40,
+}
+MAX_INTERESTS = 20
 
 
 class ApiInputError(Exception):
@@ -108,8 +119,9 @@ def json_body() -> Any:
         raise ApiInputError(400, "De body is geen geldige JSON.") from None
 
 
-def touchpoint_from_json(body: Any) -> TouchpointInput:
+def touchpoint_from_json(body: Any, *, source: str) -> TouchpointInput:
     """The intake input from a `POST /leads` body; wrong or unknown fields are a 422 naming each one.
+    `source` is who issues its external_id (`intake.token_source`).
 
     Only the shape is checked here (objects, texts, a list of texts, a readable time); what the
     values mean is for the intake service to judge.
@@ -159,6 +171,7 @@ def touchpoint_from_json(body: Any) -> TouchpointInput:
         message=values["message"],
         occurred_at=occurred_at,
         external_id=(values["external_id"] or "").strip() or None,
+        external_source=source,
     )
 
 
@@ -180,6 +193,9 @@ def _object(parent: dict, key: str, path: str, errors: dict[str, str]) -> dict:
 
 def _text(obj: dict, key: str, path: str, errors: dict[str, str]) -> str | None:
     value = obj.get(key)
+    if isinstance(value, str) and len(value) > MAX_LENGTHS.get(path, MESSAGE_MAX_LENGTH):
+        errors[path] = f"Hoogstens {MAX_LENGTHS.get(path, MESSAGE_MAX_LENGTH)} tekens."
+        return None
     if value is None or isinstance(value, str):
         return value
     # Numbers are refused rather than converted: a KvK number or postcode sent as a number has lost its leading zero.
@@ -191,6 +207,9 @@ def _size(employer: dict, errors: dict[str, str]) -> str | None:
     value = employer.get("size")
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, str) and len(value) > MAX_LENGTHS["employer.size"]:
+        errors["employer.size"] = f"Hoogstens {MAX_LENGTHS['employer.size']} tekens."
+        return None
     if value is None or isinstance(value, str):
         return value
     errors["employer.size"] = "Verwacht een grootteklasse (1-9, 10-49, 50-249, 250+) of een aantal medewerkers."
@@ -203,6 +222,9 @@ def _interests(body: dict, errors: dict[str, str]) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         errors["interests"] = "Verwacht een lijst van codes (tekst), zoals [\"lks\", \"jobcoaching\"]."
+        return []
+    if len(value) > MAX_INTERESTS or any(len(item) > 40 for item in value):
+        errors["interests"] = f"Hoogstens {MAX_INTERESTS} codes van elk hoogstens 40 tekens."
         return []
     return value
 

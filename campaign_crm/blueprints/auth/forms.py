@@ -34,3 +34,14 @@ class PasswordConfirmForm(Form):
     password = PasswordField("Uw wachtwoord", validators=[DataRequired("Vul uw wachtwoord in.")],
                              render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Inloggen in twee stappen uitzetten")
+
+
+class AccountSetupForm(Form):
+    password = PasswordField("Kies een wachtwoord", validators=[DataRequired("Kies een wachtwoord.")],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Herhaal het wachtwoord",
+                            validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
+                            render_kw={"autocomplete": "new-password"})
+    code = StringField("Code uit uw authenticator-app", validators=[DataRequired("Vul de code van 6 cijfers in.")],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"})
+    submit = SubmitField("Account instellen")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -14,11 +15,16 @@ from ...services import auth as auth_service
 from ...services import two_factor
 from ...services.errors import ValidationError
 from . import bp
-from .forms import CodeForm, LoginForm, PasswordConfirmForm, PasswordForm
+from .forms import AccountSetupForm, CodeForm, LoginForm, PasswordConfirmForm, PasswordForm
 
 SESSION_KEY = "sid"
 PENDING_KEY = "pending_two_factor"
 PENDING_SECONDS = 300
+# The TOTP secret being enrolled lives in the signed session cookie, not in the database, until a
+# code confirms it: showing the set-up page (a GET) changes nothing.
+ENROL_KEY = "enrol_totp_secret"
+# Pages that carry a secret (a QR code, a set-up link): never cached, never sent as referrer.
+SECRET_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Log in om deze pagina te zien."
@@ -28,7 +34,13 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    user = auth_service.user_for_session(session.get(SESSION_KEY))
+    config = current_app.config
+    user = auth_service.user_for_session(session.get(SESSION_KEY),
+                                         idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                                         lifetime=timedelta(hours=config["SESSION_MAX_HOURS"]))
+    if db.session.dirty or db.session.deleted:
+        # The session row was touched or has expired: its own small transaction, before the view runs.
+        db.session.commit()
     return user if user is not None and str(user.id) == user_id else None
 
 
@@ -67,6 +79,7 @@ def login():
     if form.validate_on_submit():
         user = auth_service.authenticate(form.email.data, form.password.data)
         if user is None:
+            db.session.commit()  # the audit entry of the failed or refused attempt
             flash("Het e-mailadres of het wachtwoord klopt niet.", "error")
         elif user.has_two_factor:
             session.clear()
@@ -90,11 +103,18 @@ def login_code():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        if two_factor.check_code(user, form.code.data):
+        if auth_service.check_second_step(user, form.code.data):
             return _finish_login(user)
-        db.session.rollback()
+        db.session.commit()  # the audit entry of the failed or refused code
         form.code.errors.append("Deze code klopt niet of is al gebruikt. Probeer de volgende code.")
     return render_template("auth/two_factor_code.html", form=form)
+
+
+def _enrolment_secret(*, fresh: bool) -> str:
+    """The secret being enrolled in this browser; a GET starts over with a new one."""
+    if fresh or not session.get(ENROL_KEY):
+        session[ENROL_KEY] = two_factor.new_secret()
+    return session[ENROL_KEY]
 
 
 @bp.route("/account/tweestaps", methods=["GET", "POST"])
@@ -104,21 +124,46 @@ def two_factor_setup():
     form = CodeForm()
     if user.has_two_factor:
         return render_template("auth/two_factor_setup.html", form=None, user=user, off_form=PasswordConfirmForm())
-    if request.method == "GET" or not user.totp_secret:
-        two_factor.begin_enrolment(user)
-        db.session.commit()
-    elif form.validate_on_submit():
+    secret = _enrolment_secret(fresh=request.method == "GET")
+    if form.validate_on_submit():
         try:
-            two_factor.confirm_enrolment(user, form.code.data)
+            two_factor.confirm_enrolment(user, form.code.data, secret=secret)
         except ValidationError as exc:
             db.session.rollback()
             form.code.errors.append(exc.fields["code"])
         else:
             db.session.commit()
+            session.pop(ENROL_KEY, None)
             flash("Inloggen in twee stappen staat aan.", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/two_factor_setup.html", form=form, user=user,
-                           qr=two_factor.qr_svg_data_uri(user), secret=user.totp_secret)
+                           qr=two_factor.qr_svg_data_uri(user, secret), secret=secret), 200, SECRET_HEADERS
+
+
+@bp.route("/account/instellen/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def account_setup(token: str):
+    """A new account's one-time link: choose a password and switch on two-factor login."""
+    user = auth_service.user_for_setup_token(token)
+    if user is None:
+        return render_template("auth/setup_link_invalid.html"), 404, SECRET_HEADERS
+    form = AccountSetupForm()
+    secret = _enrolment_secret(fresh=request.method == "GET")
+    if form.validate_on_submit():
+        try:
+            auth_service.complete_setup(user, password=form.password.data, totp_secret=secret, code=form.code.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            for name, message in exc.fields.items():
+                getattr(form, name).errors.append(message)
+        else:
+            db.session.commit()
+            session.pop(ENROL_KEY, None)
+            flash("Uw account is ingesteld. Log in met uw e-mailadres, wachtwoord en een code uit de app.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/account_setup.html", form=form, user=user,
+                           qr=two_factor.qr_svg_data_uri(user, secret), secret=secret), 200, SECRET_HEADERS
 
 
 @bp.route("/account/tweestaps/uit", methods=["POST"])

@@ -1,14 +1,13 @@
 """Forms for the import: the upload, the generic column mapping, the apply button."""
 from __future__ import annotations
 
-from flask_wtf.file import FileAllowed, FileRequired, FileSize
+from flask_wtf.file import FileAllowed, FileRequired
 from wtforms import FileField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from ...services.imports import FIELDS, PRESETS
 from ..forms import Form
 
-MAX_UPLOAD_MB = 100  # a 100,000-row Meta download in UTF-16 is about 75 MB
 EXTENSIONS = ["csv", "tsv", "txt", "xlsx"]
 
 
@@ -20,7 +19,6 @@ class UploadForm(Form):
     file = FileField("Bestand", validators=[
         FileRequired("Kies een bestand."),
         FileAllowed(EXTENSIONS, "Kies een CSV-, TSV-, TXT- of Excel-bestand (.xlsx)."),
-        FileSize(MAX_UPLOAD_MB * 1024 * 1024, message=f"Het bestand is groter dan {MAX_UPLOAD_MB} MB."),
     ], render_kw={"accept": ".csv,.tsv,.txt,.xlsx"})
     preset = SelectField("Soort bestand", choices=choices((code, p.label) for code, p in PRESETS.items()))
     campaign = SelectField("Campagne")

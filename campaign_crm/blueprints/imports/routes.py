@@ -22,14 +22,16 @@ from flask import (
 )
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ...extensions import db
 from ...models import Campaign, Channel, ImportBatch, ImportMapping, Phase
 from ...permissions import RUN_CAMPAIGNS, acting_user, roles_required
+from ...request_limits import database_id
 from ...services import audit, imports
 from ...services.errors import ValidationError
 from . import bp
-from .forms import MAX_UPLOAD_MB, ActionForm, UploadForm, choices, mapping_form_class
+from .forms import ActionForm, UploadForm, choices, mapping_form_class
 
 PROGRESS_EVERY_SECONDS = 1.0
 ERRORS_ON_PAGE = 200
@@ -74,7 +76,7 @@ def new_import():
                 return redirect(url_for("imports.map_columns", batch_id=batch.id))
             return redirect(url_for("imports.show_batch", batch_id=batch.id))
     return render_template("imports/new_import.html", form=form, presets=imports.PRESETS,
-                           batches=imports.recent_batches(), max_upload_mb=MAX_UPLOAD_MB)
+                           batches=imports.recent_batches(), max_upload_mb=current_app.config["MAX_UPLOAD_MB"])
 
 
 def _upload_errors(form: UploadForm, exc: ValidationError) -> None:
@@ -102,7 +104,7 @@ def map_columns(batch_id: int):
         flash(exc.message, "error")
         return redirect(url_for("imports.new_import"))
     saved = imports.saved_mappings()
-    chosen = db.session.get(ImportMapping, request.args.get("koppeling", type=int) or 0)
+    chosen = db.session.get(ImportMapping, database_id(request.args.get("koppeling")) or 0)
     start = (batch.options.get("mapping") or (chosen.mapping if chosen else None) or imports.suggest_mapping(columns))
     form = mapping_form_class(columns)(data={f"map_{f}": c for f, c in start.items() if c in columns}
                                        if request.method == "GET" else None)
@@ -202,12 +204,15 @@ def _stream(batch: ImportBatch, *, apply: bool) -> Response:
             imports.finish(batch_id, run, actor=actor)
             db.session.commit()
         except Exception as exc:  # the boundary: nothing half-written, a message instead of a stack trace
-            db.session.rollback()
             current_app.logger.exception("import %s failed", batch_id)
             state.failure = imports.failure_message(exc, preview=not apply)
-            if apply:
-                imports.mark_failed(batch_id, state.failure)
-                db.session.commit()
+            try:
+                db.session.rollback()
+                if apply:
+                    imports.mark_failed(batch_id, state.failure)
+                    db.session.commit()
+            except SQLAlchemyError:  # the database itself is gone: the page still says what happened
+                return
         state.batch = db.session.get(ImportBatch, batch_id)
 
     page = stream_template("imports/run.html", state=state, progress=progress(), form=form,

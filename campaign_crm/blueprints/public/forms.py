@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from ...services.public_form import MESSAGE_MAX_LENGTH
 from ..forms import CheckboxListField, Form
 
 _SALT = "public-form-started"
@@ -68,7 +69,8 @@ class CampaignForm(BotTrapForm):
 
     interests = CheckboxListField("Waar wilt u meer over weten?")
     message = TextAreaField("Uw vraag of toelichting",
-                            validators=[Optional(), Length(max=4000, message="Hoogstens 4000 tekens.")])
+                            validators=[Optional(), Length(max=MESSAGE_MAX_LENGTH,
+                                                     message=f"Hoogstens {MESSAGE_MAX_LENGTH} tekens.")])
     how_heard = SelectField("Hoe heeft u van ons gehoord?")
     how_heard_other = StringField("Anders, namelijk", validators=[Optional(), Length(max=200, message="Hoogstens 200 tekens.")])
     consent = BooleanField(validators=[DataRequired("Geef toestemming, anders mogen we geen contact met u opnemen.")])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
 
 from ...extensions import db, limiter
 from ...models import Event, utcnow
@@ -219,7 +220,10 @@ def form_expired(exc: CSRFError):
     if request.endpoint == "public.campaign_form":
         return _render_campaign_form(_campaign_form(), [EXPIRED], 400)
     if request.endpoint == "public.event_registration":
-        event = _event(request.view_args["kind"], request.view_args["slug"])
+        try:
+            event = _event(request.view_args["kind"], request.view_args["slug"])
+        except NotFound as missing:  # an error handler may not raise: answer the unknown event as a 404 page
+            return current_app.handle_http_exception(missing)
         return render_template("public/event_form.html", event=event, when=event_when(event),
                                form=EventRegistrationForm(), general_errors=[EXPIRED]), 400
     abort(400)

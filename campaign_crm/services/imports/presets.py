@@ -49,6 +49,11 @@ class ImportOptions:
     mapping: dict[str, str] | None = None  # generic preset: field → column
 
 
+def key_source(key: str | None) -> str | None:
+    """The source of an import key: the platform it starts with (meta, linkedin, zoom, teams, generic)."""
+    return key.partition(":")[0] if key else None
+
+
 @dataclass
 class RowError:
     row: int
@@ -69,12 +74,22 @@ class Record:
     registration: dict | None = None  # keyword arguments for events.record_registration
     columns: dict[str, str] = field(default_factory=dict)  # intake field → file column(s)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # dropped values; the row is still recorded
 
     def __post_init__(self) -> None:
         self.rows = self.rows or (self.row,)
 
+    @property
+    def source(self) -> str | None:
+        """The platform the key starts with ("meta:…" → "meta"): the source its id is unique within."""
+        return key_source(self.key)
+
     def error(self, column: str, message: str) -> None:
         self.errors.append(RowError(self.row, column, message))
+
+    def warn(self, column: str, message: str) -> None:
+        """A value of this row that was dropped; the row itself is recorded."""
+        self.warnings.append(RowError(self.row, column, message))
 
     def column_for(self, intake_field: str) -> str:
         if intake_field in self.columns:
@@ -150,6 +165,18 @@ class LeadRows:
         column = self.mapping.get(name)
         return _text(row.get(column)) if column else ""
 
+    def _drop_damaged(self, record: Record, name: str, value: str, check: Callable[[str], str | None]) -> str:
+        """`value`, or "" with a warning when Excel damaged it (unless it looks like a BSN)."""
+        message = check(value) if value else None
+        if message is None:
+            return value
+        try:
+            normalise.refuse_bsn(value, name)
+        except ValidationError:
+            return value
+        record.warn(self.mapping[name], f"{message} De waarde is weggelaten; de rij is wel ingelezen.")
+        return ""
+
     def build(self, number: int, row: dict[str, str], *, key: str | None, channel: str | None = None,
               occurred_at: datetime | None = None, utm: dict[str, str] | None = None,
               record_errors: list[tuple[str, str]] = ()) -> Record:
@@ -160,11 +187,16 @@ class LeadRows:
             record.error(column, message)
 
         kvk, vestiging, phone = get("kvk"), get("vestigingsnummer"), get("phone")
-        checks = (("kvk", kvk, excel_damaged_kvk), ("vestigingsnummer", vestiging, excel_damaged_vestigingsnummer),
-                  ("phone", phone, excel_scientific))
-        for name, value, check in checks:
-            if value and (message := check(value)):
-                record.error(self.mapping[name], message)
+        # An optional number Excel damaged is dropped with a warning rather than losing the lead (a BSN-like
+        # one is left for the intake, which refuses the row); a damaged phone costs the row only without an e-mail.
+        kvk = self._drop_damaged(record, "kvk", kvk, excel_damaged_kvk)
+        vestiging = self._drop_damaged(record, "vestigingsnummer", vestiging, excel_damaged_vestigingsnummer)
+        if phone and (message := excel_scientific(phone)):
+            if get("email"):
+                record.warn(self.mapping["phone"], f"{message} Het telefoonnummer is weggelaten.")
+                phone = ""
+            else:
+                record.error(self.mapping["phone"], message)
 
         if occurred_at is None and self.dates is not None:
             try:
@@ -225,7 +257,7 @@ class LeadRows:
                                  phone=phone or None),
             kind="import", campaign=self.options.campaign, channel=channel_value or None, phase=self.options.phase,
             utm=utm, interests=interests, message=message, how_heard=get("how_heard") or None,
-            occurred_at=occurred_at, external_id=key, ad_code=ad_code,
+            occurred_at=occurred_at, external_id=key, external_source=key_source(key), ad_code=ad_code,
         )
         record.label = " · ".join(filter(None, (get("employer_name") or "(geen bedrijfsnaam)", contact_name or get("email"))))
         return record

@@ -5,6 +5,7 @@ import csv
 import io
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -17,6 +18,13 @@ from ..errors import ValidationError
 SEPARATORS = {"\t": "tab", ";": "puntkomma", ",": "komma"}
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the OLE container of Excel 97-2003
+# Bounds on a workbook, checked before it is parsed, so a zip bomb or a runaway sheet is refused at once.
+# A 100,000-row export unpacks to some 60 MB; a real file stays far below these.
+XLSX_MAX_UNPACKED_MB = 400
+XLSX_MAX_SHEETS = 50
+XLSX_MAX_ROWS = 250_000
+XLSX_MAX_COLUMNS = 500
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
 class FileError(ValidationError):
@@ -70,7 +78,7 @@ def sniff_separator(text: str) -> str:
     sample = "\n".join(lines)
     best, best_score = ",", (0, 0)
     for separator in SEPARATORS:
-        widths = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=separator)]
+        widths = [len(row) for row in _csv_rows(io.StringIO(sample), separator)]
         split = [w for w in widths if w > 1]
         if not split:
             continue
@@ -165,9 +173,11 @@ def read_grid(data: bytes, filename: str = "") -> Grid:
         raise FileError("Dit is een oud Excel-bestand (.xls). Sla het op als Excel-werkmap (.xlsx) of als CSV.",
                         {"file": "Oud Excel-formaat."})
     text, encoding = decode(data)
+    # Old Mac files end lines with a lone CR; one kind of line ending keeps every reader below in step.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     separator = sniff_separator(text)
     # The widest row, so that files with sections of different widths (Zoom, Teams) read as one grid.
-    width = max((len(row) for row in csv.reader(_lines(text), delimiter=separator)), default=0)
+    width = max((len(row) for row in _csv_rows(_lines(text), separator)), default=0)
     # UTF-8 bytes for pandas rather than a StringIO, which would hold four bytes per character.
     utf8 = io.BytesIO(text.encode("utf-8"))
     del text
@@ -179,6 +189,17 @@ def read_grid(data: bytes, filename: str = "") -> Grid:
     except (pd.errors.ParserError, ValueError) as exc:
         raise FileError(f"Het bestand is geen geldige CSV: {exc}", {"file": "Onleesbaar als CSV."}) from None
     return Grid(frame=frame.fillna(""), encoding=encoding, separator=separator)
+
+
+def _csv_rows(lines, separator: str) -> Iterator[list[str]]:
+    """csv.reader over `lines`, its own errors (a cell over the field limit, a stray quote) as a FileError."""
+    try:
+        yield from csv.reader(lines, delimiter=separator)
+    except csv.Error as exc:
+        limit = csv.field_size_limit()
+        reason = (f"een cel is langer dan {limit:,} tekens".replace(",", ".") if "field larger" in str(exc)
+                  else "de regels zijn niet als CSV te lezen")
+        raise FileError(f"Het bestand is geen geldige CSV: {reason}.", {"file": "Onleesbaar als CSV."}) from None
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -195,13 +216,60 @@ def _read_xlsx(data: bytes) -> Grid:
     """The first sheet as text. Cells are read as objects first: a number of 16 or more digits in a
     number cell has lost its last digits (Excel keeps 15), so it is written the way Excel shows it
     (`7.50339E+17`) and the same Excel-damage check as for CSV reports it."""
+    check_workbook(data)
     try:
         frame = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, dtype=object, keep_default_na=False,
-                              na_filter=False, engine="openpyxl")
+                              na_filter=False, engine="openpyxl", nrows=XLSX_MAX_ROWS + 1)
     except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a damaged or non-Excel file)
         raise FileError(f"Het bestand is geen leesbare Excel-werkmap (.xlsx): {exc.__class__.__name__}.",
                         {"file": "Onleesbaar als Excel."}) from None
+    _check_size(len(frame), frame.shape[1] if len(frame) else 0)
     return Grid(frame=frame.map(_cell_text).astype(str), encoding="xlsx", separator=None)
+
+
+def check_workbook(data: bytes) -> None:
+    """Refuse a workbook that would unpack too large, has too many sheets, or whose first sheet says it is
+    too big, before any XML is parsed (openpyxl parses it through defusedxml)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            unpacked = sum(member.file_size for member in members)
+            if unpacked > XLSX_MAX_UNPACKED_MB * 1024 * 1024:
+                raise FileError(
+                    f"De Excel-werkmap pakt uit tot {unpacked // (1024 * 1024)} MB; hoogstens {XLSX_MAX_UNPACKED_MB} MB "
+                    "is toegestaan. Sla het werkblad op als CSV, of splits het bestand.",
+                    {"file": f"Uitgepakt groter dan {XLSX_MAX_UNPACKED_MB} MB."})
+            sheets = sorted(m.filename for m in members if re.fullmatch(r"xl/worksheets/[^/]+\.xml", m.filename))
+            if len(sheets) > XLSX_MAX_SHEETS:
+                raise FileError(f"De Excel-werkmap heeft {len(sheets)} werkbladen; hoogstens {XLSX_MAX_SHEETS} zijn "
+                                "toegestaan (alleen het eerste wordt gelezen).",
+                                {"file": f"Meer dan {XLSX_MAX_SHEETS} werkbladen."})
+            for name in sheets:
+                with archive.open(name) as sheet:
+                    match = _DIMENSION.search(sheet.read(4096))
+                if match and match.group(3):
+                    _check_size(int(match.group(4)), _column_number(match.group(3).decode()), name=name)
+    except zipfile.BadZipFile:
+        raise FileError("Het bestand is geen leesbare Excel-werkmap (.xlsx): geen geldig zip-bestand.",
+                        {"file": "Onleesbaar als Excel."}) from None
+
+
+def _check_size(rows: int, columns: int, name: str | None = None) -> None:
+    where = f"Werkblad {name.rsplit('/', 1)[-1].removesuffix('.xml')}" if name else "Het werkblad"
+    if rows > XLSX_MAX_ROWS:
+        raise FileError(f"{where} heeft meer dan {XLSX_MAX_ROWS:,} rijen; dat is het maximum. Splits het bestand."
+                        .replace(",", "."), {"file": f"Meer dan {XLSX_MAX_ROWS} rijen."})
+    if columns > XLSX_MAX_COLUMNS:
+        raise FileError(f"{where} heeft {columns} kolommen; hoogstens {XLSX_MAX_COLUMNS} zijn toegestaan. Haal de lege "
+                        "of overbodige kolommen weg.", {"file": f"Meer dan {XLSX_MAX_COLUMNS} kolommen."})
+
+
+def _column_number(letters: str) -> int:
+    """Excel's column letters as a number: A = 1, Z = 26, AA = 27."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
 
 
 def _cell_text(value: object) -> str:

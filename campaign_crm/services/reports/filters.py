@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import Campaign, Employer, Lead, Partner, Phase, Placement, Team, User
+from ...models.types import MAX_DB_ID
 from .. import reference
 from ..calendar import today
 from ..errors import ValidationError
@@ -54,7 +55,7 @@ def _date(raw: str, field: str, errors: dict[str, str]) -> date | None:
 
 
 def _tertaal(raw: str, errors: dict[str, str]) -> Period | None:
-    match = re.fullmatch(r"(\d{4})-?T([123])", raw.strip().upper())
+    match = re.fullmatch(r"([1-9][0-9]{3})-?T([123])", raw.strip().upper())
     if not match:
         errors["tertaal"] = f"Geen geldig tertaal: {raw!r}. Gebruik bijvoorbeeld 2026-T1 (T1 = jan–apr, T2 = mei–aug, T3 = sep–dec)."
         return None
@@ -88,7 +89,7 @@ def _id(args: Mapping[str, str], name: str, model, unknown: str, errors: dict[st
     raw = _value(args, name)
     if raw is None:
         return None
-    if not raw.isdigit() or db.session.get(model, int(raw)) is None:
+    if not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_DB_ID) or db.session.get(model, int(raw)) is None:
         errors[name] = f"{unknown}: {raw!r}."
         return None
     return int(raw)
