@@ -105,7 +105,7 @@ class Config:
         # Request bodies: an import file may be large; the API and every other form far less. A body over
         # its limit is refused (413) before it is read.
         # A 100,000-row Meta download in UTF-16 is about 75 MB.
-        self.MAX_UPLOAD_MB = _env_positive_int("MAX_UPLOAD_MB", 100)
+        self.MAX_UPLOAD_MB = _env_positive_int("MAX_UPLOAD_MB", 20)
         self.MAX_REQUEST_KB = _env_positive_int("MAX_REQUEST_KB", 1024)
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_MB * 1024 * 1024  # the ceiling; lowered per request
         # Sessions, logins and audit. A login session (a UserSession row) ends after

@@ -215,7 +215,7 @@ def test_the_upload_page_lists_recent_imports(client, campaign_user):
     page = client.get("/import/").get_data(as_text=True)
     assert f'href="/import/{batch_id}"' in page
     assert '<label for="file">Bestand</label>' in page
-    assert "hoogstens 100 MB" in page
+    assert "hoogstens 20 MB" in page
 
 
 @pytest.mark.parametrize("role", ["advisor", "teamlead", "management"])

@@ -15,7 +15,7 @@ NOTHING = {"employers": 0, "contacts": 0, "leads": 0, "touchpoints": 0}
 
 
 def test_the_body_limits_are_settings_with_a_large_one_for_import_files(app):
-    assert app.config["MAX_UPLOAD_MB"] == 100
+    assert app.config["MAX_UPLOAD_MB"] == 20
     assert app.config["MAX_REQUEST_KB"] == 1024
 
 
