@@ -29,6 +29,20 @@ def nl_datetime(value: datetime | None) -> str:
     return f"{nl_date(local)} {local:%H:%M}"
 
 
+def nl_value(value: object) -> str:
+    """A value of an export (ISO time text, yes/no, empty) as a person reads it."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "Ja" if value else "Nee"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return nl_datetime(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
 def nl_number(value: float | int | None, decimals: int = 0) -> str:
     if value is None:
         return "–"
@@ -89,6 +103,6 @@ def navigation() -> list[tuple[str, str, bool]]:
 
 
 def init_templating(app: Flask) -> None:
-    app.jinja_env.filters.update(nl_date=nl_date, nl_datetime=nl_datetime, nl_number=nl_number)
+    app.jinja_env.filters.update(nl_date=nl_date, nl_datetime=nl_datetime, nl_number=nl_number, nl_value=nl_value)
     app.jinja_env.globals.update(navigation=navigation, admin_sections=admin_sections, stage_labels=STAGE_LABELS,
                                  escalation_labels=ESCALATION_LEVELS, today=today)

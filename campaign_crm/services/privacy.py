@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Column, MetaData, String, Table, Text, or_, select,
 
 from ..extensions import db
 from ..models import (
+    STAGE_LABELS,
     Activity,
     AuditEvent,
     Contact,
@@ -24,6 +25,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..models.audit import ACTION_LABELS
 from . import audit
 from .errors import ValidationError
 
@@ -60,17 +62,17 @@ def contact_export(contact: Contact) -> dict[str, Any]:
             "in_crm_sinds": _iso(contact.created_at),
         },
         "contactmomenten": [
-            {"id": t.id, "soort": t.kind, "op": _iso(t.occurred_at), "bericht": t.message, "hoe_gehoord": t.how_heard,
+            {"id": t.id, "soort": t.kind_label, "op": _iso(t.occurred_at), "bericht": t.message, "hoe_gehoord": t.how_heard,
              "utm_source": t.utm_source, "utm_medium": t.utm_medium, "utm_campaign": t.utm_campaign}
             for t in touchpoints
         ],
         "leads": [
-            {"id": lead.id, "fase": lead.stage, "aangemaakt": _iso(lead.created_at), "bericht": lead.message,
+            {"id": lead.id, "fase": STAGE_LABELS.get(lead.stage, lead.stage), "aangemaakt": _iso(lead.created_at), "bericht": lead.message,
              "eigenaar": lead.owner.name if lead.owner else None}
             for lead in leads
         ],
         "activiteiten": [
-            {"id": a.id, "lead_id": a.lead_id, "soort": a.kind, "op": _iso(a.occurred_at), "uitkomst": a.outcome,
+            {"id": a.id, "lead_id": a.lead_id, "soort": a.kind_label, "op": _iso(a.occurred_at), "uitkomst": a.outcome,
              "volgende_actie": a.next_action}
             for a in activities
         ],
@@ -79,7 +81,7 @@ def contact_export(contact: Contact) -> dict[str, Any]:
              "aanwezig": r.attended, "minuten_gekeken": r.minutes_watched}
             for r in registrations
         ],
-        "logboek": [{"op": _iso(at), "actie": action, "door": name or "systeem"} for at, action, name in reads],
+        "logboek": [{"op": _iso(at), "actie": ACTION_LABELS.get(action, action), "door": name or "systeem"} for at, action, name in reads],
     }
 
 
