@@ -1,8 +1,8 @@
 """Work logged on a lead: activities with an outcome and a next action, the lead's timeline, and
 each user's open next actions.
 
-An adviesgesprek that is logged *is* the stage `meeting` (DESIGN.md: "meeting (adviesgesprek
-held)"), so logging one on a lead before that stage moves the lead there, at the activity's time.
+An adviesgesprek that is logged *is* the stage `meeting` (the stage means "adviesgesprek
+held"), so logging one on a lead before that stage moves the lead there, at the activity's time.
 
 A lead's next action is the one on its latest activity: logging the follow-up (by anyone) closes
 the previous one, and a closed lead has none.

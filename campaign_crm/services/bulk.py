@@ -1,4 +1,4 @@
-"""Writing many rows at once (PERFORMANCE.md): one statement per table and batch, not one per row.
+"""Writing many rows at once (docs/benchmarks.md): one statement per table and batch, not one per row.
 
 Every dict of one call has the same keys. SQLite: Core executemany (in C). PostgreSQL: COPY for
 inserts and one UPDATE … FROM unnest(arrays) for updates; executing a statement per row (even

@@ -1,4 +1,4 @@
-"""Routing of leads (DESIGN.md, Routing): the pure choice of an advisor, and the steps around it
+"""Routing of leads: the pure choice of an advisor, and the steps around it
 (continuity, rules, eligibility, waiting with a reason), safe under concurrency.
 
 Every path that assigns takes its locks in one order, the lead rows first and then the advisors'
@@ -257,7 +257,7 @@ def load_advisors(*, ids: Iterable[int] | None = None, team_ids: Iterable[int] |
 
 def choose(facts: LeadFacts, rules: list[RuleFacts], advisors: dict[int, AdvisorFacts],
            excluded: set[int] = frozenset()) -> Choice:
-    """DESIGN.md Routing steps 1–5, on facts alone: continuity, first rule, eligibility, lowest load."""
+    """Routing steps 1–5 on facts alone: continuity, first rule, eligibility, lowest load."""
     manager = advisors.get(facts.account_manager_id) if facts.account_manager_id else None
     if (manager is not None and manager.id not in excluded and manager.eligible_role and not manager.absent
             and manager.open_leads < manager.capacity):

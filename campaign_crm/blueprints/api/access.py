@@ -6,8 +6,8 @@
 
 A lead a token may not see answers 404, the same as a lead that does not exist. Creating a
 lead is open to every role that works leads; the answer to a create (new, attached or
-replayed) shows the lead it concerns, which DESIGN.md allows any advisor ("that the employer
-has an open lead and with whom").
+replayed) shows the lead it concerns: any advisor may know that an employer has an open lead
+and with whom (the rule of who sees what).
 """
 from __future__ import annotations
 

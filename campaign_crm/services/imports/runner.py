@@ -103,7 +103,7 @@ class ImportReport:
         return self.rows > 0 and self.rejected_rows < self.rows
 
     def as_json(self) -> dict[str, Any]:
-        """The CLI's `--json` shape (DESIGN.md, Public contract)."""
+        """The CLI's `--json` shape (the CLI contract in the README)."""
         return {"rows": self.rows, "created_leads": self.created_leads, "attached": self.attached,
                 "unchanged": self.unchanged,
                 "errors": [{"row": e["row"], "column": e["column"], "message": e["message"]} for e in self.errors]}
