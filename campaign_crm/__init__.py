@@ -64,8 +64,21 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import (admin, api, auth, campaigns, employers, imports, jobcoach, leads, main, placements, public,
-                             reports, routing)
+    from .blueprints import (
+        admin,
+        api,
+        auth,
+        campaigns,
+        employers,
+        imports,
+        jobcoach,
+        leads,
+        main,
+        placements,
+        public,
+        reports,
+        routing,
+    )
     from .permissions import init_access_control
 
     for module in (auth, main, public, leads, placements, employers, campaigns, imports, routing, jobcoach, admin, api,

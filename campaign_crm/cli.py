@@ -13,19 +13,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
 from .models import ESCALATION_LEVELS, ROLES, Setting, User, utcnow
-from .services import auth as auth_service
-from .services import (
-    checkins,
-    demo,
-    imports,
-    organisation,
-    privacy,
-    purge,
-    routing,
-    sla,
-    users,
-)
+from .services import demo, imports
+from .services.accounts import auth as auth_service
+from .services.accounts import organisation, users
 from .services.errors import Conflict, ValidationError
+from .services.placements import checkins
+from .services.privacy import retention as purge
+from .services.privacy import rights as privacy
+from .services.routing import engine as routing
+from .services.routing import sla
 
 
 def _fail(exc: ValidationError) -> None:

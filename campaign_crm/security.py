@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
+from .services import audit
 
 # URL paths whose last segment is a secret (a jobcoach organisation's signal link, a set-up link).
 SECRET_PATH = re.compile(r"(/(?:signaal|account/instellen)/)[^/\s?#\"]+")
@@ -54,8 +55,6 @@ def init_security(app: Flask) -> None:
 
     @app.before_request
     def stamp_audit_origin():
-        from .services import audit
-
         audit.set_origin(request.remote_addr)
 
     @app.after_request
@@ -79,8 +78,6 @@ def _record_refusal(status: int) -> None:
     """Log a logged-in user's refused access (403, or a 404 on a real route: another partner's record)."""
     if not (current_user and current_user.is_authenticated):
         return
-    from .services import audit
-
     user = current_user._get_current_object()
     try:
         db.session.rollback()

@@ -7,8 +7,15 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from .models import ESCALATION_LEVELS, STAGE_LABELS
-from .permissions import (MANAGE_ORGANISATION, MANAGE_SETTINGS, MANAGE_USERS, READ_REPORTS, REVIEW_AUDIT_LOG,
-                          RUN_CAMPAIGNS, WORK_LEADS)
+from .permissions import (
+    MANAGE_ORGANISATION,
+    MANAGE_SETTINGS,
+    MANAGE_USERS,
+    READ_REPORTS,
+    REVIEW_AUDIT_LOG,
+    RUN_CAMPAIGNS,
+    WORK_LEADS,
+)
 from .services.calendar import AMSTERDAM, today
 
 MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]

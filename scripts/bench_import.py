@@ -103,7 +103,7 @@ def worker(engine: str, file: Path, profile: bool) -> dict:
     from campaign_crm.extensions import db
     from campaign_crm.models import Employer, Lead, RoutingRule, Team, Touchpoint, User
     from campaign_crm.services import imports
-    from campaign_crm.services.campaigns import PhaseInput, create_campaign
+    from campaign_crm.services.campaigns.campaigns import PhaseInput, create_campaign
 
     drop = None
     if engine == "sqlite":

@@ -31,7 +31,7 @@ from campaign_crm.config import TestingConfig  # noqa: E402
 from campaign_crm.extensions import db, limiter  # noqa: E402
 from campaign_crm.models import Employer, Lead, Municipality, RoutingRule, Team, User  # noqa: E402
 from campaign_crm.models.leads import OPEN_STAGES  # noqa: E402
-from campaign_crm.services import routing  # noqa: E402
+from campaign_crm.services.routing import engine as routing  # noqa: E402
 
 ADVISORS, TEAMS = 100, 10
 PASSWORD = "bench-wachtwoord-123"
@@ -61,7 +61,7 @@ def make_region() -> list[int]:
     teams = [Team(name=f"Team {i}") for i in range(TEAMS)]
     db.session.add_all(teams)
     db.session.flush()
-    from campaign_crm.services.auth import hash_password
+    from campaign_crm.services.accounts.auth import hash_password
 
     password_hash = hash_password(PASSWORD)
     advisors = []

@@ -126,7 +126,7 @@ def campaign(app) -> int:
     from sqlalchemy import select
 
     from campaign_crm.models import Sector
-    from campaign_crm.services.campaigns import PhaseInput, create_campaign
+    from campaign_crm.services.campaigns.campaigns import PhaseInput, create_campaign
 
     with app.app_context():
         sectors = {s.code: s for s in db.session.scalars(select(Sector))}
@@ -158,7 +158,7 @@ class Factory:
         return self.counter
 
     def partner(self, name: str | None = None, kind: str = "gemeente") -> int:
-        from campaign_crm.services import organisation
+        from campaign_crm.services.accounts import organisation
 
         with self.app.app_context():
             partner = organisation.save_partner(None, name=name or f"Partner {self._next()}", kind=kind,
@@ -167,7 +167,7 @@ class Factory:
             return partner.id
 
     def team(self, name: str | None = None, is_pool: bool = False) -> int:
-        from campaign_crm.services import organisation
+        from campaign_crm.services.accounts import organisation
 
         with self.app.app_context():
             team = organisation.save_team(None, name=name or f"Team {self._next()}", is_pool=is_pool, actor=None)
@@ -178,7 +178,7 @@ class Factory:
              partner_id: int | None = None, team_id: int | None = None, capacity: int = 20,
              password: str = PASSWORD) -> Login:
         from campaign_crm.models import Partner, Team
-        from campaign_crm.services import users
+        from campaign_crm.services.accounts import users
 
         if role in ("advisor", "teamlead") and team_id is None:
             team_id = self.team()

@@ -1,14 +1,49 @@
 """All models, importable from one place (and seen by Alembic)."""
 from .audit import AuditEvent
-from .campaigns import AdCode, Campaign, Channel, ChannelUtm, Event, EventRegistration, Phase
+from .campaigns import (
+                         AdCode,
+                         Campaign,
+                         Channel,
+                         ChannelUtm,
+                         Event,
+                         EventRegistration,
+                         Phase,
+)
 from .employers import Contact, Employer, EmployerNonDuplicate, Touchpoint
 from .imports import ImportBatch, ImportMapping
-from .leads import LOST, OPEN_STAGES, STAGE_LABELS, STAGES, Lead, LeadAssignment, LeadStageEvent
+from .leads import (
+                         LOST,
+                         OPEN_STAGES,
+                         STAGE_LABELS,
+                         STAGES,
+                         Lead,
+                         LeadAssignment,
+                         LeadStageEvent,
+)
 from .partners import Partner, Team
-from .placements import (Activity, CheckIn, EndHow, EndWhy, Instrument, Intervention, JobcoachOrganisation, Placement,
-                         RiskCase, RiskSignal, Vacancy)
+from .placements import (
+                         Activity,
+                         CheckIn,
+                         EndHow,
+                         EndWhy,
+                         Instrument,
+                         Intervention,
+                         JobcoachOrganisation,
+                         Placement,
+                         RiskCase,
+                         RiskSignal,
+                         Vacancy,
+)
+from .reference import (
+                         Interest,
+                         LostReason,
+                         Municipality,
+                         SbiMapping,
+                         Sector,
+                         Setting,
+                         SizeClass,
+)
 from .routing import ESCALATION_LEVELS, LeadDecline, LeadEscalation, RoutingRule
-from .reference import Interest, LostReason, Municipality, SbiMapping, Sector, Setting, SizeClass
 from .types import utcnow
 from .users import ROLES, Absence, ApiToken, User, UserSession
 

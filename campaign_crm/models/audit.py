@@ -11,7 +11,6 @@ from ..extensions import db
 from .types import NOT_PERSONAL, UTCDateTime, personal, utcnow
 from .users import User
 
-
 ACTION_LABELS = {
     "read": "Ingezien",
     "login": "Ingelogd",

@@ -1,6 +1,7 @@
 """Dutch working days: weekends and public holidays skipped, for SLA due times."""
 from __future__ import annotations
 
+import calendar as month_calendar
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -51,3 +52,10 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(current):
             count += 1
     return count
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the last day of that month when it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, month_calendar.monthrange(year, month)[1]))

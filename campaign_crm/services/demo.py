@@ -16,15 +16,21 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign, Municipality, RoutingRule, Sector, Team, User, utcnow
-from . import campaigns, organisation, users
-from . import checkins as checkins_service
-from . import placements as placement_service
-from . import leads as lead_service
-from .auth import hash_password
+from .accounts import organisation, users
+from .accounts.auth import hash_password
 from .calendar import AMSTERDAM, add_working_days
+from .campaigns import campaigns
+from .campaigns.campaigns import PhaseInput
+from .capture.intake import (
+    ContactInput,
+    EmployerInput,
+    TouchpointInput,
+    record_touchpoint,
+)
 from .errors import ValidationError
-from .campaigns import PhaseInput
-from .intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
+from .leads import lifecycle as lead_service
+from .placements import checkins as checkins_service
+from .placements import records as placement_service
 
 DEMO_LOGINS = {
     "admin": "beheer@demo.example",

@@ -7,7 +7,18 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Campaign, Channel, ChannelUtm, Interest, LostReason, Municipality, Phase, SbiMapping, Sector, Setting
+from ..models import (
+    Campaign,
+    Channel,
+    ChannelUtm,
+    Interest,
+    LostReason,
+    Municipality,
+    Phase,
+    SbiMapping,
+    Sector,
+    Setting,
+)
 from .errors import ValidationError
 
 

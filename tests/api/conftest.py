@@ -11,9 +11,14 @@ from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Contact, Employer, Lead, Partner, Touchpoint, User
-from campaign_crm.services import auth as auth_service
-from campaign_crm.services import leads as lead_service
-from campaign_crm.services.intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
+from campaign_crm.services.accounts import auth as auth_service
+from campaign_crm.services.capture.intake import (
+    ContactInput,
+    EmployerInput,
+    TouchpointInput,
+    record_touchpoint,
+)
+from campaign_crm.services.leads import lifecycle as lead_service
 
 
 def bearer(raw: str) -> dict[str, str]:

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from campaign_crm.blueprints.api import routes
 from campaign_crm.extensions import db
 from campaign_crm.models import Campaign, Channel, Lead, Touchpoint
-from campaign_crm.services import ad_codes
-from campaign_crm.services.intake import record_touchpoint
+from campaign_crm.services.campaigns import ad_codes
+from campaign_crm.services.capture.intake import record_touchpoint
 
 from .conftest import assert_documented, bearer, counts, is_valid
 

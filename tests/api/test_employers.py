@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 from campaign_crm.extensions import db
-from campaign_crm.services.intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
+from campaign_crm.services.capture.intake import (
+    ContactInput,
+    EmployerInput,
+    TouchpointInput,
+    record_touchpoint,
+)
 
 from .conftest import assert_documented, bearer
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Lead, Touchpoint, User
-from campaign_crm.services import leads as lead_service
+from campaign_crm.services.leads import lifecycle as lead_service
 
 from .conftest import assert_documented, bearer, counts
 

@@ -10,9 +10,14 @@ from playwright.sync_api import expect
 
 from campaign_crm.extensions import db
 from campaign_crm.models import JobcoachOrganisation, User
-from campaign_crm.services import leads as lead_service
 from campaign_crm.services.calendar import today
-from campaign_crm.services.intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
+from campaign_crm.services.capture.intake import (
+    ContactInput,
+    EmployerInput,
+    TouchpointInput,
+    record_touchpoint,
+)
+from campaign_crm.services.leads import lifecycle as lead_service
 
 pytestmark = pytest.mark.browser
 

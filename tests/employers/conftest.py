@@ -11,9 +11,14 @@ from sqlalchemy import event, func, select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Lead, Team, User
-from campaign_crm.services import leads as lead_service
 from campaign_crm.services.calendar import AMSTERDAM
-from campaign_crm.services.intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
+from campaign_crm.services.capture.intake import (
+    ContactInput,
+    EmployerInput,
+    TouchpointInput,
+    record_touchpoint,
+)
+from campaign_crm.services.leads import lifecycle as lead_service
 
 # Friday 12 June 2026, 10:00 in Rotterdam: the livestream phase of the `campaign` fixture.
 FRIDAY = datetime(2026, 6, 12, 10, 0, tzinfo=AMSTERDAM)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Employer, User
 from campaign_crm.permissions import can_set_account_manager
-from campaign_crm.services.employers import EmployerChanges, update_employer
+from campaign_crm.services.employers.records import EmployerChanges, update_employer
 from campaign_crm.services.errors import ValidationError
 
 from ..conftest import login

@@ -7,9 +7,14 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Contact, Employer, EmployerNonDuplicate
-from campaign_crm.services import duplicates
-from campaign_crm.services.employers import ContactChanges, EmployerChanges, update_contact, update_employer
-from campaign_crm.services.intake import record_touchpoint
+from campaign_crm.services.capture.intake import record_touchpoint
+from campaign_crm.services.employers import duplicates
+from campaign_crm.services.employers.records import (
+    ContactChanges,
+    EmployerChanges,
+    update_contact,
+    update_employer,
+)
 
 from ..conftest import login
 from .conftest import counting_statements, touchpoint

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Employer, Lead, Municipality, Sector
-from campaign_crm.services import leads as lead_service
-from campaign_crm.services.employers import EmployerChanges, update_employer
+from campaign_crm.services.employers.records import EmployerChanges, update_employer
+from campaign_crm.services.leads import lifecycle as lead_service
 
 from ..conftest import login
 from .conftest import counting_statements, touchpoint

@@ -8,12 +8,26 @@ import pytest
 from sqlalchemy import select
 
 from campaign_crm.extensions import db
-from campaign_crm.models import (AuditEvent, Campaign, Contact, Employer, EmployerNonDuplicate, EventRegistration, Lead,
-                                 LeadStageEvent, Touchpoint)
-from campaign_crm.services import duplicates, events
+from campaign_crm.models import (
+    AuditEvent,
+    Campaign,
+    Contact,
+    Employer,
+    EmployerNonDuplicate,
+    EventRegistration,
+    Lead,
+    LeadStageEvent,
+    Touchpoint,
+)
+from campaign_crm.services.capture import events
+from campaign_crm.services.capture.intake import (
+    ContactInput,
+    EmployerInput,
+    record_touchpoint,
+)
+from campaign_crm.services.employers import duplicates
+from campaign_crm.services.employers.merge import merge_employers
 from campaign_crm.services.errors import Conflict, ValidationError
-from campaign_crm.services.intake import ContactInput, EmployerInput, record_touchpoint
-from campaign_crm.services.merge import merge_employers
 
 from ..conftest import login
 from .conftest import FRIDAY, count, touchpoint
@@ -139,7 +153,7 @@ def test_the_older_lead_stays_open_whichever_employer_survives(pair):
 
 
 def test_with_one_open_lead_nothing_is_closed(pair):
-    from campaign_crm.services import leads as lead_service
+    from campaign_crm.services.leads import lifecycle as lead_service
 
     older, newer = pair
     lead_service.change_stage(lead_of(newer.id)[0], "lost", actor=None, lost_reason="no_vacancy")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, User
-from campaign_crm.services import auth as auth_service
+from campaign_crm.services.accounts import auth as auth_service
 
 from ..conftest import login
 

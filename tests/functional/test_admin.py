@@ -6,7 +6,15 @@ from datetime import date
 from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
-from campaign_crm.models import Absence, AuditEvent, Municipality, Partner, Sector, Team, User
+from campaign_crm.models import (
+    Absence,
+    AuditEvent,
+    Municipality,
+    Partner,
+    Sector,
+    Team,
+    User,
+)
 
 from ..conftest import login
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
 
-from campaign_crm.services import overview
+from campaign_crm.services.leads import overview
 
 from ..conftest import login
 

@@ -7,9 +7,19 @@ import pytest
 from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
-from campaign_crm.models import (AuditEvent, CheckIn, Contact, Employer, ImportBatch, Lead, Partner, Placement, Setting,
-                                 Touchpoint)
-from campaign_crm.services import purge
+from campaign_crm.models import (
+    AuditEvent,
+    CheckIn,
+    Contact,
+    Employer,
+    ImportBatch,
+    Lead,
+    Partner,
+    Placement,
+    Setting,
+    Touchpoint,
+)
+from campaign_crm.services.privacy import retention as purge
 from tests.conftest import login
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Employer, Lead, Touchpoint
-from campaign_crm.services.intake import (
+from campaign_crm.services.capture.intake import (
     REGION_SOURCE,
     ContactInput,
     EmployerInput,

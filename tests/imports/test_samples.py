@@ -23,8 +23,9 @@ from campaign_crm.models import (
     Phase,
     Touchpoint,
 )
-from campaign_crm.services import ad_codes, reference
+from campaign_crm.services import reference
 from campaign_crm.services.calendar import AMSTERDAM
+from campaign_crm.services.campaigns import ad_codes
 
 from .conftest import SAMPLES, counts, fixture_bytes, import_file, nothing_stored
 
@@ -198,7 +199,8 @@ def test_the_samples_in_a_row_recognise_the_same_employers_across_sources():
 
 def test_the_new_leads_of_an_import_are_routed_and_a_preview_routes_nothing():
     from campaign_crm.models import LeadAssignment
-    from campaign_crm.services import organisation, routing_rules, users
+    from campaign_crm.services.accounts import organisation, users
+    from campaign_crm.services.routing import rules as routing_rules
     from tests.conftest import PASSWORD
 
     team = organisation.save_team(None, name="Regionale pool", is_pool=True, actor=None)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import ApiToken, User
-from campaign_crm.services import auth as auth_service
+from campaign_crm.services.accounts import auth as auth_service
 
 
 def test_create_user_with_partner_and_team(app, runner, factory):

@@ -10,16 +10,16 @@ from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Campaign, Contact, Employer, Lead, Phase, Touchpoint
-from campaign_crm.services import leads as lead_service
 from campaign_crm.services.calendar import AMSTERDAM
-from campaign_crm.services.errors import ValidationError
-from campaign_crm.services.intake import (
+from campaign_crm.services.capture.intake import (
     ContactInput,
     EmployerInput,
     TouchpointInput,
     record_touchpoint,
     record_touchpoints,
 )
+from campaign_crm.services.errors import ValidationError
+from campaign_crm.services.leads import lifecycle as lead_service
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -495,7 +495,7 @@ def _pool(*capacities: int) -> list:
 
 def test_a_router_writes_each_new_lead_with_its_owner_assignment_stage_event_and_account_manager():
     from campaign_crm.models import LeadAssignment, LeadStageEvent
-    from campaign_crm.services import routing
+    from campaign_crm.services.routing import engine as routing
 
     anna, bert = _pool(1, 1)
     results = record_touchpoints([
@@ -523,7 +523,7 @@ def test_a_router_writes_each_new_lead_with_its_owner_assignment_stage_event_and
 
 
 def test_one_router_over_several_batches_keeps_count_and_sends_an_employer_back_to_its_account_manager():
-    from campaign_crm.services import routing
+    from campaign_crm.services.routing import engine as routing
 
     anna, bert = _pool(2, 2)
     router = routing.Router()

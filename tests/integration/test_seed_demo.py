@@ -7,10 +7,21 @@ from datetime import date
 from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
-from campaign_crm.models import (STAGES, Absence, Campaign, Lead, LeadStageEvent, Municipality, Partner, Phase, Team,
-                                 Touchpoint, User)
-from campaign_crm.services import auth as auth_service
+from campaign_crm.models import (
+    STAGES,
+    Absence,
+    Campaign,
+    Lead,
+    LeadStageEvent,
+    Municipality,
+    Partner,
+    Phase,
+    Team,
+    Touchpoint,
+    User,
+)
 from campaign_crm.services import demo
+from campaign_crm.services.accounts import auth as auth_service
 
 from ..conftest import reset_database
 

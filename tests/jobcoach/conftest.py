@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Employer, Placement, RiskCase, RiskSignal
-from campaign_crm.services import jobcoaches
+from campaign_crm.services.placements import jobcoaches
 
 from ..conftest import Login
 

@@ -10,7 +10,14 @@ from campaign_crm.models import AuditEvent, JobcoachOrganisation, RiskCase, Risk
 from campaign_crm.services.calendar import today
 
 from ..conftest import login
-from .conftest import audit_actions, count, make_employer, make_placement, signal_url, stored
+from .conftest import (
+    audit_actions,
+    count,
+    make_employer,
+    make_placement,
+    signal_url,
+    stored,
+)
 
 DESCRIPTION = "Werknemer meldt zich vaak ziek sinds de nieuwe ploegendienst; werkgever twijfelt over verlenging."
 
@@ -94,7 +101,7 @@ def test_an_unknown_token_answers_404_and_stores_nothing(app, client, region):
 
 
 def test_after_rotation_the_old_link_answers_404_and_the_new_one_works(app, client, region):
-    from campaign_crm.services import jobcoaches
+    from campaign_crm.services.placements import jobcoaches
 
     with app.app_context():
         new_token = jobcoaches.rotate_link(db.session.get(JobcoachOrganisation, region.coach_id), actor=None)

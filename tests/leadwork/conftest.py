@@ -10,7 +10,12 @@ from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import RoutingRule
-from campaign_crm.services.intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
+from campaign_crm.services.capture.intake import (
+    ContactInput,
+    EmployerInput,
+    TouchpointInput,
+    record_touchpoint,
+)
 
 from ..api.conftest import document, make_token  # noqa: F401  (fixtures for the API tests here)
 from ..conftest import Login
@@ -50,7 +55,7 @@ def make_lead(app, desk):
 
     def make(name: str | None = None, *, hours_ago: float = 1, stage: str | None = None,
              sector: str | None = None) -> int:
-        from campaign_crm.services import leads as lead_service
+        from campaign_crm.services.leads import lifecycle as lead_service
 
         made.append(name)
         name = name or f"Werkgever {len(made)}"

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Activity, AuditEvent, Lead, LeadStageEvent, User
-from campaign_crm.services import activities
 from campaign_crm.services.calendar import AMSTERDAM, today
 from campaign_crm.services.errors import Conflict, ValidationError
+from campaign_crm.services.leads import activities
 
 from ..conftest import login
 from .conftest import count

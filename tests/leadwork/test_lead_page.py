@@ -8,8 +8,8 @@ from flask import url_for
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Activity, Lead, Vacancy
-from campaign_crm.services import sla
 from campaign_crm.services.calendar import AMSTERDAM
+from campaign_crm.services.routing import sla
 
 from ..conftest import login
 

@@ -153,8 +153,8 @@ def test_a_time_before_the_current_stage_is_refused_by_the_service(app, desk, ma
     """Stage times follow each other: a contact logged before the meeting it follows cannot be."""
     import pytest
 
-    from campaign_crm.services import leads as lead_service
     from campaign_crm.services.errors import ValidationError
+    from campaign_crm.services.leads import lifecycle as lead_service
 
     lead_id = make_lead(hours_ago=5)
     with app.app_context():

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Lead, LeadStageEvent, Sector, Vacancy
-from campaign_crm.services import vacancies
 from campaign_crm.services.errors import Conflict
+from campaign_crm.services.leads import vacancies
 
 from ..conftest import login
 from .conftest import count

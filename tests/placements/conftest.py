@@ -10,12 +10,26 @@ import pytest
 from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
-from campaign_crm.models import (AuditEvent, CheckIn, Intervention, JobcoachOrganisation, Lead, Placement, RiskCase,
-                                 RiskSignal, User)
-from campaign_crm.services import leads as lead_service
-from campaign_crm.services import placements as placement_service
+from campaign_crm.models import (
+    AuditEvent,
+    CheckIn,
+    Intervention,
+    JobcoachOrganisation,
+    Lead,
+    Placement,
+    RiskCase,
+    RiskSignal,
+    User,
+)
 from campaign_crm.services.calendar import today
-from campaign_crm.services.intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
+from campaign_crm.services.capture.intake import (
+    ContactInput,
+    EmployerInput,
+    TouchpointInput,
+    record_touchpoint,
+)
+from campaign_crm.services.leads import lifecycle as lead_service
+from campaign_crm.services.placements import records as placement_service
 
 from ..api.conftest import document, make_token  # noqa: F401  (fixtures for the API tests here)
 from ..conftest import Login

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import CheckIn, Intervention, Lead, Placement, RiskCase, User
-from campaign_crm.services import checkins, risk
-from campaign_crm.services import placements as placement_service
 from campaign_crm.services.calendar import today
 from campaign_crm.services.errors import Conflict, ValidationError
+from campaign_crm.services.placements import checkins, risk
+from campaign_crm.services.placements import records as placement_service
 
 from ..conftest import login
 from .conftest import a_day, placement_input, stored

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import CheckIn, Placement, Setting
-from campaign_crm.services import checkins
-from campaign_crm.services import placements as placement_service
-from campaign_crm.services.calendar import today
+from campaign_crm.services.calendar import add_months, today
+from campaign_crm.services.placements import checkins
+from campaign_crm.services.placements import records as placement_service
 
 from ..conftest import login
 from .conftest import a_day
@@ -46,15 +46,15 @@ def test_the_schedule_follows_the_checkin_weeks_setting(app, region, make_lead, 
 
 
 def test_the_lkv_deadline_is_three_months_after_the_start(ctx):
-    assert placement_service.lkv_deadline(MONDAY) == date(2026, 6, 2)
-    assert placement_service.lkv_deadline(date(2025, 11, 30)) == date(2026, 2, 28)  # no 30 February
-    assert placement_service.lkv_deadline(date(2026, 10, 31)) == date(2027, 1, 31)
+    assert checkins.lkv_deadline(MONDAY) == date(2026, 6, 2)
+    assert checkins.lkv_deadline(date(2025, 11, 30)) == date(2026, 2, 28)  # no 30 February
+    assert checkins.lkv_deadline(date(2026, 10, 31)) == date(2027, 1, 31)
 
 
 def test_the_lkv_deadline_follows_the_lkv_request_months_setting(app, ctx):
     db.session.get(Setting, "lkv_request_months").value = 6
     db.session.flush()
-    assert placement_service.lkv_deadline(MONDAY) == date(2026, 9, 2)
+    assert checkins.lkv_deadline(MONDAY) == date(2026, 9, 2)
 
 
 def test_the_placement_page_shows_the_lkv_deadline_and_whether_it_was_requested(app, client, region, make_lead,
@@ -79,7 +79,7 @@ def test_my_checkins_lists_overdue_and_soon_due_check_ins_and_lkv_requests_to_do
     lks = make_placement(make_lead(region.advisor.id), region.advisor.id, start_date=today() - timedelta(days=35))
     # an LKV placement whose doelgroepverklaring must be requested within five days
     lkv = make_placement(make_lead(region.advisor.id), region.advisor.id, instrument="lkv", lks_type=None,
-                         loonwaarde_pct=None, start_date=placement_service.add_months(today(), -3) + timedelta(days=5))
+                         loonwaarde_pct=None, start_date=add_months(today(), -3) + timedelta(days=5))
     login(client, region.advisor)
     html = client.get("/plaatsingen/check-ins").get_data(as_text=True)
     with app.app_context():
@@ -115,7 +115,7 @@ def test_the_reminder_run_flags_check_ins_due_within_a_week_once(app, region, ma
 def test_the_reminder_run_counts_lkv_requests_whose_deadline_is_near(app, region, make_lead, make_placement):
     # started almost three months ago: the deadline is within the week
     make_placement(make_lead(region.advisor.id), region.advisor.id, instrument="lkv", lks_type=None,
-                   loonwaarde_pct=None, start_date=placement_service.add_months(today(), -3) + timedelta(days=3))
+                   loonwaarde_pct=None, start_date=add_months(today(), -3) + timedelta(days=3))
     make_placement(make_lead(region.advisor.id), region.advisor.id, start_date=a_day(0))  # LKS, no LKV
     with app.app_context():
         report = checkins.send_checkin_reminders(datetime.now(UTC))

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import CheckIn, Intervention, Placement, RiskCase, RiskSignal
-from campaign_crm.services import placements as placement_service
-from campaign_crm.services import risk
+from campaign_crm.services.placements import access as placement_access
+from campaign_crm.services.placements import risk
 
 from ..api.conftest import bearer
 from ..conftest import login
@@ -178,7 +178,7 @@ def test_the_clause_gives_each_actor_its_own_partners_placements(app, region, ow
         def visible(user_id: int) -> set[int]:
             actor = db.session.get(User, user_id)
             return set(db.session.scalars(select(Placement.id).where(
-                placement_service.visible_placements_clause(actor))))
+                placement_access.visible_placements_clause(actor))))
 
         assert visible(region.advisor.id) == visible(region.teamlead.id) == {owned.placement_id}
         assert visible(region.outsider.id) == visible(region.outsider_campaign.id) == {b_placement}

@@ -7,7 +7,15 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from campaign_crm.extensions import db
-from campaign_crm.models import AuditEvent, CheckIn, Intervention, Lead, Placement, RiskCase, Vacancy
+from campaign_crm.models import (
+    AuditEvent,
+    CheckIn,
+    Intervention,
+    Lead,
+    Placement,
+    RiskCase,
+    Vacancy,
+)
 from campaign_crm.services.calendar import today
 
 from ..conftest import login

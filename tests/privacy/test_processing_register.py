@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text
 
 from campaign_crm.extensions import db
 from campaign_crm.models.types import NOT_PERSONAL, personal
-from campaign_crm.services import privacy
+from campaign_crm.services.privacy import rights as privacy
 
 
 def test_every_text_column_outside_the_reference_tables_says_whether_it_holds_personal_data(app):

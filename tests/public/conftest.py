@@ -76,7 +76,7 @@ def stored_counts(app) -> tuple[int, int, int, int]:
 @pytest.fixture
 def make_ad_code(app, campaign):
     """Registers an ad code through the service; returns its code."""
-    from campaign_crm.services import ad_codes
+    from campaign_crm.services.campaigns import ad_codes
 
     def make(channel: str = "dagblad", phase: str | None = "launch", title: str = "AD Rotterdams Dagblad 12 mei",
              code: str | None = None, active: bool = True) -> str:
@@ -98,7 +98,7 @@ def make_ad_code(app, campaign):
 @pytest.fixture
 def make_event(app, campaign):
     """Creates an event through the service; returns (id, slug)."""
-    from campaign_crm.services import events
+    from campaign_crm.services.capture import events
 
     def make(title: str = "Livestream Anders kijken naar personeel", kind: str = "livestream",
              phase: str | None = "livestream", registration_open: bool = True) -> tuple[int, str]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AdCode, Lead, Touchpoint
-from campaign_crm.services import ad_codes
+from campaign_crm.services.campaigns import ad_codes
 
 from ..conftest import login
 from .conftest import fill_in, stored_counts

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Event, EventRegistration, Lead, Touchpoint
-from campaign_crm.services import events
 from campaign_crm.services.calendar import AMSTERDAM
+from campaign_crm.services.capture import events
 
 from ..conftest import login
 from .conftest import hidden_fields, start_time, stored_counts
@@ -144,7 +144,7 @@ def test_the_event_page_lists_registrations_with_attendance_contact_request_and_
     register(client, app, slug, name="Kees Bakker", organisation="Bakker Techniek", email="kees@bakkertechniek.nl")
     with app.app_context():  # an attendance report (the import) adds minutes to the second registration
         event = db.session.get(Event, event_id)
-        from campaign_crm.services.intake import ContactInput, EmployerInput
+        from campaign_crm.services.capture.intake import ContactInput, EmployerInput
         events.record_registration(event, employer=EmployerInput(name="Bakker Techniek"), registered_at=None,
                                    contact=ContactInput(email="kees@bakkertechniek.nl"), attended=True, minutes_watched=12,
                                    kind="livestream_attendance")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaign_crm.extensions import db
-from campaign_crm.services import auth as auth_service
+from campaign_crm.services.accounts import auth as auth_service
 
 from ..api.conftest import assert_documented, bearer
 from . import test_pages

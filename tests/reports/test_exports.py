@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from campaign_crm.services.report_exports import (
+from campaign_crm.services.reports.exports import (
     Column,
     Table,
     table_csv,

@@ -19,9 +19,9 @@ from sqlalchemy import func, select, update
 from campaign_crm.extensions import db
 from campaign_crm.models import Lead, LeadAssignment, LeadDecline, LeadStageEvent, User
 from campaign_crm.models.leads import OPEN_STAGES
-from campaign_crm.services import leads as lead_service
-from campaign_crm.services import routing
 from campaign_crm.services.errors import Conflict
+from campaign_crm.services.leads import lifecycle as lead_service
+from campaign_crm.services.routing import engine as routing
 
 from ..conftest import login
 from ..leadwork.conftest import count

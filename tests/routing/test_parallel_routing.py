@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from campaign_crm.extensions import db
 from campaign_crm.models import Lead, LeadAssignment, RoutingRule, User
 from campaign_crm.models.leads import OPEN_STAGES
-from campaign_crm.services import auth as auth_service
-from campaign_crm.services import routing
+from campaign_crm.services.accounts import auth as auth_service
+from campaign_crm.services.routing import engine as routing
 
 pytestmark = [
     pytest.mark.postgres,

@@ -7,7 +7,12 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Lead, LeadDecline, RoutingRule, User
-from campaign_crm.services.intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
+from campaign_crm.services.capture.intake import (
+    ContactInput,
+    EmployerInput,
+    TouchpointInput,
+    record_touchpoint,
+)
 
 from ..conftest import login
 

@@ -8,10 +8,20 @@ import pytest
 from sqlalchemy import select
 
 from campaign_crm.extensions import db
-from campaign_crm.models import (Absence, Employer, Lead, LeadAssignment, Municipality, RoutingRule, Sector, Team,
-                                 User)
-from campaign_crm.services import routing, users
+from campaign_crm.models import (
+    Absence,
+    Employer,
+    Lead,
+    LeadAssignment,
+    Municipality,
+    RoutingRule,
+    Sector,
+    Team,
+    User,
+)
+from campaign_crm.services.accounts import users
 from campaign_crm.services.errors import Conflict, ValidationError
+from campaign_crm.services.routing import engine as routing
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # a Thursday
 TODAY = date(2026, 11, 26)

@@ -5,7 +5,12 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Lead, Municipality, RoutingRule
-from campaign_crm.services.intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
+from campaign_crm.services.capture.intake import (
+    ContactInput,
+    EmployerInput,
+    TouchpointInput,
+    record_touchpoint,
+)
 
 from ..conftest import login
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Employer, Lead, LeadEscalation, Team, User
-from campaign_crm.services import leads as lead_service
-from campaign_crm.services import sla
+from campaign_crm.services.leads import lifecycle as lead_service
+from campaign_crm.services.routing import sla
 
 AMS = ZoneInfo("Europe/Amsterdam")
 # Due Thursday 26 November 2026, 17:00 Amsterdam time.

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from campaign_crm.blueprints.public.forms import CampaignForm
-from campaign_crm.services.public_form import MESSAGE_MAX_LENGTH
+from campaign_crm.services.capture.public_form import MESSAGE_MAX_LENGTH
 from tests.api.conftest import bearer, counts
 
 NOTHING = {"employers": 0, "contacts": 0, "leads": 0, "touchpoints": 0}

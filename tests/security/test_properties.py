@@ -20,14 +20,14 @@ from sqlalchemy import func, select
 from campaign_crm.extensions import db
 from campaign_crm.models import Contact, Employer, Lead, Touchpoint
 from campaign_crm.services import imports, normalise
-from campaign_crm.services.errors import ValidationError
-from campaign_crm.services.imports import readers
-from campaign_crm.services.intake import (
+from campaign_crm.services.capture.intake import (
     ContactInput,
     EmployerInput,
     TouchpointInput,
     record_touchpoint,
 )
+from campaign_crm.services.errors import ValidationError
+from campaign_crm.services.imports import readers
 from tests.conftest import login
 
 # Reproducible in CI: the same examples on every run, and no example database on disk.

@@ -30,25 +30,22 @@ from campaign_crm.models import (
     Team,
     User,
 )
-from campaign_crm.services import (
-    ad_codes,
-    events,
-    imports,
-    jobcoaches,
-    risk,
-    routing_rules,
-    users,
-)
-from campaign_crm.services import auth as auth_service
-from campaign_crm.services import campaigns as campaign_service
-from campaign_crm.services import leads as lead_service
-from campaign_crm.services import placements as placement_service
-from campaign_crm.services.intake import (
+from campaign_crm.services import imports
+from campaign_crm.services.accounts import auth as auth_service
+from campaign_crm.services.accounts import users
+from campaign_crm.services.campaigns import ad_codes
+from campaign_crm.services.campaigns import campaigns as campaign_service
+from campaign_crm.services.capture import events
+from campaign_crm.services.capture.intake import (
     ContactInput,
     EmployerInput,
     TouchpointInput,
     record_touchpoint,
 )
+from campaign_crm.services.leads import lifecycle as lead_service
+from campaign_crm.services.placements import jobcoaches, risk
+from campaign_crm.services.placements import records as placement_service
+from campaign_crm.services.routing import rules as routing_rules
 from tests.api.conftest import bearer
 from tests.conftest import Login, login
 from tests.placements.conftest import placement_input

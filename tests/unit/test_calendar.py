@@ -11,7 +11,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from campaign_crm.services.calendar import AMSTERDAM, add_working_days, is_working_day, sla_due, working_days_between
+from campaign_crm.services.calendar import (
+    AMSTERDAM,
+    add_working_days,
+    is_working_day,
+    sla_due,
+    working_days_between,
+)
 
 SLA_DAYS = 2  # the seeded default for `sla_working_days`
 

@@ -6,7 +6,7 @@ from itertools import permutations
 
 import pytest
 
-from campaign_crm.services.routing import Candidate, pick_advisor
+from campaign_crm.services.routing.engine import Candidate, pick_advisor
 
 MONDAY = datetime(2026, 6, 8, 9, 0, tzinfo=UTC)
 TUESDAY = datetime(2026, 6, 9, 9, 0, tzinfo=UTC)

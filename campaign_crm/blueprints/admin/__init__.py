@@ -1,6 +1,5 @@
 """Administration: users, partners, teams and the audit log."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/beheer")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -3,24 +3,54 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from ...extensions import db
 from ...models import ROLES, Absence, Contact, Municipality, Partner, Sector, Team, User
 from ...models.audit import ACTION_LABELS, OBJECT_LABELS, OUTCOME_LABELS
 from ...models.partners import PARTNER_KINDS
-from ...permissions import (ADMIN, MANAGE_ADVISORS, MANAGE_ORGANISATION, MANAGE_SETTINGS, MANAGE_USERS, REVIEW_AUDIT_LOG, acting_user,
-                           can_manage_advisor, roles_required)
-from ...services import audit, organisation, privacy, purge, two_factor, users
+from ...permissions import (
+    ADMIN,
+    MANAGE_ADVISORS,
+    MANAGE_ORGANISATION,
+    MANAGE_SETTINGS,
+    MANAGE_USERS,
+    REVIEW_AUDIT_LOG,
+    acting_user,
+    can_manage_advisor,
+    roles_required,
+)
+from ...services import audit
 from ...services import settings as app_settings
-from ...services import auth as auth_service
+from ...services.accounts import auth as auth_service
+from ...services.accounts import organisation, two_factor, users
 from ...services.errors import ValidationError
-from . import bp
+from ...services.privacy import retention as purge
+from ...services.privacy import rights as privacy
 from ..forms import apply_errors, int_arg
 from ..public.routes import public_url
-from .forms import (AbsenceForm, ActionForm, AdvisorRoutingForm, PartnerForm, PasswordResetForm, TeamForm, UserCreateForm,
-                    UserEditForm, choices)
+from .blueprint import bp
+from .forms import (
+    AbsenceForm,
+    ActionForm,
+    AdvisorRoutingForm,
+    PartnerForm,
+    PasswordResetForm,
+    TeamForm,
+    UserCreateForm,
+    UserEditForm,
+    choices,
+)
 
 PER_PAGE = 50
 

@@ -12,8 +12,8 @@ from ...errors import api_error
 from ...extensions import db, limiter
 from ...models import utcnow
 from ...permissions import has_role
-from ...services import auth as auth_service
-from . import bp
+from ...services.accounts import auth as auth_service
+from .blueprint import bp
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)

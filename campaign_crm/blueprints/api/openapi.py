@@ -4,7 +4,22 @@ from __future__ import annotations
 from typing import Any
 
 from ...models import LOST, STAGES
-from .schemas import CONTACT_FIELDS, EMPLOYER_FIELDS, MAX_PAGE, MAX_PER_PAGE, UTM_FIELDS
+from .placements import placement_paths, placement_schemas
+from .reports import report_paths, report_schemas
+from .schemas import CONTACT_FIELDS, EMPLOYER_FIELDS, UTM_FIELDS
+from .spec import (
+    ERROR,
+    NULLABLE_STRING,
+    NULLABLE_TIME,
+    PAGING,
+    REF,
+    TIME,
+    common_errors,
+    error_response,
+    json_response,
+    page_of,
+    query_param,
+)
 
 DESCRIPTION = """\
 Leads, werkgevers en rapportages van de werkgeverscampagne "Anders kijken naar personeel".
@@ -37,36 +52,6 @@ niets toe en geeft 200 met dezelfde lead. De bron is de partner van het token (a
 partner samen); admin- en campagnetokens zonder partner vormen samen één bron. Hetzelfde
 `external_id` van een andere bron is een nieuw contactmoment.
 """
-
-ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "additionalProperties": False,
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "fields"],
-            "additionalProperties": False,
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": {"type": "string"},
-                           "description": "Per veld (pad met punten) de reden."},
-            },
-        }
-    },
-}
-
-NULLABLE_STRING = {"type": ["string", "null"]}
-# What the API sends: UTC, to the second, with a Z.
-TIME = {"type": "string", "format": "date-time", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"}
-NULLABLE_TIME = {**TIME, "type": ["string", "null"]}
-REF = {
-    "type": "object",
-    "required": ["id", "name"],
-    "additionalProperties": False,
-    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
-}
 
 EMPLOYER = {
     "type": "object",
@@ -196,71 +181,8 @@ STAGE_CHANGE = {
 }
 
 
-def _page_of(ref: str) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["items", "page", "per_page", "total"],
-        "additionalProperties": False,
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": ref}},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-            "total": {"type": "integer", "minimum": 0},
-        },
-    }
-
-
-def _json(ref: str, description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": description,
-                                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
-    if headers:
-        response["headers"] = headers
-    return response
-
-
-def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    return _json("Error", description, headers)
-
-
-def _common_errors(*extra: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    """401, 403 and 429 (every token-guarded operation), 413 and 422 (bounds on every request), 503, plus the
-    operation's own."""
-    responses = {
-        "413": _error("Het verzoek is groter dan toegestaan (instelling MAX_REQUEST_KB); er is niets gelezen of "
-                      "opgeslagen"),
-        "422": _error("Ongeldige invoer: een NUL-teken (\\x00) in het adres, een parameter of de body, of JSON die te "
-                      "diep genest is; `fields` noemt waar. Er is niets gewijzigd"),
-        "401": _error("Geen, een onbekend of een ingetrokken token",
-                      {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}}),
-        "403": _error("De rol van het token mag dit niet"),
-        "429": _error("Te veel verzoeken met dit token",
-                      {"Retry-After": {"description": "Seconden tot een nieuw verzoek kan",
-                                       "schema": {"type": "string", "pattern": "^[0-9]+$"}}}),
-        "503": _error("De database is tijdelijk onbereikbaar; er is niets half opgeslagen",
-                      {"Retry-After": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}}),
-    }
-    responses.update(dict(extra))
-    return dict(sorted(responses.items()))
-
-
-def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
-    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
-    if description:
-        parameter["description"] = description
-    return parameter
-
-
-PAGING = [
-    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
-    _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50}),
-]
-
-
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
-    from .placements import placement_paths, placement_schemas  # that module builds on the helpers here
-    from .reports import report_paths, report_schemas
-
     doc = {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
@@ -273,9 +195,9 @@ def document() -> dict[str, Any]:
                 "Error": ERROR,
                 "Ref": REF,
                 "Employer": EMPLOYER,
-                "EmployerPage": _page_of("#/components/schemas/Employer"),
+                "EmployerPage": page_of("#/components/schemas/Employer"),
                 "Lead": LEAD,
-                "LeadPage": _page_of("#/components/schemas/Lead"),
+                "LeadPage": page_of("#/components/schemas/Lead"),
                 "LeadInput": LEAD_INPUT,
                 "LeadResult": LEAD_RESULT,
                 "StageChange": STAGE_CHANGE,
@@ -286,10 +208,10 @@ def document() -> dict[str, Any]:
                 "get": {
                     "operationId": "listEmployers",
                     "summary": "Werkgevers (het gedeelde regionale bestand)",
-                    "parameters": [_query("kvk", {"type": "string"}), _query("q", {"type": "string"}), *PAGING],
+                    "parameters": [query_param("kvk", {"type": "string"}), query_param("q", {"type": "string"}), *PAGING],
                     "responses": {
-                        "200": _json("EmployerPage", "Een pagina werkgevers"),
-                        **_common_errors(("400", _error("Ongeldige paginering; `fields` noemt de parameter"))),
+                        "200": json_response("EmployerPage", "Een pagina werkgevers"),
+                        **common_errors(("400", error_response("Ongeldige paginering; `fields` noemt de parameter"))),
                     },
                 }
             },
@@ -298,16 +220,16 @@ def document() -> dict[str, Any]:
                     "operationId": "listLeads",
                     "summary": "Leads die dit token mag zien, oudste eerst (op id)",
                     "parameters": [
-                        _query("stage", {"enum": [*STAGES, LOST]}),
-                        _query("channel", {"type": "string"}, "Kanaalcode"),
-                        _query("phase", {"type": "string"}, "Fasecode (in elke campagne)"),
-                        _query("updated_since", {"type": "string", "format": "date-time"},
+                        query_param("stage", {"enum": [*STAGES, LOST]}),
+                        query_param("channel", {"type": "string"}, "Kanaalcode"),
+                        query_param("phase", {"type": "string"}, "Fasecode (in elke campagne)"),
+                        query_param("updated_since", {"type": "string", "format": "date-time"},
                                "Alleen leads gewijzigd op of na dit moment; zonder offset Europe/Amsterdam"),
                         *PAGING,
                     ],
                     "responses": {
-                        "200": _json("LeadPage", "Een pagina leads"),
-                        **_common_errors(("400", _error("Ongeldige filter- of paginawaarde; `fields` noemt de "
+                        "200": json_response("LeadPage", "Een pagina leads"),
+                        **common_errors(("400", error_response("Ongeldige filter- of paginawaarde; `fields` noemt de "
                                                         "parameter"))),
                     },
                 },
@@ -317,17 +239,17 @@ def document() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/LeadInput"}}}},
                     "responses": {
-                        "201": _json("LeadResult", "Een nieuwe lead", {
+                        "201": json_response("LeadResult", "Een nieuwe lead", {
                             "Location": {"description": "Het adres van de nieuwe lead",
                                          "schema": {"type": "string", "pattern": "^/api/v1/leads/[0-9]+$"}}}),
-                        "200": _json("LeadResult", "Aan een open lead van de werkgever gekoppeld (`attached`: "
+                        "200": json_response("LeadResult", "Aan een open lead van de werkgever gekoppeld (`attached`: "
                                                    "true), of een herhaald external_id: niets toegevoegd"),
-                        **_common_errors(
-                            ("400", _error("De body is geen geldige JSON of geen JSON-object")),
-                            ("409", _error("Het external_id hoort bij een contactmoment zonder lead, of een "
+                        **common_errors(
+                            ("400", error_response("De body is geen geldige JSON of geen JSON-object")),
+                            ("409", error_response("Het external_id hoort bij een contactmoment zonder lead, of een "
                                            "gelijktijdige aanmelding botste; er is niets opgeslagen")),
-                            ("415", _error("De body is niet als application/json verstuurd")),
-                            ("422", _error("Ongeldige aanmelding; `fields` noemt elk veld en waarom; er is niets "
+                            ("415", error_response("De body is niet als application/json verstuurd")),
+                            ("422", error_response("Ongeldige aanmelding; `fields` noemt elk veld en waarom; er is niets "
                                            "opgeslagen")),
                         ),
                     },
@@ -340,8 +262,8 @@ def document() -> dict[str, Any]:
                     "parameters": [{"name": "lead_id", "in": "path", "required": True,
                                     "schema": {"type": "integer", "minimum": 1}}],
                     "responses": {
-                        "200": _json("Lead", "De lead"),
-                        **_common_errors(("404", _error("Bestaat niet, of dit token mag hem niet zien"))),
+                        "200": json_response("Lead", "De lead"),
+                        **common_errors(("404", error_response("Bestaat niet, of dit token mag hem niet zien"))),
                     },
                 }
             },
@@ -354,14 +276,14 @@ def document() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/StageChange"}}}},
                     "responses": {
-                        "200": _json("Lead", "De lead in zijn nieuwe fase"),
-                        **_common_errors(
-                            ("400", _error("De body is geen geldige JSON of geen JSON-object")),
-                            ("404", _error("Bestaat niet, of dit token mag hem niet zien")),
-                            ("409", _error("Deze fasewissel kan niet: terug of stil, of de lead is al afgesloten "
+                        "200": json_response("Lead", "De lead in zijn nieuwe fase"),
+                        **common_errors(
+                            ("400", error_response("De body is geen geldige JSON of geen JSON-object")),
+                            ("404", error_response("Bestaat niet, of dit token mag hem niet zien")),
+                            ("409", error_response("Deze fasewissel kan niet: terug of stil, of de lead is al afgesloten "
                                            "(placed of lost); er is niets gewijzigd")),
-                            ("415", _error("De body is niet als application/json verstuurd")),
-                            ("422", _error("Ongeldige fasewissel; `fields` noemt elk veld en waarom (onbekende fase, "
+                            ("415", error_response("De body is niet als application/json verstuurd")),
+                            ("422", error_response("Ongeldige fasewissel; `fields` noemt elk veld en waarom (onbekende fase, "
                                            "lost zonder geldige reden, een tijdstip in de toekomst); er is niets "
                                            "gewijzigd")),
                         ),
@@ -372,6 +294,6 @@ def document() -> dict[str, Any]:
     }
     doc["paths"].update(placement_paths())
     doc["components"]["schemas"].update(placement_schemas())
-    doc["paths"].update(report_paths(_common_errors))
+    doc["paths"].update(report_paths())
     doc["components"]["schemas"].update(report_schemas())
     return doc

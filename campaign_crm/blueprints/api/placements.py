@@ -19,13 +19,16 @@ from ...models import Lead, Placement
 from ...models.placements import CONTRACT_TYPES, JOBCOACH_KINDS, LKS_TYPES
 from ...models.types import MAX_DB_ID
 from ...permissions import visible_leads_clause
-from ...services import placements as placement_service
 from ...services.errors import Conflict, NotFound, ValidationError
-from . import bp
+from ...services.placements import access as placement_access
+from ...services.placements import checkins
+from ...services.placements import records as placement_service
 from .auth import api_roles
+from .blueprint import bp
 from .schemas import ApiInputError, iso_time, json_body
+from .spec import DATE, common_errors, error_response, json_response
 
-WORK_PLACEMENTS = tuple(sorted(placement_service.WORK_PLACEMENTS))
+WORK_PLACEMENTS = tuple(sorted(placement_access.WORK_PLACEMENTS))
 
 # Body fields and their JSON types: the contract's fields first, then optional extras.
 CREATE_FIELDS: dict[str, str] = {
@@ -132,7 +135,7 @@ def placement_json(placement: Placement) -> dict[str, Any]:
         "jobcoach_hours": placement.jobcoach_hours,
         "jobcoach_funder": placement.jobcoach_funder,
         "doelgroepregister": placement.doelgroepregister,
-        "lkv_deadline": placement_service.lkv_deadline(placement.start_date).isoformat(),
+        "lkv_deadline": checkins.lkv_deadline(placement.start_date).isoformat(),
         "lkv_requested_on": _iso_date(placement.lkv_requested_on),
         "no_riskpolis": placement.no_riskpolis,
         "end_date": _iso_date(placement.end_date),
@@ -184,7 +187,7 @@ def create_placement():
 @bp.post("/placements/<int:placement_id>/end")
 @api_roles(*WORK_PLACEMENTS)
 def end_placement(placement_id: int):
-    placement = placement_service.visible_placement(placement_id, g.api_actor, lock=True)
+    placement = placement_access.visible_placement(placement_id, g.api_actor, lock=True)
     if placement is None:
         return api_error(404, f"Plaatsing {placement_id} bestaat niet, of dit token mag haar niet zien.")
     values = _parse(json_body(), END_FIELDS, "het einde")
@@ -213,8 +216,7 @@ def _nullable(schema: dict[str, Any], description: str = "") -> dict[str, Any]:
     return result
 
 
-DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-REF = {"$ref": "#/components/schemas/Ref"}
+REF_LINK = {"$ref": "#/components/schemas/Ref"}
 
 
 def placement_schemas() -> dict[str, Any]:
@@ -223,8 +225,8 @@ def placement_schemas() -> dict[str, Any]:
         "id": {"type": "integer"},
         "reference": {"type": "string", "pattern": "^[A-Z0-9]{4,16}$",
                       "description": "Korte referentie die de jobcoach gebruikt om een risico te melden."},
-        "partner": {**REF, "description": "De partner die plaatste en de plaatsing bezit."},
-        "advisor": {"oneOf": [{"type": "null"}, REF]},
+        "partner": {**REF_LINK, "description": "De partner die plaatste en de plaatsing bezit."},
+        "advisor": {"oneOf": [{"type": "null"}, REF_LINK]},
         "lead_id": {"type": ["integer", "null"]},
         "employer_id": {"type": "integer"},
         "vacancy_id": {"type": ["integer", "null"]},
@@ -238,7 +240,7 @@ def placement_schemas() -> dict[str, Any]:
         "contract_type": {"enum": [*CONTRACT_TYPES, None]},
         "fixed_term_ends_on": _nullable(DATE),
         "start_date": DATE,
-        "jobcoach_org": {"oneOf": [{"type": "null"}, REF]},
+        "jobcoach_org": {"oneOf": [{"type": "null"}, REF_LINK]},
         "jobcoach_kind": {"enum": [*JOBCOACH_KINDS, None]},
         "jobcoach_hours": {"type": ["integer", "null"], "description": "Uren per maand."},
         "jobcoach_funder": {"type": ["string", "null"]},
@@ -321,14 +323,12 @@ def placement_schemas() -> dict[str, Any]:
 
 def placement_paths() -> dict[str, Any]:
     """The placement paths, for `paths` of the OpenAPI document."""
-    from .openapi import _common_errors, _error, _json  # openapi imports this module in document()
-
     visibility = ("Een plaatsing is van de partner van het token dat haar registreert. Tokens met rol advisor, "
                   "teamlead of campaign zien en beëindigen alleen de plaatsingen van hun eigen partner, admin-tokens "
                   "alle; een andere plaatsing geeft 404, net als een die niet bestaat. Management-tokens krijgen 403.")
     body_errors = (
-        ("400", _error("De body is geen geldige JSON of geen JSON-object")),
-        ("415", _error("De body is niet als application/json verstuurd")),
+        ("400", error_response("De body is geen geldige JSON of geen JSON-object")),
+        ("415", error_response("De body is niet als application/json verstuurd")),
     )
     return {
         "/placements": {
@@ -340,14 +340,14 @@ def placement_paths() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/PlacementInput"}}}},
                 "responses": {
-                    "201": _json("Placement", "De nieuwe plaatsing, met de geplande check-ins"),
-                    **_common_errors(
+                    "201": json_response("Placement", "De nieuwe plaatsing, met de geplande check-ins"),
+                    **common_errors(
                         *body_errors,
-                        ("403", _error("De rol van het token mag dit niet (management), of het token hoort bij "
+                        ("403", error_response("De rol van het token mag dit niet (management), of het token hoort bij "
                                        "geen partner")),
-                        ("404", _error("De lead bestaat niet, of dit token mag hem niet zien")),
-                        ("409", _error("De lead is vervallen (lost); er is niets opgeslagen")),
-                        ("422", _error("Ongeldige plaatsing; `fields` noemt elk veld en waarom; er is niets "
+                        ("404", error_response("De lead bestaat niet, of dit token mag hem niet zien")),
+                        ("409", error_response("De lead is vervallen (lost); er is niets opgeslagen")),
+                        ("422", error_response("Ongeldige plaatsing; `fields` noemt elk veld en waarom; er is niets "
                                        "opgeslagen")),
                     ),
                 },
@@ -363,12 +363,12 @@ def placement_paths() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/PlacementEnd"}}}},
                 "responses": {
-                    "200": _json("Placement", "De beëindigde plaatsing"),
-                    **_common_errors(
+                    "200": json_response("Placement", "De beëindigde plaatsing"),
+                    **common_errors(
                         *body_errors,
-                        ("404", _error("Bestaat niet, of is van een andere partner")),
-                        ("409", _error("De plaatsing is al beëindigd; er is niets gewijzigd")),
-                        ("422", _error("Ongeldig einde; `fields` noemt elk veld en waarom; er is niets gewijzigd")),
+                        ("404", error_response("Bestaat niet, of is van een andere partner")),
+                        ("409", error_response("De plaatsing is al beëindigd; er is niets gewijzigd")),
+                        ("422", error_response("Ongeldig einde; `fields` noemt elk veld en waarom; er is niets gewijzigd")),
                     ),
                 },
             }

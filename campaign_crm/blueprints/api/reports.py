@@ -24,8 +24,9 @@ from ...services.reports.funnel import funnel
 from ...services.reports.lks_jobs import lks_jobs
 from ...services.reports.period import Period
 from ...services.reports.retention import retention, retention_by_instrument
-from . import bp
 from .auth import api_roles
+from .blueprint import bp
+from .spec import DATE, common_errors, json_response, query_param
 
 READ_REPORTS = (ADMIN, CAMPAIGN, MANAGEMENT)
 FILTER_PARAMS = ("campaign", "phase", "channel", "sector", "municipality", "partner", "team")
@@ -131,7 +132,6 @@ def report_lks_jobs():
 
 # --- OpenAPI ----------------------------------------------------------------------------------------
 
-DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 RATE = {"type": "number", "minimum": 0, "maximum": 1, "description": "Een aandeel van 0 tot 1, op 4 decimalen."}
 SUPPRESSED = {"const": "< 5", "description": "Voor management: 1 tot 4 personen (of een cijfer daarvan afgeleid)."}
 COUNT = {"type": "integer", "minimum": 0}
@@ -140,18 +140,14 @@ SURVIVAL = {"oneOf": [{**RATE, "type": ["number", "null"]}, SUPPRESSED],
             "description": "Geschat aandeel nog aan het werk; null als niemand zo lang gevolgd is."}
 
 
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
-
 FILTER_PARAMETERS = [
-    _query("campaign", {"type": "string"}, "Campagnecode, zoals aknp"),
-    _query("phase", {"type": "string"}, "Fasecode (in de gekozen of de actieve campagne)"),
-    _query("channel", {"type": "string"}, "Kanaalcode (first touch van de lead)"),
-    _query("sector", {"type": "string"}, "Sectorcode van de werkgever"),
-    _query("municipality", {"type": "string"}, "Gemeente: naam of CBS-code (GM0599)"),
-    _query("partner", {"type": "integer", "minimum": 1}, "Partner (nummer)"),
-    _query("team", {"type": "integer", "minimum": 1}, "Team (nummer)"),
+    query_param("campaign", {"type": "string"}, "Campagnecode, zoals aknp"),
+    query_param("phase", {"type": "string"}, "Fasecode (in de gekozen of de actieve campagne)"),
+    query_param("channel", {"type": "string"}, "Kanaalcode (first touch van de lead)"),
+    query_param("sector", {"type": "string"}, "Sectorcode van de werkgever"),
+    query_param("municipality", {"type": "string"}, "Gemeente: naam of CBS-code (GM0599)"),
+    query_param("partner", {"type": "integer", "minimum": 1}, "Partner (nummer)"),
+    query_param("team", {"type": "integer", "minimum": 1}, "Team (nummer)"),
 ]
 
 
@@ -214,17 +210,12 @@ def report_schemas() -> dict[str, Any]:
     }
 
 
-def _json(ref: str, description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
-
-
-def report_paths(common_errors) -> dict[str, Any]:
-    """The report operations, for `paths` of the OpenAPI document; `common_errors` adds 401/403/429/503."""
-    invalid = ("422", {**_json("Error", "Ongeldige parameter; `fields` noemt elke parameter en waarom")})
-    period = [_query("from", DATE, "Eerste dag (lokale datum), standaard het begin van het huidige tertaal"),
-              _query("to", DATE, "Laatste dag (inclusief), standaard vandaag"),
-              _query("tertaal", {"type": "string", "pattern": "^[0-9]{4}-?[Tt][123]$"},
+def report_paths() -> dict[str, Any]:
+    """The report operations, for `paths` of the OpenAPI document."""
+    invalid = ("422", {**json_response("Error", "Ongeldige parameter; `fields` noemt elke parameter en waarom")})
+    period = [query_param("from", DATE, "Eerste dag (lokale datum), standaard het begin van het huidige tertaal"),
+              query_param("to", DATE, "Laatste dag (inclusief), standaard vandaag"),
+              query_param("tertaal", {"type": "string", "pattern": "^[0-9]{4}-?[Tt][123]$"},
                      "In plaats van from/to: een tertaal, zoals 2026-T1 (jan–apr), 2026-T2 (mei–aug), 2026-T3 (sep–dec)")]
     return {
         "/reports/funnel": {"get": {
@@ -234,23 +225,23 @@ def report_paths(common_errors) -> dict[str, Any]:
                            "de vorige fase. Met `touch=last` tellen kanaal en fase van het laatste contactmoment "
                            "vóór het adviesgesprek.",
             "parameters": [*period,
-                           _query("group_by", {"enum": list(GROUP_BYS)}, "Indeling; weglaten voor alleen het totaal"),
-                           _query("touch", {"enum": ["first", "last"], "default": "first"},
+                           query_param("group_by", {"enum": list(GROUP_BYS)}, "Indeling; weglaten voor alleen het totaal"),
+                           query_param("touch", {"enum": ["first", "last"], "default": "first"},
                                   "Toerekening van kanaal en fase"),
                            *FILTER_PARAMETERS],
-            "responses": {"200": _json("FunnelReport", "De funnel"), **common_errors(invalid)},
+            "responses": {"200": json_response("FunnelReport", "De funnel"), **common_errors(invalid)},
         }},
         "/reports/retention": {"get": {
             "operationId": "reportRetention",
             "summary": "Baanbehoud (Kaplan–Meier) per startkwartaal of per instrument",
             "description": "Rollen admin, campaign en management. Beëindigd = gebeurtenis; lopend = gecensureerd "
                            "op `as_of` (standaard vandaag). Voor management staan aantallen van 1 tot 4 als \"< 5\".",
-            "parameters": [_query("instrument", {"type": "string"}, "Alleen dit instrument, zoals lks (niet bij cohort=instrument)"),
-                           _query("cohort", {"enum": list(COHORTS), "default": "quarter"},
+            "parameters": [query_param("instrument", {"type": "string"}, "Alleen dit instrument, zoals lks (niet bij cohort=instrument)"),
+                           query_param("cohort", {"enum": list(COHORTS), "default": "quarter"},
                                   "Cohorten per startkwartaal, starttertaal, startjaar of per instrument"),
-                           _query("as_of", DATE, "Peildatum, standaard vandaag"),
+                           query_param("as_of", DATE, "Peildatum, standaard vandaag"),
                            *FILTER_PARAMETERS],
-            "responses": {"200": _json("RetentionReport", "Overlevingscurven en S(91), S(182), S(365)"),
+            "responses": {"200": json_response("RetentionReport", "Overlevingscurven en S(91), S(182), S(365)"),
                           **common_errors(invalid)},
         }},
         "/reports/lks-jobs": {"get": {
@@ -258,9 +249,9 @@ def report_paths(common_errors) -> dict[str, Any]:
             "summary": "Actieve LKS-banen per maandeinde tegen de doellijn",
             "description": "Rollen admin, campaign en management. Actief op dag d: instrument lks, start ≤ d en geen "
                            "einde of einde > d.",
-            "parameters": [_query("from", DATE, "Eerste dag, standaard 1 januari van dit jaar"),
-                           _query("to", DATE, "Laatste dag, standaard vandaag"), *FILTER_PARAMETERS],
-            "responses": {"200": _json("LksJobsReport", "Per maandeinde: actief, gestart, beëindigd"),
+            "parameters": [query_param("from", DATE, "Eerste dag, standaard 1 januari van dit jaar"),
+                           query_param("to", DATE, "Laatste dag, standaard vandaag"), *FILTER_PARAMETERS],
+            "responses": {"200": json_response("LksJobsReport", "Per maandeinde: actief, gestart, beëindigd"),
                           **common_errors(invalid)},
         }},
     }

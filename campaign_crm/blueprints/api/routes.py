@@ -8,19 +8,20 @@ from ...errors import api_error
 from ...extensions import db
 from ...models import Lead
 from ...permissions import WORK_LEADS
-from ...services import employers as employer_service
-from ...services import lead_queries, normalise
-from ...services import leads as lead_service
-from ...services.errors import Conflict, ValidationError
-from ...services.intake import (
+from ...services import normalise
+from ...services.capture.intake import (
     IntakeResult,
     TouchpointInput,
     record_touchpoint,
     token_source,
 )
-from . import bp
+from ...services.employers import records as employer_service
+from ...services.errors import Conflict, ValidationError
+from ...services.leads import lifecycle as lead_service
+from ...services.leads import queries as lead_queries
 from .access import CREATE_LEADS, READ_LEADS, token_leads_clause
 from .auth import api_roles
+from .blueprint import bp
 from .openapi import document
 from .schemas import (
     ApiInputError,

@@ -15,9 +15,14 @@ from werkzeug.exceptions import BadRequest
 
 from ...models import LOST, STAGES, Employer, Lead
 from ...services.calendar import AMSTERDAM
-from ...services.intake import ContactInput, EmployerInput, IntakeResult, TouchpointInput
-from ...services.lead_queries import LeadFilters
-from ...services.public_form import MESSAGE_MAX_LENGTH
+from ...services.capture.intake import (
+    ContactInput,
+    EmployerInput,
+    IntakeResult,
+    TouchpointInput,
+)
+from ...services.capture.public_form import MESSAGE_MAX_LENGTH
+from ...services.leads.queries import LeadFilters
 
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000  # keeps the OFFSET within what the database accepts

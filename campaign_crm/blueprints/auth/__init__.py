@@ -1,6 +1,5 @@
 """Logging in and out, and changing one's password."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -5,17 +5,31 @@ import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from ...extensions import db, limiter, login_manager
-from ...permissions import acting_user, public
 from ...models import User
-from ...services import auth as auth_service
-from ...services import two_factor
+from ...permissions import acting_user, public
+from ...services.accounts import auth as auth_service
+from ...services.accounts import two_factor
 from ...services.errors import ValidationError
-from . import bp
-from .forms import AccountSetupForm, CodeForm, LoginForm, PasswordConfirmForm, PasswordForm
+from .blueprint import bp
+from .forms import (
+    AccountSetupForm,
+    CodeForm,
+    LoginForm,
+    PasswordConfirmForm,
+    PasswordForm,
+)
 
 SESSION_KEY = "sid"
 PENDING_KEY = "pending_two_factor"

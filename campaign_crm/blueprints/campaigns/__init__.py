@@ -1,6 +1,5 @@
 """Campaign team pages: campaigns, phases, channels, ad codes and events."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("campaigns", __name__, url_prefix="/campagne")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -11,13 +11,15 @@ from ...extensions import db
 from ...models import AdCode, Campaign, Channel, ChannelUtm, Event, Phase, Sector
 from ...models.campaigns import EVENT_KINDS
 from ...permissions import RUN_CAMPAIGNS, acting_user, roles_required
-from ...services import ad_codes, audit, campaigns, events, qr
+from ...services import audit
 from ...services.calendar import AMSTERDAM
-from ...services.campaigns import PhaseInput
+from ...services.campaigns import ad_codes, campaigns, qr
+from ...services.campaigns.campaigns import PhaseInput
+from ...services.capture import events
 from ...services.errors import ValidationError
 from ..forms import choices
 from ..public.routes import event_public_url, short_url
-from . import bp
+from .blueprint import bp
 from .forms import (
     ActionForm,
     AdCodeForm,

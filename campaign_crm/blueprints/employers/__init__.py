@@ -1,6 +1,5 @@
 """Employers and contacts: the shared regional record, duplicates and merging."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("employers", __name__, url_prefix="/werkgevers")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -7,12 +7,20 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Contact, Employer, Municipality, Sector, SizeClass
 from ...models.employers import TOUCHPOINT_KINDS
-from ...permissions import MERGE_EMPLOYERS, WORK_LEADS, acting_user, can_set_account_manager, has_role, roles_required
-from ...services import audit, duplicates, merge
-from ...services import employers as employer_service
+from ...permissions import (
+    MERGE_EMPLOYERS,
+    WORK_LEADS,
+    acting_user,
+    can_set_account_manager,
+    has_role,
+    roles_required,
+)
+from ...services import audit
+from ...services.employers import duplicates, merge
+from ...services.employers import records as employer_service
 from ...services.errors import DomainError, ValidationError
-from . import bp
 from ..forms import apply_errors, int_arg
+from .blueprint import bp
 from .forms import ActionForm, ContactForm, EmployerForm, MergeForm, choices
 
 PER_PAGE = 50

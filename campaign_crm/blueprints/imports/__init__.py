@@ -1,6 +1,5 @@
 """Importing lead files: upload, preview, apply, error file."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("imports", __name__, url_prefix="/import")
-
-from . import routes  # noqa: F401
+__all__ = ["bp"]

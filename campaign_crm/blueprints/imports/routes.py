@@ -30,7 +30,7 @@ from ...permissions import RUN_CAMPAIGNS, acting_user, roles_required
 from ...request_limits import database_id
 from ...services import audit, imports
 from ...services.errors import ValidationError
-from . import bp
+from .blueprint import bp
 from .forms import ActionForm, UploadForm, choices, mapping_form_class
 
 PROGRESS_EVERY_SECONDS = 1.0

@@ -9,7 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from ...services.jobcoaches import DESCRIPTION_MAX_LENGTH
+from ...services.placements.jobcoaches import DESCRIPTION_MAX_LENGTH
 from ..forms import ActionForm, Form  # noqa: F401  (shared; re-exported)
 
 

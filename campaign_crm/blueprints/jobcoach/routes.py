@@ -7,16 +7,33 @@ The coach gets the same thank-you page whatever happens next: they see nothing o
 """
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 
 from ...extensions import db, limiter
 from ...models import JobcoachOrganisation
-from ...permissions import ADMIN, ADVISOR, RUN_CAMPAIGNS, TEAMLEAD, acting_user, public, roles_required
-from ...services import jobcoaches
+from ...permissions import (
+    ADMIN,
+    ADVISOR,
+    RUN_CAMPAIGNS,
+    TEAMLEAD,
+    acting_user,
+    public,
+    roles_required,
+)
 from ...services.errors import ValidationError
+from ...services.placements import jobcoaches
 from ..public.routes import public_url
-from . import bp
+from .blueprint import bp
 from .forms import ActionForm, OrganisationForm, SignalForm
 
 PER_PAGE = 50

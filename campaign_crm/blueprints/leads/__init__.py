@@ -1,6 +1,5 @@
 """Lead work: queues (mine, team, overdue), the lead page, quick actions, workload and equity."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("leads", __name__, url_prefix="/leads")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -9,19 +9,48 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import (LOST, STAGE_LABELS, STAGES, Channel, Lead, LostReason, Phase, Sector, Team,
-                       User)
+from ...models import (
+    LOST,
+    STAGE_LABELS,
+    STAGES,
+    Channel,
+    Lead,
+    LostReason,
+    Phase,
+    Sector,
+    Team,
+    User,
+)
 from ...models.placements import VACANCY_STATUSES
-from ...permissions import ADVISOR, WORK_LEADS, acting_user, can_log_work, can_reassign, can_take, roles_required
+from ...permissions import (
+    ADVISOR,
+    WORK_LEADS,
+    acting_user,
+    can_log_work,
+    can_reassign,
+    can_take,
+    roles_required,
+)
 from ...request_limits import database_id
-from ...services import activities, audit, normalise, queues, routing, vacancies
-from ...services import leads as lead_service
+from ...services import audit, normalise
 from ...services.calendar import AMSTERDAM
 from ...services.errors import Conflict, DomainError
+from ...services.leads import activities, vacancies
+from ...services.leads import lifecycle as lead_service
+from ...services.routing import engine as routing
+from ...services.routing import queues
 from ..forms import choices, optional_id
-from . import bp
-from .forms import (ActivityForm, ContactLoggedForm, DeclineForm, ReassignForm, RouteAgainForm, StageForm, TakeForm,
-                    VacancyForm)
+from .blueprint import bp
+from .forms import (
+    ActivityForm,
+    ContactLoggedForm,
+    DeclineForm,
+    ReassignForm,
+    RouteAgainForm,
+    StageForm,
+    TakeForm,
+    VacancyForm,
+)
 
 PER_PAGE = 50
 NEXT_ACTIONS_ON_QUEUE = 5

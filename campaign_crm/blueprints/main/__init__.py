@@ -1,6 +1,5 @@
 """The start page after login and the public pages (health, accessibility statement)."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("main", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

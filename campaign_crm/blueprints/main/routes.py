@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import render_template
 
 from ...permissions import acting_user, public
-from ...services import overview
-from . import bp
+from ...services.leads import overview
+from .blueprint import bp
 
 
 @bp.route("/")

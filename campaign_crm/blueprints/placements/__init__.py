@@ -1,6 +1,5 @@
 """Placements: register from a lead, the placement page, check-ins, risk cases, interventions, ending."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("placements", __name__, url_prefix="/plaatsingen")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

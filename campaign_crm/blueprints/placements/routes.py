@@ -7,20 +7,38 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import CheckIn, Instrument, Intervention, Lead, Placement, Vacancy
-from ...models.placements import (CHECKIN_WITH, CONTRACT_TYPES, INTERVENTION_KINDS, JOBCOACH_KINDS, LKS_TYPES,
-                                  RISK_LEVELS)
+from ...models.placements import (
+    CHECKIN_WITH,
+    CONTRACT_TYPES,
+    INTERVENTION_KINDS,
+    JOBCOACH_KINDS,
+    LKS_TYPES,
+    RISK_LEVELS,
+)
 from ...permissions import ADVISOR, acting_user, can_log_work, roles_required
-from ...services import audit, checkins, queues, reference, risk
-from ...services import placements as placement_service
+from ...services import audit, reference
 from ...services.calendar import today
 from ...services.errors import DomainError
+from ...services.placements import access as placement_access
+from ...services.placements import checkins, risk
+from ...services.placements import records as placement_service
+from ...services.routing import queues
 from ..forms import choices
-from . import bp
-from .forms import (CheckInForm, CloseCaseForm, EditPlacementForm, EndForm, FinishInterventionForm, InterventionForm,
-                    LkvForm, NewPlacementForm, PlacementForm)
+from .blueprint import bp
+from .forms import (
+    CheckInForm,
+    CloseCaseForm,
+    EditPlacementForm,
+    EndForm,
+    FinishInterventionForm,
+    InterventionForm,
+    LkvForm,
+    NewPlacementForm,
+    PlacementForm,
+)
 
 PER_PAGE = 50
-WORK = tuple(placement_service.WORK_PLACEMENTS)
+WORK = tuple(placement_access.WORK_PLACEMENTS)
 LABELS = {"lks_types": LKS_TYPES, "contract_types": CONTRACT_TYPES, "jobcoach_kinds": JOBCOACH_KINDS,
           "checkin_with": CHECKIN_WITH, "risk_levels": RISK_LEVELS, "intervention_kinds": INTERVENTION_KINDS,
           "checkin_statuses": checkins.STATUS_LABELS, "case_sources": risk.CASE_SOURCES}
@@ -43,7 +61,7 @@ def _placements_for_lead(lead: Lead) -> dict:
     return {
         "items": found,
         "at_risk": placement_service.open_risk_placement_ids([p.id for p in found]),
-        "may_register": (user.role in placement_service.WORK_PLACEMENTS and lead.stage != "lost"
+        "may_register": (user.role in placement_access.WORK_PLACEMENTS and lead.stage != "lost"
                          and can_log_work(user, lead)),
         "has_partner": user.partner_id is not None,
     }
@@ -51,7 +69,7 @@ def _placements_for_lead(lead: Lead) -> dict:
 
 def _visible_placement(placement_id: int) -> Placement:
     """The placement if this user may see it; for anyone else it does not exist. Locked for a change."""
-    placement = placement_service.visible_placement(placement_id, acting_user(), lock=request.method == "POST")
+    placement = placement_access.visible_placement(placement_id, acting_user(), lock=request.method == "POST")
     if placement is None:
         abort(404)
     return placement
@@ -103,7 +121,7 @@ def my_checkins():
     on = today()
     due = db.paginate(checkins.due_query(user, on=on, mine_only=mine), per_page=PER_PAGE, error_out=False)
     cases = db.session.scalars(risk.open_cases_query(user, mine_only=mine)).all()
-    visible = placement_service.visible_placements_clause(user)
+    visible = placement_access.visible_placements_clause(user)
     if mine:
         visible = visible & (Placement.advisor_id == user.id)
     lkv = checkins.lkv_requests_due(on, days=checkins.DUE_WINDOW_DAYS, visible=visible)
@@ -229,10 +247,10 @@ def _render_placement(placement: Placement, *, checkin_form: CheckInForm | None 
         statuses={c.id: checkins.status(c, placement, on) for c in placement.checkins},
         cases=risk.cases_of(placement), interventions=risk.interventions_of(placement),
         signals=risk.signals_of(placement), open_case=risk.open_case_of(placement),
-        lkv_deadline=placement_service.lkv_deadline(placement.start_date),
+        lkv_deadline=checkins.lkv_deadline(placement.start_date),
         needs_lkv=placement_service.needs_lkv_request(placement),
         follow_ups=db.session.scalars(select(Placement).where(Placement.previous_placement_id == placement.id,
-                                                              placement_service.visible_placements_clause(user))).all(),
+                                                              placement_access.visible_placements_clause(user))).all(),
         checkin_form=checkin_form, intervention_form=intervention_form, end_form=end_form, lkv_form=lkv_form,
         **LABELS,
     )

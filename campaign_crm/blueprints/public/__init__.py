@@ -1,7 +1,5 @@
 """Public pages without login: the campaign form, ad-code short links, event registration."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("public", __name__)
-bp.is_public = True  # every page here is open to employers; each view guards itself (rate limits, honeypot)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

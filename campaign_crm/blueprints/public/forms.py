@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ...services.public_form import MESSAGE_MAX_LENGTH
+from ...services.capture.public_form import MESSAGE_MAX_LENGTH
 from ..forms import CheckboxListField, Form
 
 _SALT = "public-form-started"

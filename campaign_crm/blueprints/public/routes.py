@@ -11,12 +11,13 @@ from werkzeug.exceptions import NotFound
 
 from ...extensions import db, limiter
 from ...models import Event, utcnow
-from ...services import events, public_form, reference
+from ...services import reference
 from ...services.calendar import AMSTERDAM
+from ...services.capture import events, public_form
 from ...services.errors import ValidationError
 from ...templating import nl_datetime
 from ..forms import choices
-from . import bp
+from .blueprint import bp
 from .forms import CampaignForm, EventRegistrationForm, start_token, started_at
 
 OUTSIDE_REGION = "buiten"

@@ -1,6 +1,5 @@
 """Management reports: the dashboard, the funnel, LKS jobs and retention pages, and their exports."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("reports", __name__, url_prefix="/rapportages")
-
-from . import routes  # noqa: F401
+__all__ = ["bp"]

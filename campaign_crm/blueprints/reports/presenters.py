@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ...charts import Axis, Bar, Series, bar_chart, line_chart, nl_number, nl_percent
 from ...models.leads import STAGE_LABELS
-from ...services.report_exports import FUNNEL_STAGES, cohort_label
+from ...services.reports.exports import FUNNEL_STAGES, cohort_label
 from ...services.reports.period import MONTHS_SHORT, short_date
 
 MAX_CURVES = 6  # more lines than this make a chart unreadable; the table has every cohort

@@ -22,10 +22,9 @@ from ...permissions import (
     acting_user,
     roles_required,
 )
-from ...services import report_exports as exports
 from ...services.calendar import today
 from ...services.errors import ValidationError
-from ...services.reports import privacy
+from ...services.reports import exports, privacy
 from ...services.reports.filters import (
     ReportFilter,
     parse_filter,
@@ -40,7 +39,8 @@ from ...services.reports.retention import (
     retention,
     retention_by_instrument,
 )
-from . import bp, presenters
+from . import presenters
+from .blueprint import bp
 from .forms import FILTER_ARGS, filter_options, tertaal_shortcuts
 
 PAGES = (("reports.dashboard", "Overzicht"), ("reports.funnel_page", "Funnel en eerste contact"),

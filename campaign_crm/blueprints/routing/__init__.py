@@ -1,6 +1,5 @@
 """Routing rules, managed by admins and the campaign team."""
-from flask import Blueprint
+from . import routes  # noqa: F401  (importing a view module registers its views on bp)
+from .blueprint import bp
 
-bp = Blueprint("routing", __name__, url_prefix="/routering")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Channel, Municipality, Phase, RoutingRule, Sector, SizeClass, Team
 from ...permissions import RUN_CAMPAIGNS, acting_user, roles_required
-from ...services import routing_rules
 from ...services.errors import ValidationError
+from ...services.routing import rules as routing_rules
 from ..forms import choices
-from . import bp
+from .blueprint import bp
 from .forms import RuleForm
 
 

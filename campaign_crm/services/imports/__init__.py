@@ -4,8 +4,10 @@
     report = imports.ImportRun(parsed, options, actor=…, batch_id=…, dry_run=True).run()   # runner.py
 
 Every record goes through the one intake: a chunk of touchpoints at a time through
-services/intake.record_touchpoints (Zoom and Teams reports one person at a time through
-services/events.record_registration); this package reads files and counts what the intake answered.
+`capture.intake.record_touchpoints` (Zoom and Teams reports one person at a time through
+`capture.events.record_registration`); this package reads files and counts what the intake answered.
+
+May import: the kernel, `campaigns`, `capture` and `routing`.
 """
 from . import fields
 from .fields import FIELDS, save_mapping, saved_mappings, suggest_mapping

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import AdCode, Channel, Contact, Employer
-from .. import ad_codes, normalise
+from .. import normalise
+from ..campaigns import ad_codes
+from ..capture.intake import ContactInput, EmployerInput, TouchpointInput
 from ..errors import ValidationError
-from ..intake import ContactInput, EmployerInput, TouchpointInput
 from . import fields as F
 from .readers import (
     DMY,

@@ -42,10 +42,17 @@ from ...models import (
     User,
     utcnow,
 )
-from .. import audit, events, normalise, reference, routing
+from .. import audit, normalise, reference
 from ..calendar import AMSTERDAM
+from ..capture import events
+from ..capture.intake import (
+    IntakeResult,
+    Lookups,
+    record_touchpoint,
+    record_touchpoints,
+)
 from ..errors import Conflict, ValidationError
-from ..intake import IntakeResult, Lookups, record_touchpoint, record_touchpoints
+from ..routing import engine as routing
 from ..spreadsheets import dutch_csv
 from .presets import (
     PRESETS,

@@ -7,7 +7,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 
 from ...extensions import db
-from ...models import Channel, Lead, Municipality, Partner, Phase, Sector, Team, User
+from ...models import (
+    Channel,
+    Employer,
+    Lead,
+    Municipality,
+    Partner,
+    Phase,
+    Sector,
+    Team,
+    User,
+)
 from .filters import Owner
 
 UNKNOWN = "Onbekend"
@@ -27,8 +37,6 @@ _LOOKUPS: dict[str, tuple[Any, Any, Any]] = {
 
 def lead_group_column(group_by: str) -> ColumnElement[Any]:
     """The lead-side id column a funnel groups on (first touch for channel and phase)."""
-    from ...models import Employer
-
     return {
         "channel": Lead.channel_id,
         "phase": Lead.phase_id,

@@ -1,0 +1,4 @@
+"""The `reports` blueprint object, which every view module of the package registers on."""
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/rapportages")

@@ -1,0 +1,6 @@
+"""Who works which lead, and in which order: the routing engine (`engine`: the pure choice of an advisor and
+the steps around it, safe under concurrency), the routing rules (`rules`), the queues and workload
+(`queues`), the priority score (`priority`) and the SLA ladder for first contact (`sla`).
+
+May import: the kernel and `leads`.
+"""
