@@ -1,4 +1,5 @@
-# Two commands: `make run` (set up and serve with demo data) and `make test` (set up and test).
+# `make run` (set up and serve with demo data), `make test` (set up and test) and
+# `make lint` (set up and check the code with ruff, configured in pyproject.toml).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,7 +7,7 @@ FLASK := $(PY) -m flask --app campaign_crm
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup migrate seed browser clean
+.PHONY: run test lint setup migrate seed browser clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,9 @@ browser:
 
 test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

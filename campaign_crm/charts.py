@@ -104,74 +104,120 @@ def line_chart(series: Sequence[Series], *, chart_id: str, title: str, x_axis: A
     Without `y_axis` ticks the y axis gets round ticks from 0 to the highest value (or `y_max`).
     """
     xs = [x for s in series for x, y in s.points if y is not None] + [t for t, _ in x_axis.ticks]
-    ys = [y for s in series for _, y in s.points if y is not None]
-    if y_axis is not None and y_axis.ticks:
-        y_ticks = [(v, label) for v, label in y_axis.ticks]
-    else:
-        y_ticks = [(v, y_format(v)) for v in nice_ticks(max([*ys, y_max or 0, 0]))]
-    y_label = y_axis.label if y_axis is not None else ""
-    low_x, high_x = (min(xs), max(xs)) if xs else (0.0, 1.0)
-    if high_x == low_x:
-        high_x = low_x + 1
-    low_y, high_y = min(v for v, _ in y_ticks), max(v for v, _ in y_ticks)
-    if high_y == low_y:
-        high_y = low_y + 1
-
+    y_ticks = _y_ticks(series, y_axis, y_format, y_max)
     legend_rows = math.ceil(len(series) / 3) if len(series) > 1 else 0
     left, right, top = 72, 48, 28
     bottom = 58 + 22 * legend_rows
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def px(x: float) -> float:
-        return left + (x - low_x) / (high_x - low_x) * plot_w
-
-    def py(y: float) -> float:
-        return top + plot_h - (y - low_y) / (high_y - low_y) * plot_h
+    plot = _Plot(left, top, width - left - right, height - top - bottom,
+                 _span(xs), _span([v for v, _ in y_ticks]))
 
     out = _open(chart_id, title, width, height, "line-chart")
     out.append('<g aria-hidden="true">')
+    out.extend(_axes(plot, y_ticks, x_axis, y_axis.label if y_axis is not None else ""))
+    out.extend(_lines(plot, series))
+    if legend_rows:
+        out.extend(_legend(plot, series))
+    out.append("</g></svg>")
+    return Markup("".join(out))
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """The plot area of a line chart (position and size) and the value ranges it spans."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+
+    @property
+    def bottom(self) -> float:
+        return self.top + self.height
+
+    def px(self, x: float) -> float:
+        low, high = self.x_range
+        return self.left + (x - low) / (high - low) * self.width
+
+    def py(self, y: float) -> float:
+        low, high = self.y_range
+        return self.top + self.height - (y - low) / (high - low) * self.height
+
+
+def _y_ticks(series: Sequence[Series], y_axis: Axis | None, y_format: Callable[[float], str],
+             y_max: float | None) -> list[tuple[float, str]]:
+    """The y axis's own ticks when it has them, else round ticks from 0 to the highest value (or `y_max`)."""
+    if y_axis is not None and y_axis.ticks:
+        return [(v, label) for v, label in y_axis.ticks]
+    ys = [y for s in series for _, y in s.points if y is not None]
+    return [(v, y_format(v)) for v in nice_ticks(max([*ys, y_max or 0, 0]))]
+
+
+def _span(values: Sequence[float]) -> tuple[float, float]:
+    """The lowest and highest value, at least 1 apart; (0, 1) for no values."""
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    return (low, low + 1) if high == low else (low, high)
+
+
+def _style(index: int, s: Series) -> tuple[str, str]:
+    """The colour and dash pattern of the index-th series; a dashed series is never drawn solid."""
+    colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
+    if s.dashed and not dash:
+        dash = "8 4"
+    return colour, dash
+
+
+def _axes(plot: _Plot, y_ticks: Sequence[tuple[float, str]], x_axis: Axis, y_label: str) -> list[str]:
+    """Grid lines and labels for the y ticks, tick marks and labels for the x ticks, both axes and their names."""
+    left, top, right, bottom = plot.left, plot.top, plot.left + plot.width, plot.bottom
+    out = []
     for value, label in y_ticks:
-        out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{py(value):.1f}" y2="{py(value):.1f}" '
+        out.append(f'<line x1="{left}" x2="{right}" y1="{plot.py(value):.1f}" y2="{plot.py(value):.1f}" '
                    f'stroke="{GRID}" stroke-width="1"/>')
-        out.append(_text(left - 8, py(value) + 4, label, anchor="end", size=12))
+        out.append(_text(left - 8, plot.py(value) + 4, label, anchor="end", size=12))
     for value, label in x_axis.ticks:
-        out.append(f'<line x1="{px(value):.1f}" x2="{px(value):.1f}" y1="{top + plot_h}" y2="{top + plot_h + 5}" '
+        out.append(f'<line x1="{plot.px(value):.1f}" x2="{plot.px(value):.1f}" y1="{bottom}" y2="{bottom + 5}" '
                    f'stroke="{INK}"/>')
-        out.append(_text(px(value), top + plot_h + 19, label, anchor="middle", size=12))
-    out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{INK}"/>')
-    out.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="{INK}"/>')
+        out.append(_text(plot.px(value), bottom + 19, label, anchor="middle", size=12))
+    out.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{INK}"/>')
+    out.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{bottom}" stroke="{INK}"/>')
     if x_axis.label:
-        out.append(_text(left + plot_w / 2, top + plot_h + 38, x_axis.label, anchor="middle", size=12))
+        out.append(_text(left + plot.width / 2, bottom + 38, x_axis.label, anchor="middle", size=12))
     if y_label:
         out.append(_text(left - 60, top - 12, y_label, size=12))
+    return out
 
+
+def _lines(plot: _Plot, series: Sequence[Series]) -> list[str]:
+    """Each series as a path per run of known points, with its markers when it has them."""
+    out = []
     for index, s in enumerate(series):
-        colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
-        if s.dashed and not dash:
-            dash = "8 4"
+        colour, dash = _style(index, s)
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         for run in _runs(s.points):
-            path = _path([(px(x), py(y)) for x, y in run], step=s.step)
-            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            path = _path([(plot.px(x), plot.py(y)) for x, y in run], step=s.step)
             out.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr} '
                        f'stroke-linejoin="round"/>')
             if s.markers:
-                out.extend(_marker(MARKERS[index % len(MARKERS)], px(x), py(y), colour) for x, y in run)
+                out.extend(_marker(MARKERS[index % len(MARKERS)], plot.px(x), plot.py(y), colour) for x, y in run)
+    return out
 
-    if legend_rows:
-        column_w = plot_w / 3
-        for index, s in enumerate(series):
-            colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
-            if s.dashed and not dash:
-                dash = "8 4"
-            x0 = left + (index % 3) * column_w
-            y0 = top + plot_h + 52 + 22 * (index // 3)
-            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            out.append(f'<line x1="{x0:.1f}" x2="{x0 + 28:.1f}" y1="{y0:.1f}" y2="{y0:.1f}" stroke="{colour}" '
-                       f'stroke-width="2.5"{dash_attr}/>')
-            out.append(_marker(MARKERS[index % len(MARKERS)], x0 + 14, y0, colour))
-            out.append(_text(x0 + 36, y0 + 4, s.name, size=12))
-    out.append("</g></svg>")
-    return Markup("".join(out))
+
+def _legend(plot: _Plot, series: Sequence[Series]) -> list[str]:
+    """Under the plot, three series a row: a line sample in the series' style, its marker and its name."""
+    out = []
+    column_w = plot.width / 3
+    for index, s in enumerate(series):
+        colour, dash = _style(index, s)
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        x0 = plot.left + (index % 3) * column_w
+        y0 = plot.bottom + 52 + 22 * (index // 3)
+        out.append(f'<line x1="{x0:.1f}" x2="{x0 + 28:.1f}" y1="{y0:.1f}" y2="{y0:.1f}" stroke="{colour}" '
+                   f'stroke-width="2.5"{dash_attr}/>')
+        out.append(_marker(MARKERS[index % len(MARKERS)], x0 + 14, y0, colour))
+        out.append(_text(x0 + 36, y0 + 4, s.name, size=12))
+    return out
 
 
 def _runs(points: Sequence[tuple[float, float | None]]) -> list[list[tuple[float, float]]]:

@@ -31,8 +31,10 @@ def _fail(exc: ValidationError) -> None:
 
 
 @click.command("seed-demo")
-@click.option("--seed", default=2026, show_default=True, help="Startwaarde van de toevalsgenerator (zelfde seed, zelfde data).")
-@click.option("--leads", "lead_count", default=2000, show_default=True, type=click.IntRange(0, 200_000), help="Aantal leads.")
+@click.option("--seed", default=2026, show_default=True,
+              help="Startwaarde van de toevalsgenerator (zelfde seed, zelfde data).")
+@click.option("--leads", "lead_count", default=2000, show_default=True, type=click.IntRange(0, 200_000),
+              help="Aantal leads.")
 @click.option("--if-empty", is_flag=True, help="Alleen vullen als er nog geen gebruikers zijn.")
 @with_appcontext
 def seed_demo(seed: int, lead_count: int, if_empty: bool) -> None:
@@ -58,7 +60,7 @@ def seed_demo(seed: int, lead_count: int, if_empty: bool) -> None:
 
 def _print_logins() -> None:
     password = current_app.config["DEMO_PASSWORD"]
-    click.echo("\nDemo-logins (wachtwoord voor allemaal: %s):" % password)
+    click.echo(f"\nDemo-logins (wachtwoord voor allemaal: {password}):")
     for role, email in demo.DEMO_LOGINS.items():
         click.echo(f"  {ROLES[role]:<14} {email}")
 
@@ -122,8 +124,10 @@ def create_api_token(name: str, role: str, partner: str | None) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
 @click.option("--preset", required=True, type=click.Choice(list(imports.PRESETS)), help="Soort bestand.")
 @click.option("--campaign", default=None, help="Campagnecode (standaard: de actieve campagne).")
-@click.option("--phase", default=None, help="Fasecode voor alle rijen (standaard: de fase waarin de datum van de rij valt).")
-@click.option("--channel", default=None, help="Kanaalcode voor alle rijen (standaard: wat het bestand of de voorinstelling zegt).")
+@click.option("--phase", default=None,
+              help="Fasecode voor alle rijen (standaard: de fase waarin de datum van de rij valt).")
+@click.option("--channel", default=None,
+              help="Kanaalcode voor alle rijen (standaard: wat het bestand of de voorinstelling zegt).")
 @click.option("--dry-run", is_flag=True, help="Alleen laten zien wat er zou gebeuren; niets opslaan.")
 @click.option("--json", "as_json", is_flag=True, help="Het resultaat als JSON op stdout.")
 @with_appcontext
@@ -193,14 +197,22 @@ def _print_import_report(path: Path, report: imports.ImportReport, *, as_json: b
     if report.event:
         click.echo(f"  bijeenkomst: {report.event['title']}{' (nieuw aangemaakt)' if report.event['new'] else ''}")
     for count, label in (
-        (report.rows, "rijen gelezen"), (report.created_leads, f"nieuwe leads ({report.new_employers} nieuwe werkgevers)"),
+        (report.rows, "rijen gelezen"),
+        (report.created_leads, f"nieuwe leads ({report.new_employers} nieuwe werkgevers)"),
         (report.attached, "toegevoegd aan een open lead"), (report.recorded, "vastgelegd zonder nieuwe lead"),
         (report.unchanged - report.repeated_in_file, "al eerder ingelezen (niets veranderd)"),
-        (report.repeated_in_file, "dubbel in het bestand (één keer ingelezen)"), (report.rejected_rows, "rijen afgewezen"),
+        (report.repeated_in_file, "dubbel in het bestand (één keer ingelezen)"),
+        (report.rejected_rows, "rijen afgewezen"),
     ):
         click.echo(f"  {count:>6}  {label}")
     for note in report.notes:
         click.echo(f"  {note}")
+    _print_rejections_and_warnings(report, warnings)
+    click.echo(_import_outcome(report, dry_run=dry_run, batch_id=batch_id))
+
+
+def _print_rejections_and_warnings(report: imports.ImportReport, warnings: list[str]) -> None:
+    """The rejected rows, then the first 200 warnings (and how many more there are)."""
     if report.errors:
         click.echo("Afgewezen rijen:")
         for error in report.errors:
@@ -211,12 +223,14 @@ def _print_import_report(path: Path, report: imports.ImportReport, *, as_json: b
             click.echo(f"  {line}")
         if report.warnings_total > 200:
             click.echo(f"  … en nog {report.warnings_total - 200} waarschuwingen.")
+
+
+def _import_outcome(report: imports.ImportReport, *, dry_run: bool, batch_id: int | None) -> str:
     if dry_run:
-        click.echo("Proefdraai (--dry-run): er is niets opgeslagen.")
-    elif not report.applied_anything:
-        click.echo("Geen enkele rij kon worden ingelezen; er is niets opgeslagen.")
-    else:
-        click.echo(f"Ingelezen als import {batch_id}.")
+        return "Proefdraai (--dry-run): er is niets opgeslagen."
+    if not report.applied_anything:
+        return "Geen enkele rij kon worden ingelezen; er is niets opgeslagen."
+    return f"Ingelezen als import {batch_id}."
 
 
 @click.command("route-waiting")
@@ -282,7 +296,8 @@ def processing_register(with_settings: bool) -> None:
     """Print the register of personal data (column, category, retention) as Markdown, from the models."""
     values = {}
     if with_settings:
-        values = {row.key: row.value for row in db.session.scalars(select(Setting).where(Setting.key.like("retention_%")))}
+        rows = db.session.scalars(select(Setting).where(Setting.key.like("retention_%")))
+        values = {row.key: row.value for row in rows}
     click.echo(privacy.register_markdown(values), nl=False)
 
 

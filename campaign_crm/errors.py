@@ -20,7 +20,8 @@ MESSAGES = {
     413: ("Te groot", "Wat u stuurde is groter dan toegestaan. Er is niets opgeslagen."),
     429: ("Te veel pogingen", "U heeft het te vaak geprobeerd. Wacht even en probeer het dan opnieuw."),
     500: ("Er ging iets mis", "Er ging aan onze kant iets mis. De fout is vastgelegd; probeer het later opnieuw."),
-    503: ("Tijdelijk niet beschikbaar", "De database is tijdelijk niet bereikbaar. Er is niets half opgeslagen; probeer het zo opnieuw."),
+    503: ("Tijdelijk niet beschikbaar",
+          "De database is tijdelijk niet bereikbaar. Er is niets half opgeslagen; probeer het zo opnieuw."),
 }
 
 API_CODES = {
@@ -34,7 +35,8 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def api_error(status: int, message: str, *, code: str | None = None, fields: dict[str, str] | None = None, headers=None):
+def api_error(status: int, message: str, *, code: str | None = None, fields: dict[str, str] | None = None,
+              headers=None):
     """The API's one error shape: {"error": {"code", "message", "fields"}}."""
     body = {"error": {"code": code or API_CODES.get(status, "error"), "message": message, "fields": fields or {}}}
     return body, status, headers or {}
@@ -118,6 +120,7 @@ def init_error_handlers(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
         )
         return response

@@ -13,13 +13,20 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, select, true
 
-from .models import ApiToken, Employer, Lead, User
+from .models import ROLES, ApiToken, Employer, Lead, User
 
+# The roles; code names a role only through these. `models.ROLES` gives each its label for people
+# (the models cannot import this module), so the two must name the same roles.
 ADMIN = "admin"
 CAMPAIGN = "campaign"
 TEAMLEAD = "teamlead"
 ADVISOR = "advisor"
 MANAGEMENT = "management"
+if set(ROLES) != {ADMIN, CAMPAIGN, TEAMLEAD, ADVISOR, MANAGEMENT}:
+    raise RuntimeError(f"models.ROLES ({', '.join(ROLES)}) and the role constants in permissions.py differ.")
+
+# Roles that carry leads themselves: a team, a capacity, open leads, continuity.
+CARRY_LEADS = (ADVISOR, TEAMLEAD)
 
 # What each area of the application needs.
 MANAGE_USERS = {ADMIN}
@@ -28,7 +35,6 @@ MANAGE_SETTINGS = {ADMIN}  # SLA, targets, schedules, retention periods
 MANAGE_ADVISORS = {ADMIN, TEAMLEAD}  # routing profile and absences; team leads for their own team
 REVIEW_AUDIT_LOG = {ADMIN}
 WORK_LEADS = {ADMIN, CAMPAIGN, TEAMLEAD, ADVISOR}
-SEE_PERSONAL_DATA = {ADMIN, CAMPAIGN, TEAMLEAD, ADVISOR}
 READ_REPORTS = {ADMIN, CAMPAIGN, TEAMLEAD, MANAGEMENT}
 RUN_CAMPAIGNS = {ADMIN, CAMPAIGN}  # campaigns, phases, channels, ad codes, events, imports
 MERGE_EMPLOYERS = {ADMIN, CAMPAIGN, TEAMLEAD}
@@ -70,10 +76,6 @@ def roles_required(*roles: str) -> Callable:
 
 def has_role(actor: Actor | Any, roles: set[str]) -> bool:
     return bool(getattr(actor, "is_authenticated", True)) and getattr(actor, "role", None) in roles
-
-
-def may_see_personal_data(actor: Actor) -> bool:
-    return actor.role in SEE_PERSONAL_DATA
 
 
 def visible_leads_clause(actor: User | ApiToken) -> ColumnElement[bool]:
@@ -149,7 +151,8 @@ def can_manage_advisor(actor: User, user: User) -> bool:
     """Capacity, skills, municipalities, absences and backup: admins for anyone, team leads for their advisors."""
     if actor.role == ADMIN:
         return True
-    return actor.role == TEAMLEAD and user.role == ADVISOR and user.team_id is not None and user.team_id == actor.team_id
+    return (actor.role == TEAMLEAD and user.role == ADVISOR
+            and user.team_id is not None and user.team_id == actor.team_id)
 
 
 def can_set_account_manager(user: User, employer: Employer, advisor: User | None) -> bool:

@@ -1,4 +1,5 @@
-"""Request-wide safeguards: the audit origin, HSTS and no-store headers, audited refusals, secrets kept out of access logs."""
+"""Request-wide safeguards: the audit origin, HSTS and no-store headers, audited refusals, secrets kept out of
+access logs."""
 from __future__ import annotations
 
 import logging

@@ -2,18 +2,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from .models import ESCALATION_LEVELS, STAGE_LABELS
 from .permissions import (
+    ADMIN,
+    ADVISOR,
+    CAMPAIGN,
+    CARRY_LEADS,
     MANAGE_ORGANISATION,
     MANAGE_SETTINGS,
     MANAGE_USERS,
+    MANAGEMENT,
     READ_REPORTS,
     REVIEW_AUDIT_LOG,
     RUN_CAMPAIGNS,
+    TEAMLEAD,
     WORK_LEADS,
 )
 from .services.calendar import AMSTERDAM, today
@@ -77,13 +84,13 @@ def navigation() -> list[tuple[str, str, bool]]:
     if not current_user.is_authenticated:
         return []
     items = [("Overzicht", "main.index")]
-    if current_user.role in ("advisor", "teamlead"):
+    if current_user.role in CARRY_LEADS:
         items.append(("Mijn leads", "leads.my_queue"))
     if current_user.role in WORK_LEADS:
         items += [("Mijn acties", "leads.my_actions"), ("Plaatsingen", "placements.list_placements")]
-    if current_user.role in ("advisor", "teamlead", "admin"):
+    if current_user.role in (ADVISOR, TEAMLEAD, ADMIN):
         items += [("Check-ins", "placements.my_checkins"), ("Signalen", "jobcoach.list_signals")]
-    if current_user.role in ("teamlead", "campaign", "admin"):
+    if current_user.role in (TEAMLEAD, CAMPAIGN, ADMIN):
         items += [("Teamwachtrij", "leads.team_queue"), ("Verdeling", "leads.equity")]
     if current_user.role in WORK_LEADS:
         items.append(("Te laat", "leads.overdue"))
@@ -109,7 +116,12 @@ def navigation() -> list[tuple[str, str, bool]]:
     return [(label, url_for(endpoint), is_current(endpoint)) for label, endpoint in items]
 
 
+# Templates compare roles through these names (`current_user.role == roles.ADVISOR`), never through strings.
+ROLE_NAMES = SimpleNamespace(ADMIN=ADMIN, CAMPAIGN=CAMPAIGN, TEAMLEAD=TEAMLEAD, ADVISOR=ADVISOR, MANAGEMENT=MANAGEMENT,
+                             CARRY_LEADS=CARRY_LEADS)
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(nl_date=nl_date, nl_datetime=nl_datetime, nl_number=nl_number, nl_value=nl_value)
     app.jinja_env.globals.update(navigation=navigation, admin_sections=admin_sections, stage_labels=STAGE_LABELS,
-                                 escalation_labels=ESCALATION_LEVELS, today=today)
+                                 escalation_labels=ESCALATION_LEVELS, today=today, roles=ROLE_NAMES)

@@ -195,7 +195,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the first import (slower) to stderr; BENCH_SORT=tottime sorts by own time")
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], action="append",
-                        help="only this database (repeatable); default SQLite, plus PostgreSQL when DATABASE_URL is set")
+                        help="only this database (repeatable); default SQLite, plus PostgreSQL when DATABASE_URL "
+                             "is set")
     parser.add_argument("--worker", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -214,7 +215,8 @@ def main() -> None:
     engines = args.engine or (
         ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL", "").startswith("postgres") else []))
     for engine in engines:
-        command = [sys.executable, __file__, "--worker", engine, "--file", str(file)] + (["--profile"] if args.profile else [])
+        command = [sys.executable, __file__, "--worker", engine, "--file", str(file),
+                   *(["--profile"] if args.profile else [])]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print("\n".join(line[:300] for line in done.stderr.splitlines()[-30:]), file=sys.stderr)

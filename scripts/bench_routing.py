@@ -22,16 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
 
-from campaign_crm import create_app  # noqa: E402
-from campaign_crm.config import TestingConfig  # noqa: E402
-from campaign_crm.extensions import db, limiter  # noqa: E402
-from campaign_crm.models import Employer, Lead, Municipality, RoutingRule, Team, User  # noqa: E402
-from campaign_crm.models.leads import OPEN_STAGES  # noqa: E402
-from campaign_crm.services.routing import engine as routing  # noqa: E402
+from campaign_crm import create_app
+from campaign_crm.config import TestingConfig
+from campaign_crm.extensions import db, limiter
+from campaign_crm.models import Employer, Lead, Municipality, RoutingRule, Team, User
+from campaign_crm.models.leads import OPEN_STAGES
+from campaign_crm.services.routing import engine as routing
 
 ADVISORS, TEAMS = 100, 10
 PASSWORD = "bench-wachtwoord-123"
@@ -70,7 +70,8 @@ def make_region() -> list[int]:
                              role="advisor", team=teams[i % TEAMS], capacity=100_000))
     db.session.add_all(advisors)
     for i, municipality in enumerate(municipalities):
-        db.session.add(RoutingRule(name=municipality.name, priority=10, municipality=municipality, team=teams[i % TEAMS]))
+        db.session.add(RoutingRule(name=municipality.name, priority=10, municipality=municipality,
+                                   team=teams[i % TEAMS]))
     db.session.add(RoutingRule(name="Vangnet", priority=1000, team=teams[0]))
     db.session.commit()
     return [a.id for a in advisors]
@@ -87,8 +88,9 @@ def bulk_leads(count: int, *, advisor_ids: list[int] | None, open_share: float, 
         n = min(chunk, count - done)
         n_emp = max(1, n // employers_per_lead)
         db.session.execute(insert(Employer), [
-            {"id": next_employer + k, "name": f"Werkgever {next_employer + k}", "name_key": f"werkgever{next_employer + k}",
-             "municipality_id": rng.choice(municipality_ids), "created_at": NOW, "updated_at": NOW}
+            {"id": next_employer + k, "name": f"Werkgever {next_employer + k}",
+             "name_key": f"werkgever{next_employer + k}", "municipality_id": rng.choice(municipality_ids),
+             "created_at": NOW, "updated_at": NOW}
             for k in range(n_emp)
         ])
         rows = []

@@ -1,56 +1,52 @@
-"""Shared fixtures: an app on a throwaway database (SQLite, or PostgreSQL when DATABASE_URL
-points there), a clean database per test, and factories that build through the services."""
+"""Shared fixtures: an app on a throwaway database (SQLite, or PostgreSQL when DATABASE_URL points
+there), a clean database per test, factories that build through the services, and the fixtures more
+than one test folder uses (API tokens and leads, recorded touchpoints, the hand-built report region).
+Plain helpers are in tests/helpers.py."""
 from __future__ import annotations
 
-import os
-import re
 import tempfile
-import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from campaign_crm import create_app
-from campaign_crm.config import TestingConfig
+from campaign_crm.config import Config, TestingConfig
 from campaign_crm.extensions import db, limiter
+from campaign_crm.models import Partner, Sector, Team
+from campaign_crm.services.accounts import auth as auth_service
+from campaign_crm.services.accounts import organisation, users
+from campaign_crm.services.campaigns.campaigns import PhaseInput, create_campaign
+from campaign_crm.services.capture.intake import TouchpointInput, record_touchpoint
+from tests.helpers import (
+    PASSWORD,
+    Login,
+    Recorded,
+    ReportDataset,
+    add_report_placements,
+    build_report_dataset,
+    hand_to,
+    intake_lead,
+    reset_database,
+    throwaway_database,
+)
 
 pytest_plugins = ["tests.browser_support"]
 
-PASSWORD = "Een-goed-wachtwoord-1"
 # Tables whose rows the migrations seed; they are restored after every test.
 REFERENCE_TABLES = ("municipalities", "sectors", "sbi_mappings", "size_classes", "interests", "lost_reasons",
                     "instruments", "end_hows", "end_whys",
                     "channels", "channel_utm", "settings")
 
 
-def _server_url() -> str | None:
-    raw = os.environ.get("DATABASE_URL")
-    return raw if raw and raw.startswith("postgres") else None
-
-
 @pytest.fixture(scope="session")
 def database_url():
     """A new, empty database for this test run; dropped afterwards."""
-    server = _server_url()
-    if server is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'test.db'}"
-        return
-    url = make_url(server).set(drivername="postgresql+psycopg")
-    name = f"crm_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with tempfile.TemporaryDirectory() as tmp, throwaway_database("crm_test", Path(tmp)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -67,30 +63,13 @@ def app(database_url):
         db.engine.dispose()
 
 
-def reset_database(app) -> None:
-    """Empty every table and put the migration-seeded reference rows back."""
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-                conn.execute(text(f"TRUNCATE {names} CASCADE"))
-            else:
-                for table in reversed(db.metadata.sorted_tables):
-                    conn.execute(table.delete())
-            for table in db.metadata.sorted_tables:
-                rows = app.config["REFERENCE_SNAPSHOT"].get(table.name)
-                if rows:
-                    conn.execute(insert(table), rows)
-
-
 @pytest.fixture(autouse=True)
 def _clean_state(request):
     yield
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
-        reset_database(app)
         with app.app_context():
+            reset_database()
             limiter.reset()
 
 
@@ -121,13 +100,6 @@ AKNP_PHASES = [("launch", "Lancering", (2026, 5, 11), (2026, 5, 31), None),
 @pytest.fixture
 def campaign(app) -> int:
     """The active campaign `aknp` with phases launch, livestream, techniek and zorg; returns its id."""
-    from datetime import date
-
-    from sqlalchemy import select
-
-    from campaign_crm.models import Sector
-    from campaign_crm.services.campaigns.campaigns import PhaseInput, create_campaign
-
     with app.app_context():
         sectors = {s.code: s for s in db.session.scalars(select(Sector))}
         made = create_campaign(code="aknp", name="Anders kijken naar personeel", starts_on=date(2026, 5, 11), phases=[
@@ -136,14 +108,6 @@ def campaign(app) -> int:
         ])
         db.session.commit()
         return made.id
-
-
-@dataclass
-class Login:
-    id: int
-    email: str
-    password: str
-    role: str
 
 
 class Factory:
@@ -158,8 +122,6 @@ class Factory:
         return self.counter
 
     def partner(self, name: str | None = None, kind: str = "gemeente") -> int:
-        from campaign_crm.services.accounts import organisation
-
         with self.app.app_context():
             partner = organisation.save_partner(None, name=name or f"Partner {self._next()}", kind=kind,
                                                 municipality=None, actor=None)
@@ -167,8 +129,6 @@ class Factory:
             return partner.id
 
     def team(self, name: str | None = None, is_pool: bool = False) -> int:
-        from campaign_crm.services.accounts import organisation
-
         with self.app.app_context():
             team = organisation.save_team(None, name=name or f"Team {self._next()}", is_pool=is_pool, actor=None)
             db.session.commit()
@@ -177,9 +137,6 @@ class Factory:
     def user(self, role: str = "advisor", *, email: str | None = None, name: str | None = None,
              partner_id: int | None = None, team_id: int | None = None, capacity: int = 20,
              password: str = PASSWORD) -> Login:
-        from campaign_crm.models import Partner, Team
-        from campaign_crm.services.accounts import users
-
         if role in ("advisor", "teamlead") and team_id is None:
             team_id = self.team()
         n = self._next()
@@ -199,24 +156,9 @@ def factory(app):
     return Factory(app)
 
 
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def login(client, who: Login, next_url: str | None = None):
-    """Log in through the real form; returns the response after redirects."""
-    url = "/login" + (f"?next={next_url}" if next_url else "")
-    return client.post(url, data={"email": who.email, "password": who.password}, follow_redirects=True)
-
-
 @pytest.fixture
 def production_app(app, monkeypatch, database_url):
     """The application as configured with CRM_ENV=production, on the test database (use https URLs)."""
-    from campaign_crm.config import Config
-
     monkeypatch.setenv("CRM_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "production-like-secret-for-tests-" + "x" * 20)
     monkeypatch.setenv("DATABASE_URL", database_url)
@@ -230,3 +172,97 @@ def production_app(app, monkeypatch, database_url):
     with production.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+# --- the API --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def document(client) -> dict:
+    """The OpenAPI document, as the API serves it."""
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+@pytest.fixture
+def make_token(app) -> Callable[..., str]:
+    """make_token(role="campaign", partner_id=None) -> the raw bearer value of a new token named token-<role>-<n>."""
+    made = []
+
+    def make(role: str = "campaign", partner_id: int | None = None) -> str:
+        with app.app_context():
+            partner = db.session.get(Partner, partner_id) if partner_id else None
+            _, raw = auth_service.create_api_token(f"token-{role}-{len(made)}", role, partner)
+            db.session.commit()
+        made.append(raw)
+        return raw
+
+    return make
+
+
+@pytest.fixture
+def token(make_token) -> str:
+    """A campaign-team token: it may create and read every lead."""
+    return make_token("campaign")
+
+
+@pytest.fixture
+def make_lead(app, campaign) -> Callable[..., int]:
+    """make_lead(name, owner_id=None, stage=None, channel=None, phase=None, occurred_at=None, ...) -> lead id.
+
+    Made through the intake, then assigned and moved on through the lead service, as the app does
+    (`tests.helpers.intake_lead`). Some folders have a make_lead of their own, built on the same helper.
+    """
+    made = []
+
+    def make(name: str | None = None, *, owner_id: int | None = None, stage: str | None = None,
+             channel: str | None = None, phase: str | None = None, occurred_at: datetime | None = None,
+             interests: tuple[str, ...] = (), external_id: str | None = None) -> int:
+        made.append(name)
+        with app.app_context():
+            lead = intake_lead(name or f"Werkgever {len(made)}", f"info@werkgever-{len(made)}.example",
+                               owner_id=owner_id, stage=stage, channel=channel, phase=phase, occurred_at=occurred_at,
+                               interests=list(interests), external_id=external_id,
+                               external_source="region" if external_id else None)
+            db.session.commit()
+            return lead.id
+
+    return make
+
+
+# --- recorded touchpoints ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def record(app, campaign) -> Callable[..., Recorded]:
+    """record(touchpoint, owner_id=None) -> Recorded: the touchpoint through the intake in its own committed
+    transaction (for page tests), its lead handed to `owner_id` when given."""
+
+    def _record(data: TouchpointInput, *, owner_id: int | None = None) -> Recorded:
+        with app.app_context():
+            result = record_touchpoint(data)
+            if owner_id is not None:
+                hand_to(result.lead, owner_id)
+            db.session.commit()
+            return Recorded(result.touchpoint.employer_id, result.touchpoint.contact_id,
+                            result.lead.id if result.lead else None, result.touchpoint.id)
+
+    return _record
+
+
+# --- the hand-built report region ----------------------------------------------------------------------------
+
+@pytest.fixture
+def report_dataset(app, campaign) -> ReportDataset:
+    """The hand-built region described at `tests.helpers.build_report_dataset`; returns the ids."""
+    with app.app_context():
+        return build_report_dataset(campaign)
+
+
+@pytest.fixture
+def report_with_placements(app, report_dataset) -> ReportDataset:
+    """`report_dataset` plus a contact person per employer and the placements of `tests.helpers.REPORT_PLACEMENTS`.
+
+    Through T2 2026 (May–Aug) four placements end: 15 May, 30 Jun, 31 Jul and 14 Aug, so every
+    end-reason count is 1–4 people: what management sees as "< 5".
+    """
+    with app.app_context():
+        add_report_placements(report_dataset)
+    return report_dataset

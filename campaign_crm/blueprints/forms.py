@@ -20,7 +20,8 @@ class Form(FlaskForm):
 
     def hidden_tag(self, *fields) -> Markup:
         chosen = [getattr(self, f, None) if isinstance(f, str) else f for f in (fields or self)]
-        return Markup("\n".join(str(f(id=False)) for f in chosen if f is not None and isinstance(f.widget, HiddenInput)))
+        hidden = [f for f in chosen if f is not None and isinstance(f.widget, HiddenInput)]
+        return Markup("\n".join(str(f(id=False)) for f in hidden))
 
 
 class CheckboxListField(SelectMultipleField):

@@ -50,7 +50,8 @@ from .users import ROLES, Absence, ApiToken, User, UserSession
 __all__ = [
     "LOST", "OPEN_STAGES", "ROLES", "STAGES", "STAGE_LABELS",
     "Absence", "AdCode", "ApiToken", "AuditEvent", "Campaign", "Channel", "ChannelUtm", "Contact",
-    "Employer", "EmployerNonDuplicate", "Event", "EventRegistration", "ImportBatch", "ImportMapping", "Interest", "Lead", "LeadAssignment", "LeadStageEvent", "LostReason",
+    "Employer", "EmployerNonDuplicate", "Event", "EventRegistration", "ImportBatch", "ImportMapping", "Interest",
+    "Lead", "LeadAssignment", "LeadStageEvent", "LostReason",
     "Municipality", "Partner", "Phase", "SbiMapping", "Sector", "Setting", "SizeClass",
     "Team", "Touchpoint", "User", "UserSession", "utcnow",
     "ESCALATION_LEVELS", "LeadDecline", "LeadEscalation", "RoutingRule",

@@ -100,7 +100,8 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(40), info=NOT_PERSONAL)
     object_type: Mapped[str] = mapped_column(String(40), info=NOT_PERSONAL)
     object_id: Mapped[int | None]
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=personal("logboekdetails (wie, wat)", "retention_audit_months"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict,
+                                                   info=personal("logboekdetails (wie, wat)", "retention_audit_months"))
     # Where the action came from (the client's IP address, or "cli") and how it ended.
     origin: Mapped[str | None] = mapped_column(String(45), info=personal("IP-adres", "retention_audit_months"))
     outcome: Mapped[str] = mapped_column(String(20), default="ok", server_default="ok", info=NOT_PERSONAL)

@@ -72,11 +72,14 @@ class Contact(db.Model):
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     name: Mapped[str] = mapped_column(String(160), default="", info=personal("naam", "retention_contact_months"))
     function: Mapped[str] = mapped_column(String(120), default="", info=personal("functie", "retention_contact_months"))
-    email: Mapped[str | None] = mapped_column(String(254), index=True, info=personal("contactgegevens", "retention_contact_months"))
-    phone: Mapped[str | None] = mapped_column(String(20), index=True, info=personal("contactgegevens", "retention_contact_months"))
+    email: Mapped[str | None] = mapped_column(String(254), index=True,
+                                              info=personal("contactgegevens", "retention_contact_months"))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True,
+                                              info=personal("contactgegevens", "retention_contact_months"))
     consent_basis: Mapped[str | None] = mapped_column(String(40), info=NOT_PERSONAL)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    consent_source: Mapped[str | None] = mapped_column(String(80), info=personal("herkomst toestemming", "retention_contact_months"))
+    consent_source: Mapped[str | None] = mapped_column(
+        String(80), info=personal("herkomst toestemming", "retention_contact_months"))
     consent_text_version: Mapped[str | None] = mapped_column(String(40), info=NOT_PERSONAL)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by the retention purge: name, function, e-mail and phone are gone for good.
@@ -108,8 +111,9 @@ class Touchpoint(db.Model):
     utm_id: Mapped[str | None] = mapped_column(String(120), info=NOT_PERSONAL)
     ad_code_id: Mapped[int | None] = mapped_column(ForeignKey("ad_codes.id"), index=True)
     how_heard: Mapped[str | None] = mapped_column(String(200), info=personal("vrije tekst", "retention_contact_months"))
-    message: Mapped[str | None] = mapped_column(Text, info=personal("vrije tekst van de werkgever", "retention_contact_months"))
-    # Who issued external_id (services.intake.token_source, an import's platform): the id is unique within it.
+    message: Mapped[str | None] = mapped_column(
+        Text, info=personal("vrije tekst van de werkgever", "retention_contact_months"))
+    # Who issued external_id (services.capture.intake.token_source, an import's platform): the id is unique within it.
     external_source: Mapped[str | None] = mapped_column(String(40), info=NOT_PERSONAL)
     external_id: Mapped[str | None] = mapped_column(String(160), info=NOT_PERSONAL)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)

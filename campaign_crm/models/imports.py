@@ -30,7 +30,8 @@ class ImportBatch(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="previewed", info=NOT_PERSONAL)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=NOT_PERSONAL)
     errors: Mapped[list[dict[str, Any]]] = deferred(mapped_column(
-        JSON, default=list, info=personal("importregels met fouten (kunnen contactgegevens bevatten)", "retention_import_file_months")))
+        JSON, default=list,
+        info=personal("importregels met fouten (kunnen contactgegevens bevatten)", "retention_import_file_months")))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

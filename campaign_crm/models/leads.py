@@ -62,7 +62,8 @@ class Lead(db.Model):
     phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id"))
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
     stage: Mapped[str] = mapped_column(String(12), default="new", info=NOT_PERSONAL)
-    message: Mapped[str | None] = mapped_column(Text, info=personal("vrije tekst van de werkgever", "retention_lead_text_months"))
+    message: Mapped[str | None] = mapped_column(
+        Text, info=personal("vrije tekst van de werkgever", "retention_lead_text_months"))
     # The first touchpoint's external id and its source; unique within the source.
     external_source: Mapped[str | None] = mapped_column(String(40), info=NOT_PERSONAL)
     external_id: Mapped[str | None] = mapped_column(String(120), info=NOT_PERSONAL)

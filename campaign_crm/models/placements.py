@@ -84,8 +84,10 @@ class Activity(db.Model):
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20), info=NOT_PERSONAL)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(Text, default="", info=personal("gespreksverslag (vrije tekst)", "retention_lead_text_months"))
-    next_action: Mapped[str] = mapped_column(String(300), default="", info=personal("vrije tekst", "retention_lead_text_months"))
+    outcome: Mapped[str] = mapped_column(Text, default="",
+                                         info=personal("gespreksverslag (vrije tekst)", "retention_lead_text_months"))
+    next_action: Mapped[str] = mapped_column(String(300), default="",
+                                             info=personal("vrije tekst", "retention_lead_text_months"))
     next_action_due: Mapped[date | None]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -125,9 +127,12 @@ class JobcoachOrganisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160), unique=True, info=NOT_PERSONAL)
-    contact_name: Mapped[str] = mapped_column(String(160), default="", info=personal("naam", "zolang de organisatie jobcoach is"))
-    email: Mapped[str | None] = mapped_column(String(254), info=personal("contactgegevens", "zolang de organisatie jobcoach is"))
-    phone: Mapped[str | None] = mapped_column(String(20), info=personal("contactgegevens", "zolang de organisatie jobcoach is"))
+    contact_name: Mapped[str] = mapped_column(String(160), default="",
+                                              info=personal("naam", "zolang de organisatie jobcoach is"))
+    email: Mapped[str | None] = mapped_column(String(254),
+                                              info=personal("contactgegevens", "zolang de organisatie jobcoach is"))
+    phone: Mapped[str | None] = mapped_column(String(20),
+                                              info=personal("contactgegevens", "zolang de organisatie jobcoach is"))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
     token_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)
@@ -145,7 +150,8 @@ class Placement(db.Model):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     vacancy_id: Mapped[int | None] = mapped_column(ForeignKey("vacancies.id"))
-    candidate_ref: Mapped[str] = mapped_column(String(60), info=personal("pseudoniem werkzoekende", "retention_placement_months"))
+    candidate_ref: Mapped[str] = mapped_column(String(60),
+                                               info=personal("pseudoniem werkzoekende", "retention_placement_months"))
     instrument: Mapped[str] = mapped_column(ForeignKey("instruments.code"), info=NOT_PERSONAL)
     lks_type: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
     loonwaarde_pct: Mapped[int | None]
@@ -165,7 +171,8 @@ class Placement(db.Model):
     end_date: Mapped[date | None]
     end_how: Mapped[str | None] = mapped_column(ForeignKey("end_hows.code"), info=NOT_PERSONAL)
     end_why: Mapped[str | None] = mapped_column(ForeignKey("end_whys.code"), info=NOT_PERSONAL)
-    end_note: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst over de werknemer", "retention_placement_months"))
+    end_note: Mapped[str] = mapped_column(Text, default="",
+                                          info=personal("vrije tekst over de werknemer", "retention_placement_months"))
     previous_placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -203,7 +210,8 @@ class CheckIn(db.Model):
     done_on: Mapped[date | None]
     with_whom: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
     risk: Mapped[str | None] = mapped_column(String(10), info=NOT_PERSONAL)
-    note: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst over de werknemer", "retention_placement_months"))
+    note: Mapped[str] = mapped_column(Text, default="",
+                                      info=personal("vrije tekst over de werknemer", "retention_placement_months"))
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -222,7 +230,8 @@ class RiskCase(db.Model):
     source: Mapped[str] = mapped_column(String(20), info=NOT_PERSONAL)  # checkin or signal
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst over de werknemer", "retention_placement_months"))
+    outcome: Mapped[str] = mapped_column(Text, default="",
+                                         info=personal("vrije tekst over de werknemer", "retention_placement_months"))
 
     placement: Mapped[Placement] = relationship()
 
@@ -236,8 +245,10 @@ class Intervention(db.Model):
     kind: Mapped[str] = mapped_column(String(30), info=NOT_PERSONAL)
     started_on: Mapped[date]
     ended_on: Mapped[date | None]
-    outcome: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst over de werknemer", "retention_placement_months"))
-    note: Mapped[str] = mapped_column(Text, default="", info=personal("vrije tekst over de werknemer", "retention_placement_months"))
+    outcome: Mapped[str] = mapped_column(Text, default="",
+                                         info=personal("vrije tekst over de werknemer", "retention_placement_months"))
+    note: Mapped[str] = mapped_column(Text, default="",
+                                      info=personal("vrije tekst over de werknemer", "retention_placement_months"))
     new_placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -255,7 +266,8 @@ class RiskSignal(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id", ondelete="CASCADE"), index=True)
     jobcoach_org_id: Mapped[int] = mapped_column(ForeignKey("jobcoach_organisations.id"))
-    description: Mapped[str] = mapped_column(Text, info=personal("vrije tekst over de werknemer", "retention_placement_months"))
+    description: Mapped[str] = mapped_column(
+        Text, info=personal("vrije tekst over de werknemer", "retention_placement_months"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

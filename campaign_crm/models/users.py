@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from .partners import Partner, Team
     from .reference import Municipality, Sector
 
+# Each role with its label for people. Code names roles through the constants in permissions.py,
+# which checks that they and these keys agree.
 ROLES = {
     "admin": "Beheerder",
     "campaign": "Campagneteam",
@@ -41,9 +43,11 @@ class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True, info=personal("contactgegevens medewerker", "zolang het account bestaat"))
+    email: Mapped[str] = mapped_column(String(254), unique=True,
+                                       info=personal("contactgegevens medewerker", "zolang het account bestaat"))
     name: Mapped[str] = mapped_column(String(120), info=personal("naam medewerker", "zolang het account bestaat"))
-    password_hash: Mapped[str] = mapped_column(String(255), info=personal("inloggegevens", "zolang het account bestaat"))
+    password_hash: Mapped[str] = mapped_column(String(255),
+                                               info=personal("inloggegevens", "zolang het account bestaat"))
     role: Mapped[str] = mapped_column(String(20), index=True, info=NOT_PERSONAL)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -55,7 +59,8 @@ class User(db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # TOTP two-factor login: the shared secret (base32), when it was switched on, and the last
     # time step accepted, so a code cannot be used twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64), info=personal("inloggegevens", "zolang het account bestaat"))
+    totp_secret: Mapped[str | None] = mapped_column(String(64),
+                                                    info=personal("inloggegevens", "zolang het account bestaat"))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -106,7 +111,8 @@ class Absence(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
-    reason: Mapped[str] = mapped_column(String(120), default="", info=personal("afwezigheid medewerker (vrije tekst)", "zolang het account bestaat"))
+    reason: Mapped[str] = mapped_column(
+        String(120), default="", info=personal("afwezigheid medewerker (vrije tekst)", "zolang het account bestaat"))
 
     user: Mapped[User] = relationship(back_populates="absences")
 
@@ -123,8 +129,10 @@ class UserSession(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    ip_address: Mapped[str] = mapped_column(String(45), default="", info=personal("IP-adres", "tot uitloggen of verlopen van de sessie"))
-    user_agent: Mapped[str] = mapped_column(String(200), default="", info=personal("browsergegevens", "tot uitloggen of verlopen van de sessie"))
+    ip_address: Mapped[str] = mapped_column(String(45), default="",
+                                            info=personal("IP-adres", "tot uitloggen of verlopen van de sessie"))
+    user_agent: Mapped[str] = mapped_column(String(200), default="",
+                                            info=personal("browsergegevens", "tot uitloggen of verlopen van de sessie"))
 
     user: Mapped[User] = relationship()
 

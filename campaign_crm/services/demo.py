@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign, Municipality, RoutingRule, Sector, Team, User, utcnow
+from ..permissions import ADMIN, ADVISOR, CAMPAIGN, MANAGEMENT, TEAMLEAD
 from .accounts import organisation, users
 from .accounts.auth import hash_password
 from .calendar import AMSTERDAM, add_working_days
@@ -33,11 +34,11 @@ from .placements import checkins as checkins_service
 from .placements import records as placement_service
 
 DEMO_LOGINS = {
-    "admin": "beheer@demo.example",
-    "campaign": "campagne@demo.example",
-    "teamlead": "teamleider@demo.example",
-    "advisor": "adviseur@demo.example",
-    "management": "management@demo.example",
+    ADMIN: "beheer@demo.example",
+    CAMPAIGN: "campagne@demo.example",
+    TEAMLEAD: "teamleider@demo.example",
+    ADVISOR: "adviseur@demo.example",
+    MANAGEMENT: "management@demo.example",
 }
 
 # The demo timeline ends here (or now, if that is earlier), so the same seed gives the same leads.
@@ -91,10 +92,13 @@ PHASES = [
 ]
 
 CHANNEL_MIX = {
-    "launch": {"dagblad": 30, "vakblad": 12, "facebook": 15, "instagram": 8, "linkedin": 15, "website": 12, "partner": 5, "telefoon": 3},
-    "livestream": {"livestream": 40, "linkedin": 15, "website": 15, "facebook": 8, "partner": 10, "dagblad": 5, "event": 4, "telefoon": 3},
+    "launch": {"dagblad": 30, "vakblad": 12, "facebook": 15, "instagram": 8, "linkedin": 15, "website": 12,
+               "partner": 5, "telefoon": 3},
+    "livestream": {"livestream": 40, "linkedin": 15, "website": 15, "facebook": 8, "partner": 10, "dagblad": 5,
+                   "event": 4, "telefoon": 3},
     "techniek": {"vakblad": 30, "linkedin": 25, "website": 12, "event": 10, "partner": 10, "dagblad": 8, "facebook": 5},
-    "zorg": {"vakblad": 25, "linkedin": 20, "facebook": 15, "website": 15, "partner": 10, "dagblad": 10, "instagram": 5},
+    "zorg": {"vakblad": 25, "linkedin": 20, "facebook": 15, "website": 15, "partner": 10, "dagblad": 10,
+             "instagram": 5},
 }
 UTM = {
     "facebook": ("facebook", "paid_social"), "instagram": ("instagram", "paid_social"),
@@ -110,7 +114,8 @@ SECTOR_SBI = {"techniek": ["25.11", "28.29", "33.12", "43.22", "71.12"], "zorg":
               "horeca": ["55.10", "56.10"], "schoonmaak": ["81.21", "81.22"], "zakelijk": ["62.01", "69.20", "78.20"],
               "overheid_onderwijs": ["84.11", "85.31"], "groen": ["01.19", "81.30"], "overig": ["94.99", "96.02"]}
 NAME_PATTERNS = {
-    "techniek": ["Installatiebedrijf {s}", "{s} Metaal", "Constructiebedrijf {s}", "{s} Elektrotechniek", "Machinefabriek {p}"],
+    "techniek": ["Installatiebedrijf {s}", "{s} Metaal", "Constructiebedrijf {s}", "{s} Elektrotechniek",
+                 "Machinefabriek {p}"],
     "zorg": ["Zorggroep {p}", "Thuiszorg {p}", "Zorgcentrum {p}", "{s} Zorg"],
     "logistiek": ["Transportbedrijf {s}", "Logistiek Centrum {p}", "{s} Distributie"],
     "handel": ["{s} Groothandel", "Supermarkt {s}", "Autobedrijf {s}"],
@@ -124,9 +129,10 @@ NAME_PATTERNS = {
 PLACES = ["De Maas", "Waalhaven", "Kralingen", "Het Park", "De Esch", "Hillegersberg", "Lombardijen", "De Waterkant",
           "Zuiderpark", "Rozenburg", "De Akkers", "Spijkenisse", "Oud-Beijerland", "Delfshaven", "Blijdorp", "Ommoord",
           "Charlois", "Feijenoord", "De Lier", "Middelharnis", "Schiehaven", "Heijplaat", "Katendrecht", "Prinsenland"]
-FIRST_NAMES = ["Sanne", "Daan", "Fatima", "Mohamed", "Emma", "Lucas", "Aylin", "Kees", "Noor", "Sem", "Yasmina", "Joost",
-               "Petra", "Erik", "Anouk", "Bram", "Samira", "Thijs", "Lotte", "Youssef", "Inge", "Ruben", "Esra", "Mark",
-               "Fleur", "Jeroen", "Naima", "Tim", "Marloes", "Hamza", "Sandra", "Rik", "Ilse", "Dennis", "Priya", "Wouter"]
+FIRST_NAMES = ["Sanne", "Daan", "Fatima", "Mohamed", "Emma", "Lucas", "Aylin", "Kees", "Noor", "Sem", "Yasmina",
+               "Joost", "Petra", "Erik", "Anouk", "Bram", "Samira", "Thijs", "Lotte", "Youssef", "Inge", "Ruben",
+               "Esra", "Mark", "Fleur", "Jeroen", "Naima", "Tim", "Marloes", "Hamza", "Sandra", "Rik", "Ilse", "Dennis",
+               "Priya", "Wouter"]
 SURNAMES = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos",
             "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Yılmaz", "El Amrani",
             "Bakkali", "Kaya", "Verhoeven", "van der Berg", "Koster", "Prins", "van Dijk", "Kok", "Huisman", "Willems",
@@ -135,7 +141,8 @@ FUNCTIONS = ["Eigenaar", "Directeur", "HR-manager", "HR-adviseur", "Operationeel
              "Office manager", "Bedrijfsleider"]
 POOL_GAPS = ("groen", "overig")  # sectors nobody in the regional pool covers
 NO_MUNICIPALITY_SHARE = 0.05  # forms where the employer left the municipality empty
-LOST_WEIGHTS = {"unreachable": 30, "no_vacancy": 28, "not_interested": 20, "other_route": 10, "duplicate": 5, "not_eligible": 7}
+LOST_WEIGHTS = {"unreachable": 30, "no_vacancy": 28, "not_interested": 20, "other_route": 10, "duplicate": 5,
+                "not_eligible": 7}
 HOW_HEARD = {"dagblad": "Advertentie in de krant", "vakblad": "Vakblad", "partner": "Via mijn gemeente",
              "telefoon": "Gebeld door Werkcentrum", "event": "Bijeenkomst"}
 
@@ -171,7 +178,8 @@ def seed_demo(*, seed: int = 2026, lead_count: int = 2000, today: date | None = 
     sectors = {s.code: s for s in db.session.scalars(select(Sector))}
 
     partners = {
-        name: organisation.save_partner(None, name=name, kind=kind, municipality=municipalities.get(muni) if muni else None, actor=None)
+        name: organisation.save_partner(None, name=name, kind=kind,
+                                        municipality=municipalities.get(muni) if muni else None, actor=None)
         for name, kind, muni in PARTNERS
     }
     staff = _create_staff(rng, partners, municipalities, sectors, password_hash, today)
@@ -207,15 +215,15 @@ def _create_staff(rng, partners, municipalities, sectors, password_hash, today) 
         return email
 
     coordinator = partners["Werkcentrum Rijnmond"]
-    for role in ("admin", "campaign", "management"):
-        label = {"admin": "Ruben Dekker", "campaign": "Samira Ouali", "management": "Wouter van Dijk"}[role]
+    for role, label in ((ADMIN, "Ruben Dekker"), (CAMPAIGN, "Samira Ouali"), (MANAGEMENT, "Wouter van Dijk")):
         users.create_user(email=DEMO_LOGINS[role], name=label, role=role, partner=coordinator,
                           password="", password_hash=password_hash, actor=None)
 
     for index, (name, covered, skill, size, is_pool) in enumerate(TEAMS):
         team = organisation.save_team(
             None, name=name, is_pool=is_pool, actor=None,
-            description=("Vangt leads op die geen andere regel heeft." if is_pool else f"Werkgevers in {', '.join(covered[:3])}" + ("…" if len(covered) > 3 else "")),
+            description=("Vangt leads op die geen andere regel heeft." if is_pool
+                         else f"Werkgevers in {', '.join(covered[:3])}" + ("…" if len(covered) > 3 else "")),
         )
         staff.teams[name] = team
         staff.team_municipalities[name] = covered
@@ -223,21 +231,22 @@ def _create_staff(rng, partners, municipalities, sectors, password_hash, today) 
         home_partner = gemeente_of.get(covered[0], coordinator) if len(covered) < 5 else coordinator
         lead_name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
         users.create_user(
-            email=DEMO_LOGINS["teamlead"] if index == 0 else person_email(lead_name, home_partner), name=lead_name,
-            role="teamlead", partner=home_partner, team=team, capacity=10, password="", password_hash=password_hash,
+            email=DEMO_LOGINS[TEAMLEAD] if index == 0 else person_email(lead_name, home_partner), name=lead_name,
+            role=TEAMLEAD, partner=home_partner, team=team, capacity=10, password="", password_hash=password_hash,
         )
         for member in range(size):
             partner = home_partner if rng.random() < 0.6 else rng.choice(other_partners)
             person = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
             capacity = rng.choice([10, 15, 20, 20, 25, 25, 30, 35, 40]) if name != "Eilanden" else 10
             advisor = users.create_user(
-                email=DEMO_LOGINS["advisor"] if index == 0 and member == 0 else person_email(person, partner),
-                name=person, role="advisor", partner=partner, team=team,
+                email=DEMO_LOGINS[ADVISOR] if index == 0 and member == 0 else person_email(person, partner),
+                name=person, role=ADVISOR, partner=partner, team=team,
                 capacity=capacity, password="", password_hash=password_hash,
             )
             advisor.municipalities = [municipalities[m] for m in covered]
             skills = {skill} if skill else set()
-            skills.update(rng.sample([s for s in SECTOR_WEIGHTS if not (is_pool and s in POOL_GAPS)], rng.randint(1, 3)))
+            skills.update(rng.sample([s for s in SECTOR_WEIGHTS if not (is_pool and s in POOL_GAPS)],
+                                     rng.randint(1, 3)))
             advisor.skills = [sectors[s] for s in sorted(skills)]
             staff.advisors.append(advisor)
             staff.by_team[name].append(advisor)
@@ -260,7 +269,8 @@ def _create_staff(rng, partners, municipalities, sectors, password_hash, today) 
 def _create_campaign(sectors) -> Campaign:
     return campaigns.create_campaign(
         code="aknp", name="Anders kijken naar personeel", starts_on=PHASES[0][2], ends_on=date(2027, 4, 30),
-        phases=[PhaseInput(code, name, starts, ends, sectors.get(sector)) for code, name, starts, ends, sector, _ in PHASES],
+        phases=[PhaseInput(code, name, starts, ends, sectors.get(sector))
+                for code, name, starts, ends, sector, _ in PHASES],
     )
 
 
@@ -373,7 +383,8 @@ def _touchpoint(rng, phase_code, channel, sector, occurred, used_kvk) -> Touchpo
         contact=ContactInput(name=contact_name, function=rng.choice(FUNCTIONS),
                              email=f"{_slug(contact_name).split('-')[0]}@{domain}", phone=phone),
         campaign="aknp", channel=channel, phase=phase_code,
-        utm={"source": source_medium[0], "medium": source_medium[1], "campaign": f"aknp-{phase_code}"} if source_medium else {},
+        utm=({"source": source_medium[0], "medium": source_medium[1], "campaign": f"aknp-{phase_code}"}
+             if source_medium else {}),
         interests=interests, how_heard=HOW_HEARD.get(channel), occurred_at=occurred,
         message=rng.choice([None, None, "Graag contact over de mogelijkheden.", "Wij zoeken iemand voor de productie.",
                             "Kunt u mij bellen?", "Interesse in loonkostensubsidie."]),

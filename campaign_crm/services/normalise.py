@@ -46,7 +46,8 @@ def postcode(raw: str, field: str = "postcode") -> str:
     compact = re.sub(r"\s", "", raw).upper()
     match = re.fullmatch(r"([1-9][0-9]{3})([A-Z]{2})", compact)
     if not match or match.group(2) in {"SA", "SD", "SS"}:
-        raise ValidationError(f"Postcode {raw!r} is geen Nederlandse postcode.", {field: "Verwacht 4 cijfers en 2 letters, zoals 3011 AB."})
+        raise ValidationError(f"Postcode {raw!r} is geen Nederlandse postcode.",
+                              {field: "Verwacht 4 cijfers en 2 letters, zoals 3011 AB."})
     return f"{match.group(1)} {match.group(2)}"
 
 
@@ -90,7 +91,7 @@ def is_bsn(digits: str) -> bool:
     """True for 9 digits passing the 11-test (elfproef) of a citizen service number."""
     if not re.fullmatch(r"[0-9]{9}", digits) or digits == "000000000":
         return False
-    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1))) - int(digits[8])
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
     return total % 11 == 0
 
 

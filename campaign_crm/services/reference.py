@@ -40,7 +40,8 @@ def municipality(value: str, field: str = "municipality") -> Municipality:
         select(Municipality).where((Municipality.cbs_code == code) | (func.lower(Municipality.name) == raw.lower()))
     )
     if found is None:
-        raise ValidationError(f"Onbekende gemeente {value!r}.", {field: "Geen gemeente van de regio met deze naam of CBS-code."})
+        raise ValidationError(f"Onbekende gemeente {value!r}.",
+                              {field: "Geen gemeente van de regio met deze naam of CBS-code."})
     return found
 
 
@@ -97,9 +98,11 @@ def campaign(code: str | None, field: str = "campaign") -> Campaign:
 
 
 def phase(campaign_: Campaign, code: str, field: str = "phase") -> Phase:
-    found = db.session.scalar(select(Phase).where(Phase.campaign_id == campaign_.id, Phase.code == code.strip().lower()))
+    found = db.session.scalar(
+        select(Phase).where(Phase.campaign_id == campaign_.id, Phase.code == code.strip().lower()))
     if found is None:
-        raise ValidationError(f"Onbekende fase {code!r} in campagne {campaign_.code}.", {field: "Geen fase met deze code."})
+        raise ValidationError(f"Onbekende fase {code!r} in campagne {campaign_.code}.",
+                              {field: "Geen fase met deze code."})
     return found
 
 
@@ -118,7 +121,8 @@ def interests(codes: list[str], field: str = "interests") -> list[Interest]:
     found = db.session.scalars(select(Interest).where(Interest.code.in_(wanted))).all() if wanted else []
     unknown = wanted - {i.code for i in found}
     if unknown:
-        raise ValidationError(f"Onbekende interesse: {', '.join(sorted(unknown))}.", {field: "Onbekende code(s): " + ", ".join(sorted(unknown))})
+        codes = ", ".join(sorted(unknown))
+        raise ValidationError(f"Onbekende interesse: {codes}.", {field: "Onbekende code(s): " + codes})
     return sorted(found, key=lambda i: i.sort_order)
 
 

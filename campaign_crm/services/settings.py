@@ -113,33 +113,52 @@ def _parse(key: str, current: Any, text: str) -> Any:
     """The submitted text as a value of the same kind as the current one, or ValueError in Dutch."""
     text = (text or "").strip()
     if isinstance(current, bool):
-        if text.lower() in ("ja", "true", "1", "aan"):
-            return True
-        if text.lower() in ("nee", "false", "0", "uit", ""):
-            return False
-        raise ValueError("Kies ja of nee.")
+        return _parse_yes_no(text)
     if isinstance(current, int):
-        if not re.fullmatch(r"-?\d+", text):
-            raise ValueError("Vul een heel getal in.")
-        low, high = RANGES.get(key, DEFAULT_RANGE)
-        value = int(text)
-        if not low <= value <= high:
-            raise ValueError(f"Kies een getal van {low} tot en met {high}.")
-        return value
+        return _parse_whole_number(key, text)
     if isinstance(current, list):
-        parts = [part.strip() for part in text.split(",") if part.strip()]
-        if not parts or not all(re.fullmatch(r"\d+", part) for part in parts):
-            raise ValueError("Vul hele getallen in, gescheiden door komma's (bijv. 2, 6, 13).")
-        values = [int(part) for part in parts]
-        if values != sorted(set(values)) or values[0] < 1:
-            raise ValueError("De getallen moeten oplopen, zonder dubbele, vanaf 1.")
-        return values
+        return _parse_rising_numbers(text)
     if key.endswith("_date"):
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            raise ValueError("Vul een datum in als JJJJ-MM-DD.") from None
+        return _parse_date(text)
     if not text:
         raise ValueError("Mag niet leeg zijn.")
     return text
+
+
+def _parse_yes_no(text: str) -> bool:
+    if text.lower() in ("ja", "true", "1", "aan"):
+        return True
+    if text.lower() in ("nee", "false", "0", "uit", ""):
+        return False
+    raise ValueError("Kies ja of nee.")
+
+
+def _parse_whole_number(key: str, text: str) -> int:
+    """A whole number within the setting's range."""
+    if not re.fullmatch(r"-?\d+", text):
+        raise ValueError("Vul een heel getal in.")
+    low, high = RANGES.get(key, DEFAULT_RANGE)
+    value = int(text)
+    if not low <= value <= high:
+        raise ValueError(f"Kies een getal van {low} tot en met {high}.")
+    return value
+
+
+def _parse_rising_numbers(text: str) -> list[int]:
+    """Comma-separated whole numbers, rising without repeats, from 1 (such as check-in weeks)."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(re.fullmatch(r"\d+", part) for part in parts):
+        raise ValueError("Vul hele getallen in, gescheiden door komma's (bijv. 2, 6, 13).")
+    values = [int(part) for part in parts]
+    if values != sorted(set(values)) or values[0] < 1:
+        raise ValueError("De getallen moeten oplopen, zonder dubbele, vanaf 1.")
+    return values
+
+
+def _parse_date(text: str) -> str:
+    """An ISO date (stored as its text)."""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError("Vul een datum in als JJJJ-MM-DD.") from None
 

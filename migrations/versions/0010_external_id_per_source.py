@@ -3,7 +3,7 @@
 Touchpoints and leads get `external_source`, and the unique key on `external_id` becomes one on
 (external_source, external_id): partner B's "42" is no longer partner A's "42".
 
-Sources (services.intake.token_source and the import presets):
+Sources (services.capture.intake.token_source and the import presets):
 - an API token with a partner: `partner:<partner id>` (all of that partner's tokens, so a new
   token replays the old one's ids);
 - an admin or campaign token without a partner: `region`, the region's own systems (they see
@@ -91,7 +91,7 @@ def _fill_sources():
 
 
 def _api_source(bind) -> str:
-    """The one source every lead-creating token has (as services.intake.token_source names it), if there is one."""
+    """The one source every lead-creating token has (as services.capture.intake.token_source names it), if there is one."""
     tokens = bind.execute(sa.text("SELECT id, role, partner_id FROM api_tokens WHERE role IN :roles")
                           .bindparams(sa.bindparam('roles', expanding=True)),
                           {'roles': list(LEAD_CREATING_ROLES)}).all()

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import ApiToken, utcnow
-
-from .conftest import assert_documented, bearer
+from tests.helpers import assert_documented, bearer, validate
 
 
 def test_no_token_is_401_in_json(client):
@@ -51,8 +50,6 @@ def test_a_token_records_when_it_was_last_used_at_most_once_a_minute(app, client
 
 
 def test_error_answers_match_the_documented_error_shape(client, token, document):
-    from .conftest import validate
-
     for response in (
         client.get("/api/v1/employers"),
         client.get("/api/v1/employers?page=0", headers=bearer(token)),

@@ -1,4 +1,5 @@
-"""POST /api/v1/leads: the JSON entry to the one intake (DESIGN.md, Public contract; issue 3, Must show).
+"""POST /api/v1/leads, part of the public API contract: the JSON entry to the one intake (201 with a
+Location for a new lead, 200 for a touchpoint attached to an open lead or replayed by external_id).
 
 Every answer is checked against the OpenAPI document, and every refusal against the database:
 nothing is written unless the request succeeds.
@@ -16,12 +17,10 @@ from campaign_crm.extensions import db
 from campaign_crm.models import Campaign, Channel, Lead, Touchpoint
 from campaign_crm.services.campaigns import ad_codes
 from campaign_crm.services.capture.intake import record_touchpoint
-
-from .conftest import assert_documented, bearer, counts, is_valid
+from tests.helpers import assert_documented, bearer, counts, is_valid, nothing_stored
 
 pytestmark = pytest.mark.usefixtures("campaign")
 
-NOTHING = {"employers": 0, "contacts": 0, "leads": 0, "touchpoints": 0}
 
 
 def payload(**overrides) -> dict:
@@ -68,8 +67,8 @@ def test_a_new_employer_gets_a_new_lead_201_with_its_location(app, client, token
     assert body["created_at"] == "2026-05-12T07:30:00Z"
     assert body["stage_times"] == {"new": "2026-05-12T07:30:00Z"}
     assert body["assigned_to"] is None and body["sla_due_at"] is not None
-    assert counts(app) == {"employers": 1, "contacts": 1, "leads": 1, "touchpoints": 1}
     with app.app_context():
+        assert counts() == {"employers": 1, "contacts": 1, "leads": 1, "touchpoints": 1}
         touchpoint = db.session.scalar(select(Touchpoint))
         assert (touchpoint.kind, touchpoint.lead_id, touchpoint.utm_source, touchpoint.utm_term) == (
             "api", body["id"], "ad", "lks")
@@ -94,12 +93,14 @@ def test_a_later_touchpoint_of_the_same_employer_attaches_200(app, client, token
     assert body["channel"] == "dagblad", "a lead keeps the channel of its first touchpoint"
     assert body["interests"] == ["lks", "jobcoaching", "vacature"]
     assert "Location" not in response.headers
-    assert counts(app) == {"employers": 1, "contacts": 2, "leads": 1, "touchpoints": 2}
+    with app.app_context():
+        assert counts() == {"employers": 1, "contacts": 2, "leads": 1, "touchpoints": 2}
 
 
 def test_the_same_external_id_again_answers_200_with_the_same_lead_and_adds_nothing(app, client, token, document):
     first = post(client, token, payload()).get_json()
-    before = counts(app)
+    with app.app_context():
+        before = counts()
 
     response = post(client, token, payload(message="Tweede keer verstuurd", interests=["harrie"]))
 
@@ -108,8 +109,8 @@ def test_the_same_external_id_again_answers_200_with_the_same_lead_and_adds_noth
     assert body["id"] == first["id"]
     assert body["attached"] is False
     assert body["interests"] == ["lks", "jobcoaching"]
-    assert counts(app) == before
     with app.app_context():
+        assert counts() == before
         assert db.session.scalar(select(Lead.message)) == "Wij zoeken twee productiemedewerkers."
 
 
@@ -132,7 +133,8 @@ def test_a_replay_that_loses_a_race_on_the_unique_key_still_answers_with_the_one
     assert response.status_code == 200
     assert_documented(document, "post", "/leads", response)
     assert calls == ["web-0001", "web-0001"]
-    assert counts(app) == {"employers": 1, "contacts": 1, "leads": 1, "touchpoints": 1}
+    with app.app_context():
+        assert counts() == {"employers": 1, "contacts": 1, "leads": 1, "touchpoints": 1}
 
 
 def test_campaign_defaults_to_the_active_one_and_phase_to_the_one_on_occurred_at(app, client, token):
@@ -203,14 +205,16 @@ def test_a_future_occurred_at_is_422_and_stores_nothing(app, client, token, docu
     assert response.status_code == 422
     body = assert_documented(document, "post", "/leads", response)
     assert set(body["error"]["fields"]) == {"occurred_at"}
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_an_unreadable_occurred_at_is_422(app, client, token, document):
     response = post(client, token, payload(occurred_at="12-06-2026 10:00"))
     assert response.status_code == 422
     assert "occurred_at" in assert_documented(document, "post", "/leads", response)["error"]["fields"]
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 # --- refused: 422 with the fields -----------------------------------------------------------------------
@@ -234,7 +238,8 @@ def test_an_invalid_value_is_422_naming_the_field_and_stores_nothing(app, client
     body = assert_documented(document, "post", "/leads", response)
     assert body["error"]["code"] == "invalid"
     assert field in body["error"]["fields"], body
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -260,7 +265,8 @@ def test_a_wrong_json_type_or_unknown_field_is_422_naming_it(app, client, token,
     assert response.status_code == 422
     answer = assert_documented(document, "post", "/leads", response)
     assert field in answer["error"]["fields"], answer
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_all_shape_errors_are_reported_at_once(client, token):
@@ -275,7 +281,8 @@ def test_a_body_that_is_not_json_is_400(app, client, token, document, raw):
     response = client.post("/api/v1/leads", data=raw, content_type="application/json", headers=bearer(token))
     assert response.status_code == 400
     assert assert_documented(document, "post", "/leads", response)["error"]["code"] == "bad_request"
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 @pytest.mark.parametrize("raw", ["[]", '"lead"', "null", "42"])
@@ -283,7 +290,8 @@ def test_json_that_is_not_an_object_is_400(app, client, token, document, raw):
     response = client.post("/api/v1/leads", data=raw, content_type="application/json", headers=bearer(token))
     assert response.status_code == 400
     assert_documented(document, "post", "/leads", response)
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
@@ -295,7 +303,8 @@ def test_a_wrong_content_type_is_415(app, client, token, document, content_type)
         **bearer(token), **({"Content-Type": content_type} if content_type else {})})
     assert response.status_code == 415
     assert assert_documented(document, "post", "/leads", response)["error"]["code"] == "unsupported_media_type"
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_json_with_a_charset_is_accepted(client, token):
@@ -310,14 +319,16 @@ def test_without_a_token_it_is_401(app, client, document):
     response = client.post("/api/v1/leads", json=payload())
     assert response.status_code == 401
     assert assert_documented(document, "post", "/leads", response)["error"]["code"] == "unauthorized"
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_a_management_token_may_not_create_leads_403(app, client, make_token, document):
     response = post(client, make_token("management"), payload())
     assert response.status_code == 403
     assert_documented(document, "post", "/leads", response)
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 @pytest.mark.parametrize("role", ["admin", "campaign", "teamlead", "advisor"])
@@ -334,4 +345,5 @@ def test_a_failure_after_the_intake_leaves_nothing_half_written(app, client, tok
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "server_error"
     assert "serialising" not in response.get_data(as_text=True)
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()

@@ -8,8 +8,7 @@ from campaign_crm.services.capture.intake import (
     TouchpointInput,
     record_touchpoint,
 )
-
-from .conftest import assert_documented, bearer
+from tests.helpers import assert_documented, bearer
 
 
 def seed_employer(app, name="Bakkerij Jansen", kvk="24123456"):

@@ -8,8 +8,7 @@ from sqlalchemy import event, update
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Lead
-
-from .conftest import assert_documented, bearer
+from tests.helpers import assert_documented, bearer
 
 LAUNCH_DAY = datetime(2026, 5, 12, 9, 30, tzinfo=UTC)
 

@@ -9,8 +9,7 @@ from schemathesis import checks
 from schemathesis.generation import GenerationMode
 
 from campaign_crm.blueprints.api.openapi import document
-
-from .conftest import bearer
+from tests.helpers import bearer
 
 EXAMPLES_PER_OPERATION = 20  # 10 operations × 2 tokens × 20: about a minute on SQLite, two on PostgreSQL
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,

@@ -9,15 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from campaign_crm.extensions import db
-from campaign_crm.models import JobcoachOrganisation, User
+from campaign_crm.models import JobcoachOrganisation
 from campaign_crm.services.calendar import today
-from campaign_crm.services.capture.intake import (
-    ContactInput,
-    EmployerInput,
-    TouchpointInput,
-    record_touchpoint,
-)
-from campaign_crm.services.leads import lifecycle as lead_service
+from tests.helpers import intake_lead
 
 pytestmark = pytest.mark.browser
 
@@ -27,11 +21,7 @@ START = today() - timedelta(days=60)
 def _lead_at_vacancy(app, advisor_id: int) -> int:
     with app.app_context():
         db.session.add(JobcoachOrganisation(name="Jobcoach Rijnmond BV"))
-        lead = record_touchpoint(TouchpointInput(employer=EmployerInput(name="Bouwbedrijf Maas"),
-                                                 contact=ContactInput(name="Contact", email="info@maas.example"))).lead
-        advisor = db.session.get(User, advisor_id)
-        lead_service.assign_lead(lead, advisor, team=advisor.team, reason="test", actor=None)
-        lead_service.change_stage(lead, "vacancy", actor=None)
+        lead = intake_lead("Bouwbedrijf Maas", "info@maas.example", owner_id=advisor_id, stage="vacancy")
         db.session.commit()
         return lead.id
 

@@ -8,14 +8,11 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.reports.conftest import report_dataset  # noqa: F401  (the hand-built region)
-from tests.reports.test_pages import report_with_placements  # noqa: F401  (… with contacts and placements)
-
 pytestmark = pytest.mark.browser
 
 
 def test_management_opens_the_dashboard_and_finds_charts_summaries_and_tables(page, factory, log_in, live_server, snap,
-                                                                               report_with_placements):  # noqa: F811
+                                                                               report_with_placements):
     requests, problems = [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
@@ -44,7 +41,7 @@ def test_management_opens_the_dashboard_and_finds_charts_summaries_and_tables(pa
 
 
 def test_the_filter_works_by_keyboard_and_a_bad_one_is_announced(page, factory, log_in, snap,
-                                                                 report_with_placements):  # noqa: F811
+                                                                 report_with_placements):
     log_in(factory.user("campaign"))
     page.goto("/rapportages/funnel?tertaal=2026-T2")
     expect(page.get_by_role("link", name="T2 2026 (mei–aug)")).to_have_attribute("aria-current", "true")
@@ -69,7 +66,7 @@ def test_the_filter_works_by_keyboard_and_a_bad_one_is_announced(page, factory, 
     snap(page, "bad-period")
 
 
-def test_the_retention_page_reflows_at_320_pixels(page, factory, log_in, snap, report_with_placements):  # noqa: F811
+def test_the_retention_page_reflows_at_320_pixels(page, factory, log_in, snap, report_with_placements):
     page.set_viewport_size({"width": 320, "height": 640})
     log_in(factory.user("management"))
     page.goto("/rapportages/baanbehoud?tertaal=2026-T2&as_of=2026-11-01")

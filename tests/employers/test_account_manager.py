@@ -12,10 +12,7 @@ from campaign_crm.models import AuditEvent, Employer, User
 from campaign_crm.permissions import can_set_account_manager
 from campaign_crm.services.employers.records import EmployerChanges, update_employer
 from campaign_crm.services.errors import ValidationError
-
-from ..conftest import login
-from .conftest import touchpoint
-from .test_edit import employer_form
+from tests.helpers import employer_form, login, touchpoint
 
 
 @pytest.fixture

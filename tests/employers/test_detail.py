@@ -7,9 +7,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent
-
-from ..conftest import login
-from .conftest import touchpoint
+from tests.helpers import login, touchpoint
 
 MESSAGE = "Wij zoeken een monteur voor de nachtdienst."
 
@@ -28,7 +26,8 @@ def bakery(record, factory):
 
 def reads_of(in_app, actor_id: int) -> list[tuple[str, int]]:
     return in_app(lambda: [(e.object_type, e.object_id) for e in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "read", AuditEvent.actor_id == actor_id).order_by(AuditEvent.id))])
+        select(AuditEvent).where(AuditEvent.action == "read", AuditEvent.actor_id == actor_id)
+        .order_by(AuditEvent.id))])
 
 
 def test_the_employer_page_shows_fields_contacts_leads_and_a_timeline_of_touchpoints(client, factory, bakery):
@@ -102,7 +101,8 @@ def test_management_gets_403_on_every_employer_page(client, factory, record):
     other = record(touchpoint("Hotel De Maas", email="info@hoteldemaas.nl"))
     login(client, factory.user("management"))
     for url in ["/werkgevers/", f"/werkgevers/{made.employer_id}", f"/werkgevers/{made.employer_id}/bewerken",
-                f"/werkgevers/contactpersonen/{made.contact_id}", f"/werkgevers/contactpersonen/{made.contact_id}/bewerken",
+                f"/werkgevers/contactpersonen/{made.contact_id}",
+                f"/werkgevers/contactpersonen/{made.contact_id}/bewerken",
                 "/werkgevers/dubbelen", f"/werkgevers/samenvoegen/{made.employer_id}/{other.employer_id}"]:
         response = client.get(url)
         assert response.status_code == 403, url

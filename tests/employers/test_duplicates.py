@@ -15,9 +15,7 @@ from campaign_crm.services.employers.records import (
     update_contact,
     update_employer,
 )
-
-from ..conftest import login
-from .conftest import counting_statements, touchpoint
+from tests.helpers import counting_statements, login, touchpoint
 
 
 def employer(name: str, **fields) -> Employer:
@@ -32,8 +30,10 @@ def reasons_by_pair() -> dict[tuple[str, str], list[str]]:
 @pytest.fixture
 def region(ctx, campaign):
     made = {
-        "bakery": employer("Bakkerij Jansen", email="a@bakkerij-jansen.nl", postcode="3011 AB", municipality="Rotterdam"),
-        "bakery_bv": employer("Bakkerij Jansen B.V.", email="b@jansenbrood.nl", postcode="3012 CD", municipality="Rotterdam"),
+        "bakery": employer("Bakkerij Jansen", email="a@bakkerij-jansen.nl", postcode="3011 AB",
+                           municipality="Rotterdam"),
+        "bakery_bv": employer("Bakkerij Jansen B.V.", email="b@jansenbrood.nl", postcode="3012 CD",
+                              municipality="Rotterdam"),
         "hotel": employer("Hotel De Maas", email="info@hoteldemaas.nl", postcode="3111 AA"),
         "hotel_2": employer("Hotel de Maas", email="info@demaas-hotel.nl", postcode="3112 BB"),
         "care": employer("Zorggroep Noord", email="x@zorg-rijnmond.nl"),
@@ -112,16 +112,21 @@ def test_finding_duplicates_takes_the_same_number_of_queries_for_more_pairs(regi
 def web_region(app, campaign):
     with app.app_context():
         made = {
-            "bakery": employer("Bakkerij Jansen", email="a@bakkerij-jansen.nl", postcode="3011 AB", municipality="Rotterdam"),
-            "bakery_bv": employer("Bakkerij Jansen B.V.", email="b@jansenbrood.nl", postcode="3012 CD", municipality="Rotterdam"),
-            "hotel": employer("Hotel De Maas", email="info@hoteldemaas.nl", municipality="Schiedam", postcode="3111 AA"),
-            "hotel_2": employer("Hotel De Maas", email="info@demaas-hotel.nl", municipality="Schiedam", postcode="3112 BB"),
+            "bakery": employer("Bakkerij Jansen", email="a@bakkerij-jansen.nl", postcode="3011 AB",
+                               municipality="Rotterdam"),
+            "bakery_bv": employer("Bakkerij Jansen B.V.", email="b@jansenbrood.nl", postcode="3012 CD",
+                                  municipality="Rotterdam"),
+            "hotel": employer("Hotel De Maas", email="info@hoteldemaas.nl", municipality="Schiedam",
+                              postcode="3111 AA"),
+            "hotel_2": employer("Hotel De Maas", email="info@demaas-hotel.nl", municipality="Schiedam",
+                                postcode="3112 BB"),
         }
         db.session.commit()
         return {key: e.id for key, e in made.items()}
 
 
-def test_the_duplicates_page_lists_a_likely_pair_with_its_reason_and_omits_a_pair_marked_distinct(client, factory, web_region, in_app):
+def test_the_duplicates_page_lists_a_likely_pair_with_its_reason_and_omits_a_pair_marked_distinct(
+        client, factory, web_region, in_app):
     login(client, factory.user("campaign"))
     response = client.post(f"/werkgevers/geen-dubbel/{web_region['hotel_2']}/{web_region['hotel']}")
     assert response.status_code == 302

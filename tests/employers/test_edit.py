@@ -7,9 +7,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Contact, Employer, Municipality
-
-from ..conftest import login
-from .conftest import touchpoint
+from tests.helpers import employer_form, login, touchpoint
 
 BSN = "111222333"  # passes the 11-test
 
@@ -24,12 +22,6 @@ def advisor(client, factory):
     who = factory.user("advisor", name="Ada Adviseur")
     login(client, who)
     return who
-
-
-def employer_form(**overrides) -> dict:
-    form = {"name": "Bakkerij Jansen", "kvk": "24123456", "vestigingsnummer": "", "sector_id": "", "size_class": "",
-            "municipality_id": "", "postcode": "3011 AB", "website": "", "account_manager_id": ""}
-    return form | overrides
 
 
 def snapshot(in_app, employer_id: int):
@@ -47,8 +39,8 @@ def test_an_edit_is_normalised_stored_and_audited(client, advisor, bakery, in_ap
 
     assert response.status_code == 302
     employer, actions = snapshot(in_app, bakery.employer_id)
-    assert (employer["name"], employer["name_key"], employer["kvk"], employer["vestigingsnummer"], employer["postcode"]) == (
-        "Bakkerij Jansen & Zn", "bakkerijjansenzn", "12345678", "000012345678", "3012 CD")
+    assert (employer["name"], employer["name_key"], employer["kvk"], employer["vestigingsnummer"],
+            employer["postcode"]) == ("Bakkerij Jansen & Zn", "bakkerijjansenzn", "12345678", "000012345678", "3012 CD")
     assert employer["municipality_id"] == rotterdam
     assert actions == ["employer_updated"]
 
@@ -62,9 +54,11 @@ def test_an_edit_is_normalised_stored_and_audited(client, advisor, bakery, in_ap
     ("kvk", BSN, "BSN"),
     ("name", "B.V.", "minstens één letter"),
 ])
-def test_an_invalid_value_is_refused_at_its_field_and_nothing_is_stored(client, advisor, bakery, in_app, field, value, message):
+def test_an_invalid_value_is_refused_at_its_field_and_nothing_is_stored(client, advisor, bakery, in_app, field, value,
+                                                                        message):
     before = snapshot(in_app, bakery.employer_id)
-    response = client.post(f"/werkgevers/{bakery.employer_id}/bewerken", data=employer_form(**({"website": "https://nieuw.example"} | {field: value})))
+    response = client.post(f"/werkgevers/{bakery.employer_id}/bewerken",
+                           data=employer_form(**({"website": "https://nieuw.example"} | {field: value})))
 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -76,7 +70,8 @@ def test_a_taken_kvk_number_is_refused_naming_the_employer_that_has_it(client, a
     hotel = record(touchpoint("Hotel De Maas", email="info@hoteldemaas.nl"))
     before = snapshot(in_app, hotel.employer_id)
 
-    response = client.post(f"/werkgevers/{hotel.employer_id}/bewerken", data=employer_form(name="Hotel De Maas", kvk="2412.3456"))
+    response = client.post(f"/werkgevers/{hotel.employer_id}/bewerken",
+                           data=employer_form(name="Hotel De Maas", kvk="2412.3456"))
 
     html = response.get_data(as_text=True)
     assert "KvK-nummer 24123456 hoort al bij werkgever Bakkerij Jansen" in html
@@ -113,7 +108,8 @@ def test_a_contact_edit_is_normalised_and_audited_without_the_values(client, adv
 
     assert response.status_code == 302
     contact, actions = contact_state(in_app, bakery.contact_id)
-    assert (contact["email"], contact["phone"], contact["function"]) == ("jan@bakkerij-jansen.nl", "+31612345678", "Eigenaar")
+    assert (contact["email"], contact["phone"], contact["function"]) == (
+        "jan@bakkerij-jansen.nl", "+31612345678", "Eigenaar")
     assert contact["opted_out_at"] is not None
     assert actions == ["contact_updated"]
     detail = in_app(lambda: db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "contact_updated")))
@@ -128,7 +124,8 @@ def test_a_contact_edit_is_normalised_and_audited_without_the_values(client, adv
 ])
 def test_an_invalid_contact_edit_stores_nothing(client, advisor, bakery, in_app, form, message):
     before = contact_state(in_app, bakery.contact_id)
-    response = client.post(f"/werkgevers/contactpersonen/{bakery.contact_id}/bewerken", data={"function": "Chef"} | form)
+    response = client.post(f"/werkgevers/contactpersonen/{bakery.contact_id}/bewerken",
+                           data={"function": "Chef"} | form)
 
     assert response.status_code == 200 and message in response.get_data(as_text=True)
     assert contact_state(in_app, bakery.contact_id) == before

@@ -10,9 +10,7 @@ from campaign_crm.extensions import db
 from campaign_crm.models import Employer, Lead, Municipality, Sector
 from campaign_crm.services.employers.records import EmployerChanges, update_employer
 from campaign_crm.services.leads import lifecycle as lead_service
-
-from ..conftest import login
-from .conftest import counting_statements, touchpoint
+from tests.helpers import counting_statements, login, touchpoint
 
 
 def listed(html: str) -> dict[str, tuple[int, int]]:
@@ -35,8 +33,8 @@ def region(record, factory):
     record(touchpoint("Bakkerij Jansen", email="piet@bakkerij-jansen.nl", contact_name="Piet Jansen"))
     hotel = record(touchpoint("Hotel De Maas", email="info@hoteldemaas.nl", postcode="3111 AA", municipality="Schiedam",
                               sector="horeca", size="60"))
-    installer = record(touchpoint("Installatiebedrijf Visser", email="kees@visser-installatie.nl", municipality="Rotterdam",
-                                  sector="techniek", size="5", make_lead=False))
+    installer = record(touchpoint("Installatiebedrijf Visser", email="kees@visser-installatie.nl",
+                                  municipality="Rotterdam", sector="techniek", size="5", make_lead=False))
     return {"advisor": advisor, "bakery": bakery, "hotel": hotel, "installer": installer}
 
 

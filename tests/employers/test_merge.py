@@ -28,15 +28,9 @@ from campaign_crm.services.capture.intake import (
 from campaign_crm.services.employers import duplicates
 from campaign_crm.services.employers.merge import merge_employers
 from campaign_crm.services.errors import Conflict, ValidationError
-
-from ..conftest import login
-from .conftest import FRIDAY, count, touchpoint
+from tests.helpers import FRIDAY, count, counts, login, touchpoint
 
 TABLES = (Employer, Contact, Lead, Touchpoint, EventRegistration, LeadStageEvent)
-
-
-def totals() -> dict[str, int]:
-    return {model.__tablename__: count(model) for model in TABLES}
 
 
 def build_pair(*, other_kvk: str | None = None):
@@ -49,7 +43,8 @@ def build_pair(*, other_kvk: str | None = None):
     later = FRIDAY + timedelta(days=8)
     newer = record_touchpoint(touchpoint("Bakkerij Jansen B.V.", kvk=other_kvk, postcode="3012 CD", sector="handel",
                                          website="https://bakkerij.example", email="jan.jansen@gmail.com",
-                                         phone="010-1234567", interests=["jobcoaching"], occurred_at=later)).lead.employer
+                                         phone="010-1234567", interests=["jobcoaching"],
+                                         occurred_at=later)).lead.employer
     assert newer.id != older.id
     record_touchpoint(touchpoint("Bakkerij Jansen B.V.", postcode="3012 CD", email="kees@bakkerijjansen-bv.nl",
                                  contact_name="Kees", occurred_at=later + timedelta(hours=1)))
@@ -74,7 +69,7 @@ def lead_of(employer_id: int) -> list[Lead]:
 def test_a_merge_moves_contacts_leads_touchpoints_and_registrations_and_deletes_the_other(pair):
     older, newer = pair
     older_id, newer_id = older.id, newer.id
-    before = totals()
+    before = counts(TABLES)
     moving = {model.__tablename__: count(model, model.employer_id == newer_id)
               for model in (Contact, Lead, Touchpoint, EventRegistration)}
     staying = {model.__tablename__: count(model, model.employer_id == older_id)
@@ -91,15 +86,17 @@ def test_a_merge_moves_contacts_leads_touchpoints_and_registrations_and_deletes_
     # One contact fewer: the two Jan Jansens with the same e-mail address became one.
     assert after == {"contacts": staying["contacts"] + moving["contacts"] - 1, "leads": 2,
                      "touchpoints": staying["touchpoints"] + moving["touchpoints"], "event_registrations": 1}
-    assert totals() == before | {"employers": before["employers"] - 1, "contacts": before["contacts"] - 1,
+    assert counts(TABLES) == before | {"employers": before["employers"] - 1, "contacts": before["contacts"] - 1,
                                  "lead_stage_events": before["lead_stage_events"] + 1}
 
 
 def test_contacts_with_the_same_email_become_one_and_their_references_move(pair):
     older, newer = pair
-    jan_newer = db.session.scalar(select(Contact).where(Contact.employer_id == newer.id, Contact.email == "jan.jansen@gmail.com"))
+    jan_newer = db.session.scalar(select(Contact).where(Contact.employer_id == newer.id,
+                                                        Contact.email == "jan.jansen@gmail.com"))
     jan_newer_id = jan_newer.id
-    jan = db.session.scalar(select(Contact).where(Contact.employer_id == older.id, Contact.email == "jan.jansen@gmail.com"))
+    jan = db.session.scalar(select(Contact).where(Contact.employer_id == older.id,
+                                                  Contact.email == "jan.jansen@gmail.com"))
 
     merge_employers(older, newer, actor=None)
 
@@ -184,10 +181,10 @@ def test_pairs_marked_not_a_duplicate_with_the_merged_employer_go_with_it(pair):
 
 def test_two_different_kvk_numbers_are_two_legal_entities_and_are_refused(ctx, campaign):
     older, newer = build_pair(other_kvk="87654321")
-    before = totals()
+    before = counts(TABLES)
     with pytest.raises(Conflict, match="twee rechtspersonen"):
         merge_employers(older, newer, actor=None)
-    assert totals() == before
+    assert counts(TABLES) == before
     assert (older.kvk, newer.kvk) == ("24123456", "87654321")
 
 
@@ -216,7 +213,8 @@ def test_a_team_lead_merges_through_the_compare_page(client, factory, web_pair, 
     response = client.post(f"/werkgevers/samenvoegen/{older_id}/{newer_id}", data={"survivor_id": str(newer_id)})
 
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/werkgevers/{newer_id}")
-    assert in_app(lambda: (db.session.get(Employer, older_id), db.session.get(Employer, newer_id).kvk)) == (None, "24123456")
+    assert in_app(lambda: (db.session.get(Employer, older_id), db.session.get(Employer, newer_id).kvk)) == (
+        None, "24123456")
     assert "Samengevoegd: Bakkerij Jansen is opgegaan in Bakkerij Jansen B.V." in client.get(
         f"/werkgevers/{newer_id}").get_data(as_text=True)
 
@@ -236,7 +234,8 @@ def test_advisors_may_not_merge(client, factory, web_pair, in_app):
     older_id, newer_id = web_pair
     login(client, factory.user("advisor"))
     assert client.get(f"/werkgevers/samenvoegen/{older_id}/{newer_id}").status_code == 403
-    assert client.post(f"/werkgevers/samenvoegen/{older_id}/{newer_id}", data={"survivor_id": str(older_id)}).status_code == 403
+    refused = client.post(f"/werkgevers/samenvoegen/{older_id}/{newer_id}", data={"survivor_id": str(older_id)})
+    assert refused.status_code == 403
     assert in_app(lambda: count(Employer)) == 2
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from ..conftest import login
+from tests.helpers import login
 
 # The pages anyone may open; everything in the `public` blueprint (campaign form, ad-code links,
 # event registration) is public by design, and the API guards itself with tokens.

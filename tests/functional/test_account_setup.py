@@ -12,8 +12,7 @@ from sqlalchemy import select
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, User
 from campaign_crm.services.accounts import auth as auth_service
-
-from ..conftest import login
+from tests.helpers import login
 
 HTTPS = "https://crm.example.nl"
 NEW_PASSWORD = "Zelf-gekozen-wachtwoord-9"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import (
@@ -15,8 +15,7 @@ from campaign_crm.models import (
     Team,
     User,
 )
-
-from ..conftest import login
+from tests.helpers import count, login
 
 
 def _admin(client, factory):
@@ -39,7 +38,8 @@ def test_admin_creates_an_advisor_who_can_then_log_in(app, client, factory):
         assert user.password_hash != "Start-wachtwoord-99"
         assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.object_id == user.id)) == "user_created"
     other = app.test_client()
-    assert other.post("/login", data={"email": "nieuwe.adviseur@test.example", "password": "Start-wachtwoord-99"}).status_code == 302
+    logged_in = other.post("/login", data={"email": "nieuwe.adviseur@test.example", "password": "Start-wachtwoord-99"})
+    assert logged_in.status_code == 302
 
 
 def test_creating_a_user_with_a_taken_email_or_without_a_team_says_what_is_wrong(app, client, factory):
@@ -53,7 +53,7 @@ def test_creating_a_user_with_a_taken_email_or_without_a_team_says_what_is_wrong
     assert "Een adviseur of teamleider hoort bij een team." in html
     assert 'aria-invalid="true"' in html
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        assert count(User) == 1
 
 
 def test_admin_sets_capacity_skills_municipalities_and_backup(app, client, factory):
@@ -109,7 +109,7 @@ def test_absences_are_added_and_removed_and_a_reversed_range_is_refused(app, cli
         absence_id = absence.id
     client.post(f"/beheer/afwezigheid/{absence_id}/verwijderen")
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Absence)) == 0
+        assert count(Absence) == 0
 
 
 def test_an_admin_cannot_deactivate_themselves(app, client, factory):
@@ -125,8 +125,8 @@ def test_admin_resets_a_password_and_the_user_is_logged_out(app, client, factory
     advisor = factory.user("advisor")
     advisor_client = app.test_client()
     login(advisor_client, advisor)
-    response = client.post(f"/beheer/gebruikers/{advisor.id}/wachtwoord", data={"reset-password": "Een-nieuw-wachtwoord"},
-                           follow_redirects=True)
+    response = client.post(f"/beheer/gebruikers/{advisor.id}/wachtwoord",
+                           data={"reset-password": "Een-nieuw-wachtwoord"}, follow_redirects=True)
     assert "Het nieuwe wachtwoord is ingesteld" in response.get_data(as_text=True)
     assert advisor_client.get("/").status_code == 302
 
@@ -152,7 +152,7 @@ def test_partners_and_teams_are_created_and_names_stay_unique(app, client, facto
                                                         "is_pool": "y", "active": "y"}, follow_redirects=True)
     assert "Team Regionale pool is opgeslagen." in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Partner)) == 1
+        assert count(Partner) == 1
         team = db.session.scalar(select(Team))
         assert team.is_pool and team.description == "Vangnet"
 

@@ -2,17 +2,17 @@
 refused access is recorded too, once a minute per user and page; admins read it all on the log page."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent
-
-from ..conftest import login
+from tests.helpers import audit_count, login
 
 
 def _entries(app, action: str) -> list[AuditEvent]:
     with app.app_context():
-        entries = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
+        entries = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                     .order_by(AuditEvent.id)).all()
         db.session.expunge_all()
         return entries
 
@@ -56,7 +56,9 @@ def test_a_refused_page_is_recorded_once_a_minute_per_user_and_page(app, client,
     assert client.get("/beheer/teams").status_code == 403
     entries = _entries(app, "access_refused")
     assert [(e.actor_id, e.detail["path"], e.outcome, e.origin) for e in entries] == [
-        (advisor.id, "/beheer/gebruikers", "refused", "192.0.2.66"), (advisor.id, "/beheer/teams", "refused", "127.0.0.1")]
+        (advisor.id, "/beheer/gebruikers", "refused", "192.0.2.66"),
+        (advisor.id, "/beheer/teams", "refused", "127.0.0.1"),
+    ]
 
 
 def test_a_record_hidden_behind_a_404_is_recorded_as_refused(app, client, factory):
@@ -71,5 +73,4 @@ def test_anonymous_visitors_and_unknown_addresses_leave_no_refusal_rows(app, cli
     login(client, factory.user("advisor"))
     assert client.get("/bestaat-niet").status_code == 404
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "access_refused")) == 0
+        assert audit_count("access_refused") == 0

@@ -1,12 +1,8 @@
 """Logging in and out: one message for every failure, sessions that end on the server."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from campaign_crm.extensions import db
 from campaign_crm.models import UserSession
-
-from ..conftest import login
+from tests.helpers import count, login
 
 FAILED = "Het e-mailadres of het wachtwoord klopt niet."
 
@@ -44,7 +40,7 @@ def test_logout_ends_the_session_on_the_server(app, client, factory):
     response = client.post("/logout", follow_redirects=True)
     assert "U bent uitgelogd." in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0
+        assert count(UserSession) == 0
     # Replaying the cookie from before the logout does not get back in.
     replay = app.test_client()
     replay.set_cookie("session", stolen_cookie)
@@ -95,7 +91,8 @@ def test_password_change_refuses_a_wrong_current_password_or_a_short_new_one(cli
     advisor = factory.user("advisor")
     login(client, advisor)
     wrong = client.post("/account/wachtwoord", data={
-        "current_password": "fout-wachtwoord", "new_password": "Nieuw-en-lang-genoeg", "confirm": "Nieuw-en-lang-genoeg"})
+        "current_password": "fout-wachtwoord", "new_password": "Nieuw-en-lang-genoeg",
+        "confirm": "Nieuw-en-lang-genoeg"})
     assert "Dit wachtwoord klopt niet." in wrong.get_data(as_text=True)
     short = client.post("/account/wachtwoord", data={
         "current_password": advisor.password, "new_password": "kort", "confirm": "kort"})

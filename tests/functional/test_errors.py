@@ -4,8 +4,7 @@ from __future__ import annotations
 from sqlalchemy.exc import OperationalError
 
 from campaign_crm.services.leads import overview
-
-from ..conftest import login
+from tests.helpers import login
 
 
 def test_unknown_page_is_a_dutch_404(client, factory):

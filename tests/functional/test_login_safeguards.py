@@ -7,14 +7,13 @@ from contextlib import contextmanager
 
 import pyotp
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, User
 from campaign_crm.services.accounts import auth as auth_service
 from campaign_crm.services.errors import ValidationError
-
-from ..conftest import PASSWORD, login
+from tests.helpers import PASSWORD, audit_count, count, enable_two_factor, login
 
 FAILED = "Het e-mailadres of het wachtwoord klopt niet."
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
@@ -36,11 +35,6 @@ def sql_writes(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", listen)
-
-
-def _audit_count(app, action: str) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action))
 
 
 def test_showing_any_auth_page_writes_nothing_to_the_database(app, client, factory):
@@ -113,8 +107,9 @@ def test_guesses_from_forty_addresses_do_not_all_reach_the_password_check(app, f
         response = visitor.post("/login", data={"email": advisor.email, "password": f"geraden-wachtwoord-{n}"},
                                 environ_base={"REMOTE_ADDR": f"198.51.100.{n + 1}"})
         assert FAILED in response.get_data(as_text=True)
-    assert _audit_count(app, "login_failed") == limit  # only these were checked
-    assert _audit_count(app, "login_refused") >= 1
+    with app.app_context():
+        assert audit_count("login_failed") == limit  # only these were checked
+        assert audit_count("login_refused") >= 1
     # Even the right password now gets the wrong-password answer: the account is not revealed.
     right = app.test_client().post("/login", data={"email": advisor.email, "password": PASSWORD},
                                    environ_base={"REMOTE_ADDR": "203.0.113.9"})
@@ -127,7 +122,8 @@ def test_an_unknown_address_is_throttled_like_a_known_one(app):
         response = app.test_client().post("/login", data={"email": "niemand@test.example", "password": f"x-{n}"},
                                           environ_base={"REMOTE_ADDR": f"198.51.100.{n + 1}"})
         assert FAILED in response.get_data(as_text=True)
-    assert _audit_count(app, "login_failed") == limit
+    with app.app_context():
+        assert audit_count("login_failed") == limit
 
 
 def test_a_failed_login_is_audited_with_origin_and_outcome_and_without_the_password(app, client, factory):
@@ -142,7 +138,8 @@ def test_a_failed_login_is_audited_with_origin_and_outcome_and_without_the_passw
 
 def test_a_successful_login_is_audited_as_ok_with_its_origin(app, client, factory):
     advisor = factory.user("advisor")
-    client.post("/login", data={"email": advisor.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "192.0.2.8"})
+    client.post("/login", data={"email": advisor.email, "password": PASSWORD},
+                environ_base={"REMOTE_ADDR": "192.0.2.8"})
     with app.app_context():
         entry = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "login"))
         assert (entry.origin, entry.outcome) == ("192.0.2.8", "ok")
@@ -152,16 +149,14 @@ def test_seed_demo_refuses_to_make_demo_logins_in_production(production_app):
     result = production_app.test_cli_runner().invoke(args=["seed-demo", "--leads", "0"])
     assert result.exit_code != 0 and "niet in productie" in result.output
     with production_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        assert count(User) == 0
 
 
 def test_wrong_codes_count_against_the_account_so_the_second_step_cannot_be_guessed(app, client, factory):
     from datetime import UTC, datetime, timedelta
 
-    from .test_two_factor import _enable
-
     advisor = factory.user("advisor")
-    totp = _enable(app, client, advisor)
+    totp = enable_two_factor(app, client, advisor)
     client.post("/login", data={"email": advisor.email, "password": advisor.password})
     limit = int(app.config["LOGIN_ACCOUNT_LIMIT"].split()[0])
     for n in range(limit):
@@ -170,4 +165,5 @@ def test_wrong_codes_count_against_the_account_so_the_second_step_cannot_be_gues
                         environ_base={"REMOTE_ADDR": "203.0.113.10"})
     assert right.status_code == 200 and "Deze code klopt niet" in right.get_data(as_text=True)
     assert client.get("/").status_code == 302
-    assert _audit_count(app, "login_failed") == limit and _audit_count(app, "login_refused") == 1
+    with app.app_context():
+        assert audit_count("login_failed") == limit and audit_count("login_refused") == 1

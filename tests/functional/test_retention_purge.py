@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import (
@@ -20,7 +20,7 @@ from campaign_crm.models import (
     Touchpoint,
 )
 from campaign_crm.services.privacy import retention as purge
-from tests.conftest import login
+from tests.helpers import audit_count, login
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 OLD = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)  # 29 months before NOW: past the 24-month default
@@ -58,9 +58,9 @@ def region(app):
         partner = Partner(name="Gemeente Test", kind="gemeente")
         db.session.add(partner)
         db.session.flush()
-        ended_long_ago = Placement(reference="P-OLD", partner_id=partner.id, employer_id=employer.id, candidate_ref="KAND-1",
-                                   instrument="lks", start_date=date(2018, 1, 1), end_date=date(2019, 1, 1),
-                                   end_note="Verhuisd")
+        ended_long_ago = Placement(reference="P-OLD", partner_id=partner.id, employer_id=employer.id,
+                                   candidate_ref="KAND-1", instrument="lks", start_date=date(2018, 1, 1),
+                                   end_date=date(2019, 1, 1), end_note="Verhuisd")
         running = Placement(reference="P-RUN", partner_id=partner.id, employer_id=employer.id, candidate_ref="KAND-2",
                             instrument="lks", start_date=date(2026, 3, 2))
         db.session.add_all([ended_long_ago, running])
@@ -190,8 +190,7 @@ def test_an_admin_changes_a_retention_period_and_the_target(app, client, factory
     with app.app_context():
         assert db.session.get(Setting, "retention_contact_months").value == 18
         assert db.session.get(Setting, "lks_target_value").value == 2500
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "settings_updated")) == 1
+        assert audit_count("settings_updated") == 1
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [

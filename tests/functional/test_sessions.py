@@ -8,8 +8,7 @@ from sqlalchemy import select, update
 
 from campaign_crm.extensions import db
 from campaign_crm.models import UserSession, utcnow
-
-from ..conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 
 def _age_session(app, *, idle: timedelta, age: timedelta) -> None:

@@ -8,30 +8,12 @@ import pyotp
 
 from campaign_crm.extensions import db
 from campaign_crm.models import User
-
-from ..conftest import login
-
-
-def _secret(app, user_id: int) -> str:
-    with app.app_context():
-        return db.session.get(User, user_id).totp_secret
-
-
-def _enable(app, client, who) -> pyotp.TOTP:
-    login(client, who)
-    page = client.get("/account/tweestaps").get_data(as_text=True)
-    secret = re.search(r"<code>([A-Z2-7]+)</code>", page).group(1)
-    assert _secret(app, who.id) is None and 'src="data:image/svg+xml' in page
-    totp = pyotp.TOTP(secret)
-    response = client.post("/account/tweestaps", data={"code": totp.now()}, follow_redirects=True)
-    assert "Inloggen in twee stappen staat aan." in response.get_data(as_text=True)
-    client.post("/logout")
-    return totp
+from tests.helpers import enable_two_factor, login
 
 
 def test_after_switching_on_a_login_needs_the_code(app, client, factory):
     advisor = factory.user("advisor")
-    totp = _enable(app, client, advisor)
+    totp = enable_two_factor(app, client, advisor)
     first = client.post("/login", data={"email": advisor.email, "password": advisor.password})
     assert first.headers["Location"].startswith("/login/code")
     assert client.get("/").status_code == 302  # the password alone does not log in
@@ -46,7 +28,7 @@ def test_after_switching_on_a_login_needs_the_code(app, client, factory):
 
 def test_a_code_cannot_be_used_twice(app, client, factory):
     advisor = factory.user("advisor")
-    totp = _enable(app, client, advisor)
+    totp = enable_two_factor(app, client, advisor)
     code = totp.at(datetime.now(UTC) + timedelta(seconds=30))
     client.post("/login", data={"email": advisor.email, "password": advisor.password})
     assert client.post("/login/code", data={"code": code}).status_code == 302
@@ -79,7 +61,7 @@ def test_when_required_users_without_a_second_factor_must_set_it_up_first(app, c
 
 def test_switching_off_needs_the_password(app, client, factory):
     advisor = factory.user("advisor")
-    _enable(app, client, advisor)
+    enable_two_factor(app, client, advisor)
     with app.app_context():
         user = db.session.get(User, advisor.id)
         user.totp_enabled_at = None  # log in without the code step for this check
@@ -99,7 +81,7 @@ def test_switching_off_needs_the_password(app, client, factory):
 
 def test_an_admin_can_clear_a_lost_second_factor(app, client, factory):
     advisor = factory.user("advisor")
-    _enable(app, client, advisor)
+    enable_two_factor(app, client, advisor)
     login(client, factory.user("admin"))
     response = client.post(f"/beheer/gebruikers/{advisor.id}/tweestaps", follow_redirects=True)
     assert "is gewist" in response.get_data(as_text=True)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from campaign_crm.models import Lead
 from tests.browser_support import ARTIFACTS
-from tests.conftest import PASSWORD
-
-from .conftest import FIXTURES, counts
+from tests.helpers import IMPORT_FIXTURES, PASSWORD, count
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("campaign")]
 
@@ -30,7 +29,7 @@ def test_upload_preview_and_apply_in_a_browser(app, page, factory):
     who = factory.user("campaign")
     log_in_as(page, who.email)
     page.get_by_role("link", name="Import").click()
-    page.get_by_label("Bestand", exact=True).set_input_files(str(FIXTURES / "linkedin_broken_rows.csv"))
+    page.get_by_label("Bestand", exact=True).set_input_files(str(IMPORT_FIXTURES / "linkedin_broken_rows.csv"))
     page.get_by_label("Soort bestand").select_option("linkedin-lead-gen")
     page.get_by_role("button", name="Bestand controleren").click()
 
@@ -39,7 +38,7 @@ def test_upload_preview_and_apply_in_a_browser(app, page, factory):
     expect(page.get_by_role("table", name="6 fouten in 6 rijen")).to_be_visible()
     shot(page, "preview")
     with app.app_context():
-        assert counts()["leads"] == 0
+        assert count(Lead) == 0
 
     page.get_by_role("button", name="Nu inlezen").click()
     expect(page.get_by_role("heading", name="Resultaat: ingelezen", exact=False)).to_be_visible()
@@ -48,7 +47,7 @@ def test_upload_preview_and_apply_in_a_browser(app, page, factory):
     assert download.value.suggested_filename.endswith("-afgewezen-rijen.csv")
     shot(page, "applied")
     with app.app_context():
-        assert counts()["leads"] == 4  # row 7 too: its shortened KvK number is dropped with a warning
+        assert count(Lead) == 4  # row 7 too: its shortened KvK number is dropped with a warning
 
 
 def test_the_import_pages_reflow_at_320_pixels(page, factory):
@@ -56,7 +55,7 @@ def test_the_import_pages_reflow_at_320_pixels(page, factory):
     page.set_viewport_size({"width": 320, "height": 640})
     log_in_as(page, who.email)
     page.goto("/import/")
-    page.get_by_label("Bestand", exact=True).set_input_files(str(FIXTURES / "employers_excel_nl.csv"))
+    page.get_by_label("Bestand", exact=True).set_input_files(str(IMPORT_FIXTURES / "employers_excel_nl.csv"))
     page.get_by_label("Soort bestand").select_option("generic")
     page.get_by_role("button", name="Bestand controleren").click()
     steps = [("upload", "/import/")]

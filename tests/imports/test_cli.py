@@ -1,5 +1,6 @@
 """`flask import-leads PATH --preset NAME [--campaign] [--phase] [--channel] [--dry-run] [--json]`:
-the JSON shape and the exit codes of DESIGN.md (0 applied, 1 nothing could be applied, 2 bad usage)."""
+the JSON summary (rows, created_leads, attached, unchanged, errors) and the exit codes: 0 applied, 1
+nothing could be applied, 2 bad usage."""
 from __future__ import annotations
 
 import json
@@ -12,19 +13,13 @@ from sqlalchemy.exc import OperationalError
 from campaign_crm.extensions import db
 from campaign_crm.models import ImportBatch, Lead, Touchpoint
 from campaign_crm.services.imports import runner as import_runner
-
-from .conftest import FIXTURES, counts, nothing_stored
+from tests.helpers import IMPORT_FIXTURES, IMPORT_TABLES, count, counts, meta_with_a_repeated_row, nothing_stored
 
 pytestmark = pytest.mark.usefixtures("campaign")
 
 
 def import_leads(runner, name: str, preset: str, *args: str):
-    return runner.invoke(args=["import-leads", str(FIXTURES / name), "--preset", preset, *args])
-
-
-def stored(app) -> dict[str, int]:
-    with app.app_context():
-        return counts()
+    return runner.invoke(args=["import-leads", str(IMPORT_FIXTURES / name), "--preset", preset, *args])
 
 
 def test_json_output_and_exit_0_when_applied(app, runner):
@@ -32,8 +27,10 @@ def test_json_output_and_exit_0_when_applied(app, runner):
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"rows": 3, "created_leads": 3, "attached": 0, "unchanged": 0, "errors": []}
-    assert stored(app) == {**nothing_stored(), "employers": 3, "contacts": 3, "leads": 3, "touchpoints": 3, "batches": 1}
     with app.app_context():
+        assert counts(IMPORT_TABLES) == {**nothing_stored(IMPORT_TABLES),
+                                         "employers": 3, "contacts": 3, "leads": 3, "touchpoints": 3,
+                                         "import_batches": 1}
         batch = db.session.scalar(select(ImportBatch))
         assert (batch.status, batch.preset, batch.content) == ("applied", "meta-lead-ads", None)
         assert batch.summary["created_leads"] == 3
@@ -46,7 +43,8 @@ def test_again_everything_is_unchanged(app, runner):
 
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"rows": 2, "created_leads": 0, "attached": 0, "unchanged": 2, "errors": []}
-    assert stored(app)["leads"] == 2
+    with app.app_context():
+        assert count(Lead) == 2
 
 
 def test_row_errors_are_listed_and_the_rest_is_applied_with_exit_0(app, runner):
@@ -61,7 +59,8 @@ def test_row_errors_are_listed_and_the_rest_is_applied_with_exit_0(app, runner):
     assert all(set(e) == {"row", "column", "message"} for e in data["errors"])
     assert "waarschuwing: rij 7, kolom 'KvK-nummer'" in result.stderr
     assert "waarschuwing: rij 10, kolom 'Phone number'" in result.stderr
-    assert stored(app)["leads"] == 4
+    with app.app_context():
+        assert count(Lead) == 4
 
 
 def test_human_output_in_dutch(runner):
@@ -80,7 +79,8 @@ def test_dry_run_prints_the_same_counts_and_stores_nothing(app, runner):
 
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"rows": 3, "created_leads": 3, "attached": 0, "unchanged": 0, "errors": []}
-    assert stored(app) == nothing_stored()
+    with app.app_context():
+        assert counts(IMPORT_TABLES) == nothing_stored(IMPORT_TABLES)
 
 
 def test_options_set_phase_and_channel_for_every_row(app, runner):
@@ -89,7 +89,8 @@ def test_options_set_phase_and_channel_for_every_row(app, runner):
 
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert {(lead.phase.code, lead.channel.code) for lead in db.session.scalars(select(Lead))} == {("techniek", "partner")}
+        assert {(lead.phase.code, lead.channel.code) for lead in db.session.scalars(select(Lead))} == {
+            ("techniek", "partner")}
 
 
 def test_exit_1_when_every_row_is_rejected(app, runner):
@@ -99,7 +100,8 @@ def test_exit_1_when_every_row_is_rejected(app, runner):
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert (data["rows"], len(data["errors"])) == (3, 3)
-    assert stored(app) == nothing_stored()
+    with app.app_context():
+        assert counts(IMPORT_TABLES) == nothing_stored(IMPORT_TABLES)
 
 
 def test_exit_1_when_the_file_is_not_of_the_preset(app, runner):
@@ -110,7 +112,8 @@ def test_exit_1_when_the_file_is_not_of_the_preset(app, runner):
     assert error["row"] is None
     assert error["message"].startswith("Dit lijkt geen Meta-leadformulier-bestand")
     assert "Traceback" not in result.output
-    assert stored(app) == nothing_stored()
+    with app.app_context():
+        assert counts(IMPORT_TABLES) == nothing_stored(IMPORT_TABLES)
 
 
 def test_exit_1_and_nothing_changed_when_the_apply_itself_fails(app, runner, monkeypatch):
@@ -124,8 +127,10 @@ def test_exit_1_and_nothing_changed_when_the_apply_itself_fails(app, runner, mon
     result = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads")
 
     assert result.exit_code == 1
-    assert "De verbinding met de database is verbroken; het inlezen is gestopt en er is niets opgeslagen." in result.output
-    assert stored(app) == nothing_stored()  # the two rows before the failure are gone too
+    assert ("De verbinding met de database is verbroken; het inlezen is gestopt en er is niets opgeslagen."
+            in result.output)
+    with app.app_context():
+        assert counts(IMPORT_TABLES) == nothing_stored(IMPORT_TABLES)  # the two rows before the failure are gone too
 
 
 def test_a_full_lock_table_on_postgresql_is_explained(monkeypatch, app, runner):
@@ -141,7 +146,8 @@ def test_a_full_lock_table_on_postgresql_is_explained(monkeypatch, app, runner):
     assert result.exit_code == 1
     assert json.loads(result.stdout)["errors"][0]["message"].startswith(
         "Het bestand is te groot om in één keer in te lezen")
-    assert stored(app) == nothing_stored()
+    with app.app_context():
+        assert counts(IMPORT_TABLES) == nothing_stored(IMPORT_TABLES)
 
 
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
@@ -153,7 +159,8 @@ def test_a_second_import_while_one_runs_is_refused_with_a_message_and_stores_not
         refused = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads", "--json")
         assert refused.exit_code == 1
         assert json.loads(refused.stdout)["errors"][0]["message"] == import_runner.ALREADY_RUNNING
-        assert stored(app) == nothing_stored()
+        with app.app_context():
+            assert counts(IMPORT_TABLES) == nothing_stored(IMPORT_TABLES)
         other.rollback()  # that import ends
 
     applied = import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads", "--json")
@@ -167,15 +174,16 @@ def test_a_second_import_while_one_runs_is_refused_with_a_message_and_stores_not
     (["--preset", "generic", "--channel", "radio"], "Geen bekende kanaalcode."),
 ])
 def test_exit_2_on_bad_usage(app, runner, args, message):
-    result = runner.invoke(args=["import-leads", str(FIXTURES / "employers_excel_nl.csv"), *args])
+    result = runner.invoke(args=["import-leads", str(IMPORT_FIXTURES / "employers_excel_nl.csv"), *args])
 
     assert result.exit_code == 2
     assert message in result.output
-    assert stored(app) == nothing_stored()
+    with app.app_context():
+        assert counts(IMPORT_TABLES) == nothing_stored(IMPORT_TABLES)
 
 
 def test_exit_2_when_the_file_does_not_exist(runner):
-    result = runner.invoke(args=["import-leads", str(FIXTURES / "bestaat-niet.csv"), "--preset", "generic"])
+    result = runner.invoke(args=["import-leads", str(IMPORT_FIXTURES / "bestaat-niet.csv"), "--preset", "generic"])
     assert result.exit_code == 2
     assert "does not exist" in result.output
 
@@ -187,8 +195,6 @@ def test_help_names_the_presets(runner):
 
 
 def test_human_output_counts_a_row_repeated_in_the_file_apart(runner, tmp_path):
-    from .test_samples import meta_with_a_repeated_row
-
     path = tmp_path / "meta_dubbel.tsv"
     path.write_bytes(meta_with_a_repeated_row())
     result = runner.invoke(args=["import-leads", str(path), "--preset", "meta-lead-ads"])

@@ -22,8 +22,7 @@ from campaign_crm.services.imports.readers import (
     read_grid,
     sniff_separator,
 )
-
-from .conftest import fixture_bytes
+from tests.helpers import fixture_bytes
 
 TEXT = "Bedrijfsnaam;Plaats\r\nCafé De Zwaan;Schiedam\r\n"
 
@@ -149,7 +148,8 @@ def test_the_dutch_excel_headers_get_a_suggested_mapping():
     ("loonkostensubsidie, jobcoaching", ["lks", "jobcoaching"], ""),
     ("vacature_melden", ["vacature"], ""),
     ("weet ik nog niet", [], "weet ik nog niet"),
-    ("Wij zoeken een jobcoach voor een nieuwe collega", ["jobcoaching"], "Wij zoeken een jobcoach voor een nieuwe collega"),
+    ("Wij zoeken een jobcoach voor een nieuwe collega", ["jobcoaching"],
+     "Wij zoeken een jobcoach voor een nieuwe collega"),
 ])
 def test_interest_words_become_codes_and_the_rest_stays_a_message(answer, codes, rest):
     assert fields.split_interests(answer, fields.INTEREST_WORDS) == (codes, rest)

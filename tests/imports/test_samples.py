@@ -1,15 +1,15 @@
 """The sample export files import with the right counts, and importing them again adds nothing.
 
-Expected counts are worked out by hand from tests/imports/fixtures (copies of ../shared/samples)
-and the campaign fixture: aknp with phases launch 11-31 May, livestream 1 Jun-31 Aug,
-techniek 1 Sep-31 Oct, zorg 1 Nov 2026-31 Jan 2027.
+Expected counts are worked out by hand from the platform exports in tests/imports/fixtures (as the
+platforms write them, byte for byte) and the campaign fixture: aknp with phases launch 11-31 May,
+livestream 1 Jun-31 Aug, techniek 1 Sep-31 Oct, zorg 1 Nov 2026-31 Jan 2027.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import (
@@ -26,8 +26,7 @@ from campaign_crm.models import (
 from campaign_crm.services import reference
 from campaign_crm.services.calendar import AMSTERDAM
 from campaign_crm.services.campaigns import ad_codes
-
-from .conftest import SAMPLES, counts, fixture_bytes, import_file, nothing_stored
+from tests.helpers import IMPORT_TABLES, PASSWORD, SAMPLES, count, counts, fixture_bytes, import_file, nothing_stored
 
 pytestmark = pytest.mark.usefixtures("service")
 
@@ -50,7 +49,8 @@ def test_meta_lead_ads_three_rows_make_three_employers_and_leads():
 
     assert report.as_json() == {"rows": 3, "created_leads": 3, "attached": 0, "unchanged": 0, "errors": []}
     assert report.format_label == "utf-16-le, gescheiden door tab"
-    assert counts() == {**nothing_stored(), "employers": 3, "contacts": 3, "leads": 3, "touchpoints": 3}
+    assert counts(IMPORT_TABLES) == {**nothing_stored(IMPORT_TABLES),
+                                     "employers": 3, "contacts": 3, "leads": 3, "touchpoints": 3}
 
     vdberg = lead_of("Installatiebedrijf Van der Berg B.V.")
     assert vdberg.employer.kvk == "24123456"
@@ -74,7 +74,8 @@ def test_meta_lead_ads_three_rows_make_three_employers_and_leads():
     assert jansen.interests == []
     assert jansen.message == "weet ik nog niet"  # no interest word: kept as the message
     touchpoint = touchpoints_of("Bakkerij Jansen")[0]
-    assert (touchpoint.kind, touchpoint.utm_source, touchpoint.utm_content) == ("import", "facebook", "AKNP lancering video")
+    assert (touchpoint.kind, touchpoint.utm_source, touchpoint.utm_content) == (
+        "import", "facebook", "AKNP lancering video")
 
 
 def test_linkedin_lead_gen_two_rows_make_two_leads_in_the_livestream_phase():
@@ -83,7 +84,8 @@ def test_linkedin_lead_gen_two_rows_make_two_leads_in_the_livestream_phase():
     report = import_file("linkedin_lead_gen.csv")
 
     assert report.as_json() == {"rows": 2, "created_leads": 2, "attached": 0, "unchanged": 0, "errors": []}
-    assert counts() == {**nothing_stored(), "employers": 2, "contacts": 2, "leads": 2, "touchpoints": 2}
+    assert counts(IMPORT_TABLES) == {**nothing_stored(IMPORT_TABLES),
+                                     "employers": 2, "contacts": 2, "leads": 2, "touchpoints": 2}
     techniek = lead_of("Techniekbouw Rijnmond")
     assert techniek.created_at == datetime(2026, 6, 2, 10, 15, tzinfo=AMSTERDAM)
     assert (techniek.channel.code, techniek.phase.code) == ("linkedin", "livestream")
@@ -110,7 +112,8 @@ def test_employers_excel_nl_with_a_suggested_mapping_and_an_ad_code_in_a_remark(
 
     assert report.as_json() == {"rows": 3, "created_leads": 3, "attached": 0, "unchanged": 0, "errors": []}
     assert report.format_label == "utf-8, gescheiden door puntkomma"
-    assert counts() == {**nothing_stored(), "employers": 3, "contacts": 3, "leads": 3, "touchpoints": 3}
+    assert counts(IMPORT_TABLES) == {**nothing_stored(IMPORT_TABLES),
+                                     "employers": 3, "contacts": 3, "leads": 3, "touchpoints": 3}
     lcw = lead_of("Logistiek Centrum Waalhaven")
     assert lcw.employer.vestigingsnummer == "000012345678"  # leading zeros kept
     assert lcw.employer.postcode == "3089 JB"
@@ -138,10 +141,12 @@ def test_zoom_attendees_sums_joins_and_follows_the_livestream_lead_rule():
 
     assert report.as_json() == {"rows": 4, "created_leads": 1, "attached": 1, "unchanged": 0, "errors": []}
     assert report.recorded == 3
-    assert counts() == {**nothing_stored(), "employers": 3, "contacts": 3, "leads": 1, "touchpoints": 5,
-                        "registrations": 3, "events": 1}
+    assert counts(IMPORT_TABLES) == {**nothing_stored(IMPORT_TABLES),
+                                     "employers": 3, "contacts": 3, "leads": 1, "touchpoints": 5,
+                                     "event_registrations": 3, "events": 1}
     event = db.session.scalar(select(Event))
-    assert (event.title, event.external_ref, event.kind) == ("Livestream Anders kijken naar personeel", "81234567890", "livestream")
+    assert (event.title, event.external_ref, event.kind) == (
+        "Livestream Anders kijken naar personeel", "81234567890", "livestream")
     assert event.starts_at == datetime(2026, 6, 4, 15, 58, tzinfo=AMSTERDAM)
     assert event.phase.code == "livestream"
     registrations = {r.email: r for r in db.session.scalars(select(EventRegistration))}
@@ -163,19 +168,20 @@ def test_zoom_attendees_sums_joins_and_follows_the_livestream_lead_rule():
 @pytest.mark.parametrize("name", SAMPLES)
 def test_importing_a_sample_again_changes_nothing(name):
     first = import_file(name)
-    before = counts()
+    before = counts(IMPORT_TABLES)
     again = import_file(name)
 
-    assert counts() == before
+    assert counts(IMPORT_TABLES) == before
     records = first.created_leads + first.attached + first.recorded
-    assert again.as_json() == {"rows": first.rows, "created_leads": 0, "attached": 0, "unchanged": records, "errors": []}
+    assert again.as_json() == {"rows": first.rows, "created_leads": 0, "attached": 0, "unchanged": records,
+                               "errors": []}
     assert again.recorded == 0 and again.new_employers == 0
 
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_a_preview_writes_nothing_and_predicts_the_apply(name):
     preview = import_file(name, dry_run=True)
-    assert counts() == nothing_stored()
+    assert counts(IMPORT_TABLES) == nothing_stored(IMPORT_TABLES)
     applied = import_file(name)
     assert preview.as_json() == applied.as_json()
     assert (preview.recorded, preview.new_employers) == (applied.recorded, applied.new_employers)
@@ -188,8 +194,9 @@ def test_the_samples_in_a_row_recognise_the_same_employers_across_sources():
     reports = [import_file(name) for name in SAMPLES]
 
     assert [(r.created_leads, r.attached, r.unchanged) for r in reports] == [(3, 0, 0), (2, 0, 0), (2, 1, 0), (0, 2, 0)]
-    assert counts() == {**nothing_stored(), "employers": 9, "contacts": 9, "leads": 7, "touchpoints": 13,
-                        "registrations": 3, "events": 1}
+    assert counts(IMPORT_TABLES) == {**nothing_stored(IMPORT_TABLES),
+                                     "employers": 9, "contacts": 9, "leads": 7, "touchpoints": 13,
+                                     "event_registrations": 3, "events": 1}
     thuiszorg = lead_of("Thuiszorg Zuid")
     assert thuiszorg.channel.code == "linkedin"  # first touch
     assert len(touchpoints_of("Thuiszorg Zuid")) == 2
@@ -201,7 +208,6 @@ def test_the_new_leads_of_an_import_are_routed_and_a_preview_routes_nothing():
     from campaign_crm.models import LeadAssignment
     from campaign_crm.services.accounts import organisation, users
     from campaign_crm.services.routing import rules as routing_rules
-    from tests.conftest import PASSWORD
 
     team = organisation.save_team(None, name="Regionale pool", is_pool=True, actor=None)
     advisors = [users.create_user(email=f"adviseur{i}@test.example", name=f"Adviseur {i}", role="advisor",
@@ -210,14 +216,14 @@ def test_the_new_leads_of_an_import_are_routed_and_a_preview_routes_nothing():
     db.session.commit()
 
     import_file("meta_lead_ads.tsv", dry_run=True)
-    assert db.session.scalar(select(func.count()).select_from(LeadAssignment)) == 0
+    assert count(LeadAssignment) == 0
 
     import_file("meta_lead_ads.tsv")
     leads = db.session.scalars(select(Lead).order_by(Lead.id)).all()
     assert [lead.stage for lead in leads] == ["assigned"] * 3
     # Lowest load first, ties to the lowest id: the two advisors share the three leads.
     assert sorted(lead.owner_id for lead in leads) == sorted([advisors[0].id, advisors[1].id, advisors[0].id])
-    assert db.session.scalar(select(func.count()).select_from(LeadAssignment)) == 3
+    assert count(LeadAssignment) == 3
 
 
 # --- the other presets ------------------------------------------------------------------------------
@@ -232,8 +238,9 @@ def test_zoom_registrations_then_the_attendee_report_adds_only_the_attendance():
     attendees = import_file("zoom_webinar_attendees.csv")
     assert attendees.as_json() == {"rows": 4, "created_leads": 0, "attached": 1, "unchanged": 3, "errors": []}
     assert attendees.recorded == 1
-    assert counts() == {**nothing_stored(), "employers": 3, "contacts": 3, "leads": 1, "touchpoints": 5,
-                        "registrations": 3, "events": 1}
+    assert counts(IMPORT_TABLES) == {**nothing_stored(IMPORT_TABLES),
+                                     "employers": 3, "contacts": 3, "leads": 1, "touchpoints": 5,
+                                     "event_registrations": 3, "events": 1}
     event = db.session.scalar(select(Event))
     assert event.starts_at == datetime(2026, 6, 4, 16, 0, tzinfo=AMSTERDAM)  # the scheduled time, from the first report
 
@@ -241,7 +248,7 @@ def test_zoom_registrations_then_the_attendee_report_adds_only_the_attendance():
 def test_teams_attendance_attaches_known_contacts_and_refuses_unknown_guests():
     import_file("linkedin_lead_gen.csv")  # Joost de Vries, Techniekbouw Rijnmond
     import_file("employers_excel_nl.csv")  # Erik Verhoeven, Logistiek Centrum Waalhaven
-    before = counts()
+    before = counts(IMPORT_TABLES)
 
     report = import_file("teams_attendance.csv", "teams-attendance")
 
@@ -249,7 +256,8 @@ def test_teams_attendance_attaches_known_contacts_and_refuses_unknown_guests():
     # have an open lead -> both attach; Lotte is unknown and the report names no organisation -> refused.
     assert report.as_json() == {"rows": 3, "created_leads": 0, "attached": 2, "unchanged": 0, "errors": [
         {"row": 14, "column": "Email", "message": "Dit e-mailadres is nog niet bekend en het rapport noemt geen "
-         "organisatie, dus de werkgever is niet te bepalen. Leg deze deelnemer met zijn werkgever vast via een eigen lijst."},
+         "organisatie, dus de werkgever is niet te bepalen. Leg deze deelnemer met zijn werkgever vast via een "
+         "eigen lijst."},
     ]}
     assert report.notes == ["1 organisator(en) of presentator(en) niet ingelezen."]
     event = db.session.scalar(select(Event))
@@ -258,7 +266,8 @@ def test_teams_attendance_attaches_known_contacts_and_refuses_unknown_guests():
     assert event.phase.code == "techniek"
     minutes = {r.email: r.minutes_watched for r in db.session.scalars(select(EventRegistration))}
     assert minutes == {"j.devries@techniekbouw.example": 87, "e.verhoeven@lcw.example": 17}
-    assert counts() == {**before, "touchpoints": before["touchpoints"] + 2, "registrations": 2, "events": 1}
+    assert counts(IMPORT_TABLES) == {**before, "touchpoints": before["touchpoints"] + 2, "event_registrations": 2,
+                                     "events": 1}
     assert import_file("teams_attendance.csv", "teams-attendance").unchanged == 2
 
 
@@ -269,7 +278,8 @@ def test_a_generic_excel_workbook_drops_numbers_excel_shortened_with_a_warning_a
 
     book = Workbook()
     sheet = book.active
-    sheet.append(["Bedrijfsnaam", "KvK-nummer", "Vestigingsnummer", "E-mail", "Telefoon", "Datum", "Aantal medewerkers"])
+    sheet.append(["Bedrijfsnaam", "KvK-nummer", "Vestigingsnummer", "E-mail", "Telefoon", "Datum",
+                  "Aantal medewerkers"])
     sheet.append(["Bouwbedrijf Noord", "24987654", "000012345678", "info@bouwnoord.example", "010-1234567",
                   datetime(2026, 6, 2, 10, 15), 45.0])  # a real date cell; a count Excel keeps as 45.0
     sheet.append(["Metaal Zuid", 2498765, None, "info@metaalzuid.example", None])  # KvK typed as a number: 7 digits

@@ -1,13 +1,15 @@
-"""The CLI: create-user and create-api-token as DESIGN.md describes."""
+"""The CLI: `flask create-user` (with a password, or printing a one-time set-up link; bad input refused with
+a message and nothing stored) and `flask create-api-token` (printed once, stored only as a hash)."""
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import ApiToken, User
 from campaign_crm.services.accounts import auth as auth_service
+from tests.helpers import count
 
 
 def test_create_user_with_partner_and_team(app, runner, factory):
@@ -54,12 +56,13 @@ def test_create_user_refuses_bad_input_with_a_message_and_stores_nothing(app, ru
                                  "--password", "Lang-genoeg-wachtwoord"])
     assert result.exit_code == 2
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        assert count(User) == 1
 
 
 def test_create_api_token_prints_it_once_and_stores_only_a_hash(app, runner, factory):
     factory.partner("UWV Rijnmond", kind="uwv")
-    result = runner.invoke(args=["create-api-token", "--name", "website", "--role", "campaign", "--partner", "UWV Rijnmond"])
+    result = runner.invoke(args=["create-api-token", "--name", "website", "--role", "campaign",
+                                 "--partner", "UWV Rijnmond"])
     assert result.exit_code == 0, result.output
     raw = result.stdout.strip().splitlines()[0]
     assert raw.startswith("crm_") and len(raw) > 30

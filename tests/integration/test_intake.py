@@ -1,36 +1,33 @@
-"""The one intake path (services/intake.py): recognising employers, attaching or creating leads,
-and refusing bad input without storing anything (DESIGN.md, Concepts: Lead; Bad input)."""
+"""The one intake path (services/capture/intake.py): recognising employers, attaching a touchpoint to the
+employer's open lead or creating one, and refusing bad input with a Dutch message naming the field
+without storing anything."""
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Campaign, Contact, Employer, Lead, Phase, Touchpoint
 from campaign_crm.services.calendar import AMSTERDAM
 from campaign_crm.services.capture.intake import (
-    ContactInput,
-    EmployerInput,
-    TouchpointInput,
     record_touchpoint,
     record_touchpoints,
 )
 from campaign_crm.services.errors import ValidationError
 from campaign_crm.services.leads import lifecycle as lead_service
+from tests.helpers import FRIDAY, count, counts, nothing_stored, touchpoint
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
-# Friday 12 June 2026, 10:00 in Rotterdam, in the launch phase below.
-FRIDAY_MORNING = datetime(2026, 6, 12, 10, 0, tzinfo=AMSTERDAM)
-
 
 def make_campaign(code: str = "aknp") -> Campaign:
-    """An active campaign with a launch phase (May-August 2026) and a zorg phase after it."""
+    """An active campaign with a launch phase (May-August 2026, so FRIDAY falls in it) and a zorg phase after it."""
     campaign = Campaign(code=code, name="Anders kijken naar personeel", starts_on=date(2026, 5, 11), ends_on=None)
-    campaign.phases.append(Phase(code="launch", name="Lancering", starts_on=date(2026, 5, 11), ends_on=date(2026, 8, 31)))
+    campaign.phases.append(Phase(code="launch", name="Lancering", starts_on=date(2026, 5, 11),
+                                 ends_on=date(2026, 8, 31)))
     campaign.phases.append(Phase(code="zorg", name="Sectorfase zorg", starts_on=date(2026, 9, 1), ends_on=None))
     db.session.add(campaign)
     db.session.flush()
@@ -42,35 +39,8 @@ def campaign(ctx) -> Campaign:
     return make_campaign()
 
 
-def touchpoint(
-    name: str = "Bakkerij Jansen",
-    *,
-    email: str | None = "jan@bakkerij-jansen.nl",
-    phone: str | None = None,
-    contact_name: str = "Jan Jansen",
-    occurred_at: datetime | None = FRIDAY_MORNING,
-    **fields,
-) -> TouchpointInput:
-    """A touchpoint from a campaign form; keyword arguments go to the employer or the touchpoint (an
-    external_id comes from the `meta` source unless told otherwise)."""
-    employer_fields = {k: fields.pop(k) for k in list(fields) if k in EmployerInput.__dataclass_fields__}
-    if fields.get("external_id"):
-        fields.setdefault("external_source", "meta")
-    return TouchpointInput(
-        employer=EmployerInput(name=name, **employer_fields),
-        contact=ContactInput(name=contact_name, email=email, phone=phone),
-        kind="form",
-        occurred_at=occurred_at,
-        **fields,
-    )
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def assert_nothing_stored() -> None:
-    assert (count(Employer), count(Contact), count(Lead), count(Touchpoint)) == (0, 0, 0, 0)
+    assert counts() == nothing_stored()
 
 
 # --- a new employer ---------------------------------------------------------------------------------
@@ -115,14 +85,14 @@ def test_the_same_kvk_written_with_a_space_is_the_same_employer():
     # Different names and free-mail addresses: only the KvK number ties them together.
     first = record_touchpoint(touchpoint("Bakkerij Jansen", kvk="24123456", email="jan.jansen@gmail.com"))
     second = record_touchpoint(touchpoint("Jansen Brood & Banket", kvk="2412 3456", email="marie1970@hotmail.com",
-                                          contact_name="Marie Jansen", occurred_at=FRIDAY_MORNING + timedelta(days=3)))
+                                          contact_name="Marie Jansen", occurred_at=FRIDAY + timedelta(days=3)))
     assert_attached_to_one_lead(first, second)
 
 
 def test_another_address_on_the_same_organisation_domain_is_the_same_employer():
     first = record_touchpoint(touchpoint("Jansen Bouw", email="jan@jansenbouw.nl"))
     second = record_touchpoint(touchpoint("Bouwbedrijf Jansen", email="Inkoop@JansenBouw.nl", contact_name="Piet",
-                                          occurred_at=FRIDAY_MORNING + timedelta(hours=2)))
+                                          occurred_at=FRIDAY + timedelta(hours=2)))
     assert_attached_to_one_lead(first, second)
     assert count(Contact) == 2  # two people at the one employer
 
@@ -130,19 +100,20 @@ def test_another_address_on_the_same_organisation_domain_is_the_same_employer():
 def test_name_in_capitals_and_postcode_without_space_is_the_same_employer():
     first = record_touchpoint(touchpoint("BAKKERIJ JANSEN", postcode="3131ab", email="jan.jansen@gmail.com"))
     second = record_touchpoint(touchpoint("Bakkerij Jansen", postcode="3131 AB", email="bakkerijjansen@ziggo.nl",
-                                          occurred_at=FRIDAY_MORNING + timedelta(days=1)))
+                                          occurred_at=FRIDAY + timedelta(days=1)))
     assert_attached_to_one_lead(first, second)
 
 
 def test_a_trailing_legal_form_does_not_make_another_employer():
-    first = record_touchpoint(touchpoint("Installatiebedrijf Van der Berg B.V.", postcode="3011 AB", email="a@gmail.com"))
+    first = record_touchpoint(touchpoint("Installatiebedrijf Van der Berg B.V.", postcode="3011 AB",
+                                         email="a@gmail.com"))
     second = record_touchpoint(touchpoint("installatiebedrijf van der berg", postcode="3011AB", email="b@gmail.com"))
     assert_attached_to_one_lead(first, second)
 
 
 def test_interests_of_a_later_touchpoint_are_added_to_the_open_lead():
     first = record_touchpoint(touchpoint(interests=["lks"]))
-    record_touchpoint(touchpoint(interests=["jobcoaching", "LKS"], occurred_at=FRIDAY_MORNING + timedelta(hours=1)))
+    record_touchpoint(touchpoint(interests=["jobcoaching", "LKS"], occurred_at=FRIDAY + timedelta(hours=1)))
     assert sorted(i.code for i in first.lead.interests) == ["jobcoaching", "lks"]
 
 
@@ -171,18 +142,20 @@ def test_the_same_name_and_postcode_with_a_different_kvk_is_another_employer():
 
 
 def test_the_same_domain_and_postcode_with_a_different_kvk_is_another_employer():
-    first = record_touchpoint(touchpoint("Jansen Groep", kvk="24123456", postcode="3131 AB", email="jan@jansengroep.nl"))
-    second = record_touchpoint(touchpoint("Jansen Groep", kvk="87654321", postcode="3131 AB", email="piet@jansengroep.nl"))
+    first = record_touchpoint(touchpoint("Jansen Groep", kvk="24123456", postcode="3131 AB",
+                                         email="jan@jansengroep.nl"))
+    second = record_touchpoint(touchpoint("Jansen Groep", kvk="87654321", postcode="3131 AB",
+                                          email="piet@jansengroep.nl"))
     assert second.created and second.lead.employer_id != first.lead.employer_id
 
 
 def test_a_closed_lead_is_not_reopened_a_new_touchpoint_makes_a_new_lead():
     first = record_touchpoint(touchpoint(kvk="24123456"))
-    lead_service.change_stage(first.lead, "lost", actor=None, at=FRIDAY_MORNING + timedelta(days=10),
+    lead_service.change_stage(first.lead, "lost", actor=None, at=FRIDAY + timedelta(days=10),
                               lost_reason="no_vacancy")
     db.session.flush()
 
-    second = record_touchpoint(touchpoint(kvk="24123456", occurred_at=FRIDAY_MORNING + timedelta(days=30)))
+    second = record_touchpoint(touchpoint(kvk="24123456", occurred_at=FRIDAY + timedelta(days=30)))
 
     assert second.created and not second.attached
     assert second.lead.id != first.lead.id
@@ -209,10 +182,10 @@ def test_the_same_external_id_again_returns_the_same_lead_and_adds_nothing():
 
 def test_replaying_the_external_id_of_a_touchpoint_that_attached_adds_nothing():
     first = record_touchpoint(touchpoint(external_id="meta:l:1"))
-    attached = record_touchpoint(touchpoint(external_id="meta:l:2", occurred_at=FRIDAY_MORNING + timedelta(hours=1)))
+    attached = record_touchpoint(touchpoint(external_id="meta:l:2", occurred_at=FRIDAY + timedelta(hours=1)))
     assert attached.attached and count(Touchpoint) == 2
 
-    again = record_touchpoint(touchpoint(external_id="meta:l:2", occurred_at=FRIDAY_MORNING + timedelta(hours=1)))
+    again = record_touchpoint(touchpoint(external_id="meta:l:2", occurred_at=FRIDAY + timedelta(hours=1)))
 
     assert again.unchanged
     assert again.lead.id == first.lead.id
@@ -221,7 +194,7 @@ def test_replaying_the_external_id_of_a_touchpoint_that_attached_adds_nothing():
 
 def test_every_touchpoint_keeps_its_own_external_id_and_the_lead_keeps_the_first():
     first = record_touchpoint(touchpoint(external_id="meta:l:1"))
-    record_touchpoint(touchpoint(external_id="meta:l:2", occurred_at=FRIDAY_MORNING + timedelta(hours=1)))
+    record_touchpoint(touchpoint(external_id="meta:l:2", occurred_at=FRIDAY + timedelta(hours=1)))
     assert db.session.scalars(select(Touchpoint.external_id).order_by(Touchpoint.id)).all() == ["meta:l:1", "meta:l:2"]
     assert first.lead.external_id == "meta:l:1"
 
@@ -349,7 +322,8 @@ def test_an_over_long_employer_name_is_refused_with_a_field_message_not_a_databa
 
 
 def test_an_over_long_optional_value_is_dropped_with_a_warning():
-    result = record_touchpoint(touchpoint(sbi="86.10 Algemene ziekenhuizen", utm={"source": "linkedin", "campaign": "x" * 300}))
+    result = record_touchpoint(touchpoint(sbi="86.10 Algemene ziekenhuizen",
+                                          utm={"source": "linkedin", "campaign": "x" * 300}))
     assert result.created
     assert result.lead.employer.sbi_code is None
     assert result.touchpoint.utm_campaign is None
@@ -427,7 +401,7 @@ def test_a_touchpoint_replayed_with_a_new_time_is_stored_as_its_own_touchpoint()
     # Without an external_id nothing tells two sign-ups apart: both are kept, on the one lead.
     data = touchpoint()
     record_touchpoint(data)
-    record_touchpoint(replace(data, occurred_at=FRIDAY_MORNING + timedelta(minutes=1)))
+    record_touchpoint(replace(data, occurred_at=FRIDAY + timedelta(minutes=1)))
     assert count(Lead) == 1 and count(Touchpoint) == 2
 
 
@@ -437,10 +411,10 @@ def test_a_batch_is_stored_as_if_one_by_one_later_records_find_what_earlier_ones
     results = record_touchpoints([
         touchpoint("Bakkerij Jansen", kvk="24123456", email="jan@gmail.com"),
         touchpoint("Jansen Brood", kvk="2412 3456", email="marie@gmail.com", contact_name="Marie",
-                   occurred_at=FRIDAY_MORNING + timedelta(hours=1)),  # the KvK of the record before
+                   occurred_at=FRIDAY + timedelta(hours=1)),  # the KvK of the record before
         touchpoint("Jansen Bouw", email="jan@jansenbouw.nl"),
         touchpoint("Bouwbedrijf Jansen", email="inkoop@jansenbouw.nl", interests=["lks"],
-                   occurred_at=FRIDAY_MORNING + timedelta(hours=2)),  # the domain of the record before
+                   occurred_at=FRIDAY + timedelta(hours=2)),  # the domain of the record before
     ], route=False)
 
     assert [(r.created, r.attached) for r in results] == [(True, False), (False, True), (True, False), (False, True)]
@@ -531,8 +505,8 @@ def test_one_router_over_several_batches_keeps_count_and_sends_an_employer_back_
     lead_service.change_stage(jansen, "lost", actor=None, lost_reason="not_interested")
     db.session.flush()
     later = record_touchpoints([
-        touchpoint("Bakkerij Jansen", email="jan@bakkerij-jansen.nl", occurred_at=FRIDAY_MORNING + timedelta(days=1)),
-        *(touchpoint(name, email=f"info@{domain}", occurred_at=FRIDAY_MORNING + timedelta(days=2))
+        touchpoint("Bakkerij Jansen", email="jan@bakkerij-jansen.nl", occurred_at=FRIDAY + timedelta(days=1)),
+        *(touchpoint(name, email=f"info@{domain}", occurred_at=FRIDAY + timedelta(days=2))
           for name, domain in (("Schilder De Vries", "schilderdevries.nl"), ("Hovenier Bos", "hovenierbos.nl"),
                                ("Zorggroep Smit", "zorggroepsmit.nl"))),
     ], route=router)  # routed oldest first: Jansen's new lead before the others

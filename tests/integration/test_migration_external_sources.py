@@ -1,19 +1,16 @@
 """Migration 0010 gives every stored external_id its source, so the old ids keep working per source."""
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from campaign_crm import create_app
 from campaign_crm.config import TestingConfig
 from campaign_crm.extensions import db
-
-from ..conftest import _server_url
+from tests.helpers import throwaway_database
 
 NOW = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
 
@@ -21,21 +18,8 @@ NOW = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def empty_database_url(tmp_path):
     """A database of its own (the shared test database is already migrated to the head)."""
-    server = _server_url()
-    if server is None:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    url = make_url(server).set(drivername="postgresql+psycopg")
-    name = f"crm_migration_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("crm_migration", tmp_path) as url:
+        yield url
 
 
 def insert(table: str, **values) -> int:

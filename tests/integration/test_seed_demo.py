@@ -22,12 +22,7 @@ from campaign_crm.models import (
 )
 from campaign_crm.services import demo
 from campaign_crm.services.accounts import auth as auth_service
-
-from ..conftest import reset_database
-
-
-def _count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+from tests.helpers import count, reset_database
 
 
 def test_seed_demo_builds_the_promised_region(app, runner):
@@ -36,34 +31,34 @@ def test_seed_demo_builds_the_promised_region(app, runner):
     for email in demo.DEMO_LOGINS.values():
         assert email in result.output
     with app.app_context():
-        assert _count(Partner) == 30
-        assert 95 <= _count(User, User.role == "advisor", User.active.is_(True)) <= 110
-        assert 9 <= _count(Team) <= 12
-        assert _count(Municipality) == 13
+        assert count(Partner) == 30
+        assert 95 <= count(User, User.role == "advisor", User.active.is_(True)) <= 110
+        assert 9 <= count(Team) <= 12
+        assert count(Municipality) == 13
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "aknp"))
         assert [p.code for p in campaign.phases] == ["launch", "livestream", "techniek", "zorg"]
-        assert _count(Phase) == 4
+        assert count(Phase) == 4
         stages = dict(db.session.execute(select(Lead.stage, func.count()).group_by(Lead.stage)).all())
         assert set(stages) == {*STAGES, "lost"}, stages
         total = sum(stages.values())
         assert 580 <= total <= 620
         # Plausible, not uniform: every later stage is reached by fewer leads than the one before.
-        reached = [_count(Lead, getattr(Lead, f"{s}_at").isnot(None)) for s in STAGES[1:]]
+        reached = [count(Lead, getattr(Lead, f"{s}_at").isnot(None)) for s in STAGES[1:]]
         assert reached == sorted(reached, reverse=True) and reached[-1] > 0
         capacities = db.session.scalars(select(User.capacity).where(User.role == "advisor")).all()
         assert min(capacities) >= 10 and max(capacities) <= 40 and len(set(capacities)) > 3
-        assert _count(Absence) > 0
+        assert count(Absence) > 0
         # Every lead has its history and its touchpoint; channels and phases are all used.
-        assert _count(LeadStageEvent) >= _count(Lead, Lead.stage != "new")
-        assert _count(Touchpoint) >= total
+        assert count(LeadStageEvent) >= count(Lead, Lead.stage != "new")
+        assert count(Touchpoint) >= total
         assert db.session.scalar(select(func.count(func.distinct(Lead.channel_id)))) >= 8
         # Placed leads have placements with check-ins; some ended, each with a how and a why.
         from campaign_crm.models import CheckIn, Placement
 
-        assert _count(Placement) == _count(Lead, Lead.placed_at.isnot(None)) > 0
-        assert _count(CheckIn, CheckIn.done_on.isnot(None)) > 0
-        assert _count(Placement, Placement.end_date.isnot(None), Placement.end_how.isnot(None),
-                      Placement.end_why.isnot(None)) == _count(Placement, Placement.end_date.isnot(None))
+        assert count(Placement) == count(Lead, Lead.placed_at.isnot(None)) > 0
+        assert count(CheckIn, CheckIn.done_on.isnot(None)) > 0
+        assert count(Placement, Placement.end_date.isnot(None), Placement.end_how.isnot(None),
+                      Placement.end_why.isnot(None)) == count(Placement, Placement.end_date.isnot(None))
         # Each printed demo login works with the demo password.
         for email in demo.DEMO_LOGINS.values():
             assert auth_service.authenticate(email, app.config["DEMO_PASSWORD"]) is not None, email
@@ -99,7 +94,8 @@ def _fingerprint() -> str:
 def test_the_same_seed_gives_the_same_region(app):
     prints = []
     for seed in (11, 11, 12):
-        reset_database(app)
+        with app.app_context():
+            reset_database()
         with app.app_context():
             demo.seed_demo(seed=seed, lead_count=150, today=date(2026, 11, 27))
             db.session.commit()

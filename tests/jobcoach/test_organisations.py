@@ -12,9 +12,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, JobcoachOrganisation
-
-from ..conftest import login
-from .conftest import audit_actions, count, make_organisation, signal_url
+from tests.helpers import add_jobcoach_organisation, audit_count, count, login, signal_url
 
 MANAGEMENT_PAGES = ["/jobcoaches", "/jobcoaches/nieuw", "/jobcoaches/{id}", "/jobcoaches/{id}/link-vernieuwen",
                     "/jobcoaches/contacten.csv"]
@@ -35,7 +33,8 @@ def test_only_the_campaign_team_and_admins_manage_organisations(app, client, reg
         assert client.get(url.format(id=region.coach_id)).status_code == 403, url
     assert client.post("/jobcoaches/nieuw", data={"name": "Stiekem BV"}).status_code == 403
     assert client.post(f"/jobcoaches/{region.coach_id}/link-vernieuwen").status_code == 403
-    assert count(app, JobcoachOrganisation) == 2
+    with app.app_context():
+        assert count(JobcoachOrganisation) == 2
     assert client.get(signal_url(region.coach_token)).status_code == 200  # the link still works
 
 
@@ -83,7 +82,8 @@ def test_a_duplicate_name_or_bad_email_is_refused_with_a_message_per_field(app, 
 
     assert "Er is al een jobcoachorganisatie met deze naam." in html
     assert "Geen geldig e-mailadres." in html and "Geen geldig telefoonnummer." in html
-    assert count(app, JobcoachOrganisation) == 2
+    with app.app_context():
+        assert count(JobcoachOrganisation) == 2
 
 
 def test_rotating_the_link_asks_for_confirmation_then_shows_the_new_link_once(app, client, region):
@@ -99,7 +99,8 @@ def test_rotating_the_link_asks_for_confirmation_then_shows_the_new_link_once(ap
     assert new_token != region.coach_token
     assert client.get(signal_url(region.coach_token)).status_code == 404
     assert client.get(signal_url(new_token)).status_code == 200
-    assert audit_actions(app, "jobcoach_link_rotated") == 3  # two at creation, one now
+    with app.app_context():
+        assert audit_count("jobcoach_link_rotated") == 3  # two at creation, one now
 
 
 def test_deactivating_an_organisation_in_the_edit_form_stops_its_link(client, region):
@@ -126,8 +127,10 @@ def test_the_list_shows_running_placements_and_open_signals_per_organisation(cli
 # --- the contact export -------------------------------------------------------------------------------
 
 def test_the_contact_export_is_a_dutch_excel_csv_without_the_secret_link(app, client, region):
-    make_organisation(app, "=HYPERLINK(\"http://evil.example\",\"klik\")", contact_name="@SUM(1+1)",
-                      email="info@evil.example")
+    with app.app_context():
+        add_jobcoach_organisation("=HYPERLINK(\"http://evil.example\",\"klik\")", contact_name="@SUM(1+1)",
+                                  email="info@evil.example")
+        db.session.commit()
     login(client, region.campaign_user)
 
     response = client.get("/jobcoaches/contacten.csv")
@@ -148,7 +151,8 @@ def test_the_contact_export_is_a_dutch_excel_csv_without_the_secret_link(app, cl
     for token in (region.coach_token, region.other_coach_token):
         assert token not in text
     assert "/signaal/" not in text
-    assert audit_actions(app, "read") == 3  # each organisation's contact data, logged as read
+    with app.app_context():
+        assert audit_count("read") == 3  # each organisation's contact data, logged as read
 
 
 def test_the_contact_export_leaves_out_inactive_organisations(app, client, region):

@@ -8,15 +8,16 @@ from sqlalchemy import select
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, JobcoachOrganisation, RiskCase, RiskSignal
 from campaign_crm.services.calendar import today
-
-from ..conftest import login
-from .conftest import (
-    audit_actions,
+from tests.helpers import (
+    SIGNAL_TABLES,
+    add_employer,
+    add_placement,
+    audit_count,
     count,
-    make_employer,
-    make_placement,
+    counts,
+    login,
+    nothing_stored,
     signal_url,
-    stored,
 )
 
 DESCRIPTION = "Werknemer meldt zich vaak ziek sinds de nieuwe ploegendienst; werkgever twijfelt over verlenging."
@@ -88,7 +89,8 @@ def test_the_signal_lands_with_the_advisor_and_team_lead_and_nowhere_else(app, c
 # --- unknown, rotated and deactivated links: 404, nothing stored -------------------------------------
 
 def test_an_unknown_token_answers_404_and_stores_nothing(app, client, region):
-    before = stored(app), audit_actions(app, "risk_signal_received")
+    with app.app_context():
+        before = counts(SIGNAL_TABLES), audit_count("risk_signal_received")
 
     for token in ("niet-bestaand", region.coach_token[:-1], region.coach_token + "x", "a" * 300):
         assert client.get(signal_url(token)).status_code == 404
@@ -96,7 +98,9 @@ def test_an_unknown_token_answers_404_and_stores_nothing(app, client, region):
         assert refused.status_code == 404
         assert "Deze link werkt niet" in refused.get_data(as_text=True)
 
-    assert (stored(app), audit_actions(app, "risk_signal_received")) == before == ((0, 0), 0)
+    with app.app_context():
+        assert (counts(SIGNAL_TABLES), audit_count("risk_signal_received")) == before == (
+            nothing_stored(SIGNAL_TABLES), 0)
     assert client.get("/signaal/niet-bestaand/bedankt").status_code == 404
 
 
@@ -109,9 +113,11 @@ def test_after_rotation_the_old_link_answers_404_and_the_new_one_works(app, clie
 
     assert client.get(signal_url(region.coach_token)).status_code == 404
     assert send(client, region.coach_token).status_code == 404
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
     assert send(client, new_token).status_code == 302
-    assert stored(app) == (1, 1)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == {"risk_signals": 1, "risk_cases": 1}
 
 
 def test_a_deactivated_organisation_s_link_answers_404_and_stores_nothing(app, client, region):
@@ -121,7 +127,8 @@ def test_a_deactivated_organisation_s_link_answers_404_and_stores_nothing(app, c
 
     assert client.get(signal_url(region.coach_token)).status_code == 404
     assert send(client, region.coach_token).status_code == 404
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
 
 
 # --- bad input with a valid link ------------------------------------------------------------------------
@@ -133,7 +140,8 @@ def test_an_unknown_reference_is_a_form_error_and_stores_nothing(app, client, re
     html = page.get_data(as_text=True)
     assert "Onbekende referentie" in html
     assert 'aria-invalid="true"' in html and DESCRIPTION in html  # the coach's text is kept
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
 
 
 def test_a_placement_coached_by_another_organisation_is_treated_as_unknown(app, client, region):
@@ -143,20 +151,23 @@ def test_a_placement_coached_by_another_organisation_is_treated_as_unknown(app, 
     for page in (own, cross_partner):
         assert page.status_code == 200
         assert "Onbekende referentie" in page.get_data(as_text=True)
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
     assert send(client, region.other_coach_token, reference="RTM4C9JP").status_code == 302  # its own one works
 
 
 def test_an_ended_placement_is_treated_as_unknown(app, client, region, factory):
-    employer_id = make_employer(app, "Zorggroep Maasstad")
-    make_placement(app, reference="RTM5D2ZX", partner_id=region.partner_a, advisor_id=region.advisor.id,
-                   jobcoach_org_id=region.coach_id, employer_id=employer_id,
-                   end_date=today() - timedelta(days=1))
+    with app.app_context():
+        add_placement(reference="RTM5D2ZX", partner_id=region.partner_a, advisor_id=region.advisor.id,
+                      jobcoach_org_id=region.coach_id, employer_id=add_employer("Zorggroep Maasstad"),
+                      end_date=today() - timedelta(days=1))
+        db.session.commit()
 
     page = send(client, region.coach_token, reference="RTM5D2ZX")
 
     assert "Onbekende referentie" in page.get_data(as_text=True)
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
 
 
 def test_a_bsn_in_the_description_is_refused_and_nothing_is_stored(app, client, region):
@@ -164,7 +175,8 @@ def test_a_bsn_in_the_description_is_refused_and_nothing_is_stored(app, client, 
 
     assert page.status_code == 200
     assert "BSN" in page.get_data(as_text=True)
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
 
 
 def test_every_problem_is_reported_at_once(app, client, region):
@@ -172,21 +184,24 @@ def test_every_problem_is_reported_at_once(app, client, region):
                 description="BSN 111222333").get_data(as_text=True)
 
     assert "Onbekende referentie" in html and "BSN-achtig nummer" in html
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
 
 
 def test_an_empty_form_is_refused_with_a_message_per_field(app, client, region):
     html = send(client, region.coach_token, reference="", description="  ").get_data(as_text=True)
 
     assert "Vul de referentie van de plaatsing in." in html and "Beschrijf wat er aan de hand is." in html
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
 
 
 def test_a_filled_honeypot_gets_the_thank_you_and_stores_nothing(app, client, region):
     response = send(client, region.coach_token, onderwerp="Buy now")
 
     assert response.status_code == 302 and response.headers["Location"].endswith("/bedankt")
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
 
 
 # --- rate limit ---------------------------------------------------------------------------------------
@@ -199,7 +214,8 @@ def test_the_per_ip_rate_limit_answers_429_after_ten_posts_an_hour(app, client, 
 
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
     assert client.get(signal_url(region.coach_token)).status_code == 200  # reading the form is not limited
     other_address = send(client, region.coach_token, environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert other_address.status_code == 302
@@ -210,8 +226,9 @@ def test_guessing_tokens_counts_against_the_same_limit(app, client, region):
         assert send(client, f"geraden-{n}").status_code == 404
 
     assert send(client, region.coach_token).status_code == 429
-    assert stored(app) == (0, 0)
-    assert count(app, RiskSignal) == 0
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)
+        assert count(RiskSignal) == 0
 
 
 def test_a_missing_reference_and_a_bsn_in_the_description_are_reported_together(app, client, region):
@@ -219,4 +236,5 @@ def test_a_missing_reference_and_a_bsn_in_the_description_are_reported_together(
 
     assert "Vul de referentie van de plaatsing in." in html and "BSN-achtig nummer" in html
     assert html.count("Vul de referentie van de plaatsing in.") == 2  # summary and field, not doubled
-    assert stored(app) == (0, 0)
+    with app.app_context():
+        assert counts(SIGNAL_TABLES) == nothing_stored(SIGNAL_TABLES)

@@ -6,9 +6,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import RiskSignal
-
-from ..conftest import login
-from .conftest import audit_actions, count, make_employer, make_placement, signal_url
+from tests.helpers import add_employer, add_placement, audit_count, count, login, signal_url
 
 TEXT_A = "Conflict met leidinggevende, werknemer wil stoppen."
 TEXT_B = "Werknemer komt al twee weken niet opdagen."
@@ -39,8 +37,10 @@ def test_each_user_sees_only_the_signals_of_their_own_partner_s_placements(clien
 
 
 def test_a_team_lead_also_gets_signals_on_the_partner_s_placements_without_an_advisor(app, client, region):
-    make_placement(app, reference="RTM6E3WY", partner_id=region.partner_a, advisor_id=None,
-                   jobcoach_org_id=region.coach_id, employer_id=make_employer(app, "Bouwbedrijf Zuid"))
+    with app.app_context():
+        add_placement(reference="RTM6E3WY", partner_id=region.partner_a, advisor_id=None,
+                      jobcoach_org_id=region.coach_id, employer_id=add_employer("Bouwbedrijf Zuid"))
+        db.session.commit()
     _signal(client, region.coach_token, "RTM6E3WY", TEXT_A)
 
     for who, sees in ((region.teamlead, True), (region.other_teamlead, True), (region.advisor, False),
@@ -53,11 +53,13 @@ def test_a_team_lead_also_gets_signals_on_the_partner_s_placements_without_an_ad
 def test_showing_signals_logs_each_read(app, client, region):
     _signal(client, region.coach_token, "RTM2A7KQ", TEXT_A)
     login(client, region.advisor)
-    before = audit_actions(app, "read")
+    with app.app_context():
+        before = audit_count("read")
 
     client.get("/jobcoaches/signalen")
 
-    assert audit_actions(app, "read") == before + 1
+    with app.app_context():
+        assert audit_count("read") == before + 1
 
 
 def test_the_advisor_marks_a_signal_handled_and_it_moves_to_the_handled_list(app, client, region):
@@ -74,10 +76,12 @@ def test_the_advisor_marks_a_signal_handled_and_it_moves_to_the_handled_list(app
         assert signal.handled_at is not None and signal.handled_by_id == region.advisor.id
     handled = client.get("/jobcoaches/signalen?status=afgehandeld").get_data(as_text=True)
     assert TEXT_A in handled and "door Advisor" in handled
-    assert audit_actions(app, "risk_signal_handled") == 1
+    with app.app_context():
+        assert audit_count("risk_signal_handled") == 1
     again = client.post(f"/jobcoaches/signalen/{signal_id}/afgehandeld", follow_redirects=True)
     assert "al afgehandeld" in again.get_data(as_text=True)
-    assert audit_actions(app, "risk_signal_handled") == 1
+    with app.app_context():
+        assert audit_count("risk_signal_handled") == 1
 
 
 def test_another_partner_s_user_gets_404_on_the_signal_and_changes_nothing(app, client, region):
@@ -91,7 +95,7 @@ def test_another_partner_s_user_gets_404_on_the_signal_and_changes_nothing(app, 
     assert client.post("/jobcoaches/signalen/999999/afgehandeld").status_code == 404
     with app.app_context():
         assert db.session.get(RiskSignal, signal_id).handled_at is None
-    assert count(app, RiskSignal, RiskSignal.handled_at.is_not(None)) == 0
+        assert count(RiskSignal, RiskSignal.handled_at.is_not(None)) == 0
 
 
 def test_roles_without_placements_get_403_on_the_signals_list(client, region):

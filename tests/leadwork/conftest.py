@@ -6,23 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
-from campaign_crm.models import RoutingRule
-from campaign_crm.services.capture.intake import (
-    ContactInput,
-    EmployerInput,
-    TouchpointInput,
-    record_touchpoint,
-)
-
-from ..api.conftest import document, make_token  # noqa: F401  (fixtures for the API tests here)
-from ..conftest import Login
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+from tests.helpers import Login, intake_lead, route_everything_to
 
 
 @dataclass
@@ -50,29 +36,20 @@ def desk(factory, campaign) -> Desk:
 
 @pytest.fixture
 def make_lead(app, desk):
-    """make_lead(name, hours_ago=1, stage=None) -> the id of a lead routed to the desk's owner."""
+    """make_lead(name, hours_ago=1, stage=None, sector=None) -> the id of a lead routed to the desk's owner,
+    from a Dagblad touchpoint of an employer in Schiedam `hours_ago` hours ago."""
     made = []
 
     def make(name: str | None = None, *, hours_ago: float = 1, stage: str | None = None,
              sector: str | None = None) -> int:
-        from campaign_crm.services.leads import lifecycle as lead_service
-
         made.append(name)
         name = name or f"Werkgever {len(made)}"
         with app.app_context():
-            if not db.session.scalar(select(RoutingRule.id)):
-                db.session.add(RoutingRule(name="Alles naar Waterweg", team_id=desk.team_id))
-                db.session.flush()
-            result = record_touchpoint(TouchpointInput(
-                employer=EmployerInput(name=name, municipality="Schiedam", sector=sector),
-                contact=ContactInput(name="Contact " + name, email=f"info@werkgever-{len(made)}.example"),
-                occurred_at=datetime.now(UTC) - timedelta(hours=hours_ago), channel="dagblad",
-                message=f"Bericht van {name}",
-            ))
-            lead = result.lead
-            if stage and stage != lead.stage:
-                lead_service.change_stage(lead, stage, actor=None, at=lead.created_at,
-                                          lost_reason="unreachable" if stage == "lost" else None)
+            route_everything_to(desk.team_id, "Alles naar Waterweg")
+            lead = intake_lead(name, f"info@werkgever-{len(made)}.example", contact_name="Contact " + name,
+                               stage=stage, municipality="Schiedam", sector=sector,
+                               occurred_at=datetime.now(UTC) - timedelta(hours=hours_ago), channel="dagblad",
+                               message=f"Bericht van {name}")
             db.session.commit()
             assert lead.owner_id == desk.owner.id, lead.waiting_reason
             return lead.id

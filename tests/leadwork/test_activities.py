@@ -12,9 +12,7 @@ from campaign_crm.models import Activity, AuditEvent, Lead, LeadStageEvent, User
 from campaign_crm.services.calendar import AMSTERDAM, today
 from campaign_crm.services.errors import Conflict, ValidationError
 from campaign_crm.services.leads import activities
-
-from ..conftest import login
-from .conftest import count
+from tests.helpers import count, login
 
 BSN = "111222333"  # nine digits that pass the elfproef
 
@@ -41,12 +39,15 @@ def test_a_logged_call_keeps_its_outcome_next_action_and_who_logged_it(app, clie
     assert response.status_code == 302 and response.headers["Location"] == f"/leads/{lead_id}"
     with app.app_context():
         activity = db.session.scalar(select(Activity))
-        assert (activity.lead_id, activity.kind, activity.outcome) == (lead_id, "call", "Eigenaar wil een adviesgesprek")
-        assert (activity.next_action, activity.next_action_due, activity.actor_id) == ("Afspraak inplannen", due, desk.owner.id)
+        assert (activity.lead_id, activity.kind, activity.outcome) == (
+            lead_id, "call", "Eigenaar wil een adviesgesprek")
+        assert (activity.next_action, activity.next_action_due, activity.actor_id) == (
+            "Afspraak inplannen", due, desk.owner.id)
         assert datetime.now(UTC) - activity.occurred_at < timedelta(minutes=1)  # left empty: now
         assert db.session.get(Lead, lead_id).stage == "assigned"  # a call alone moves nothing
         audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "activity_logged"))
-        assert (audit.actor_id, audit.object_id, audit.detail) == (desk.owner.id, activity.id, {"lead_id": lead_id, "kind": "call"})
+        assert (audit.actor_id, audit.object_id, audit.detail) == (
+            desk.owner.id, activity.id, {"lead_id": lead_id, "kind": "call"})
     html = client.get(f"/leads/{lead_id}").get_data(as_text=True)
     assert "Telefoongesprek vastgelegd." in html
     assert "Afspraak inplannen, uiterlijk" in html  # the lead's next action, in its progress
@@ -95,10 +96,12 @@ def test_a_refused_activity_says_what_is_wrong_with_each_field(app, client, desk
     lead_id = make_lead()
     login(client, desk.owner)
     future = datetime.now(AMSTERDAM) + timedelta(hours=3)
-    html = log(client, lead_id, outcome="Gebeld", occurred_at=local(future), next_action="Terugbellen").get_data(as_text=True)
+    html = log(client, lead_id, outcome="Gebeld", occurred_at=local(future),
+               next_action="Terugbellen").get_data(as_text=True)
     assert "Mag niet in de toekomst liggen" in html
     assert "Geef aan wanneer de volgende actie moet gebeuren." in html
-    html = log(client, lead_id, outcome="", next_action_due=(today() - timedelta(days=1)).isoformat()).get_data(as_text=True)
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    html = log(client, lead_id, outcome="", next_action_due=yesterday).get_data(as_text=True)
     assert "Beschrijf wat er is gebeurd of afgesproken." in html
     html = log(client, lead_id, next_action="Bellen", next_action_due="morgen").get_data(as_text=True)
     assert "Ongeldige datum" in html  # WTForms' own message, in Dutch
@@ -134,7 +137,8 @@ def test_logging_an_adviesgesprek_moves_the_lead_to_meeting_at_that_time(app, cl
     login(client, desk.owner)
     held = datetime.now(AMSTERDAM).replace(second=0, microsecond=0) - timedelta(hours=4)
 
-    response = log(client, lead_id, kind="adviesgesprek", outcome="LKS en jobcoaching uitgelegd", occurred_at=local(held))
+    response = log(client, lead_id, kind="adviesgesprek", outcome="LKS en jobcoaching uitgelegd",
+                   occurred_at=local(held))
 
     assert response.status_code == 302
     with app.app_context():

@@ -1,6 +1,7 @@
-"""POST /api/v1/leads/<id>/stage (DESIGN.md, Public contract; issue 5, Must show): forward only,
-skipped stages get the same time, `lost` with a reason; 409 on an illegal move. Every answer is
-checked against the OpenAPI document, and every refusal against the database."""
+"""POST /api/v1/leads/<id>/stage, part of the public API contract: a lead moves forward only, skipped
+stages get the same time, `lost` needs a reason from the configured list; an illegal move is a 409 and
+changes nothing. Every answer is checked against the OpenAPI document, and every refusal against the
+database."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -11,9 +12,7 @@ from sqlalchemy import select
 from campaign_crm.extensions import db
 from campaign_crm.models import Lead, LeadStageEvent
 from campaign_crm.services.calendar import AMSTERDAM
-
-from ..api.conftest import assert_documented, bearer, is_valid
-from .conftest import count
+from tests.helpers import assert_documented, bearer, count, is_valid
 
 PATH = "/leads/{lead_id}/stage"
 
@@ -30,11 +29,6 @@ def snapshot(app, lead_id: int) -> tuple:
         lead = db.session.get(Lead, lead_id)
         return (lead.stage, lead.contacted_at, lead.meeting_at, lead.vacancy_at, lead.lost_at, lead.lost_reason_id,
                 count(LeadStageEvent, LeadStageEvent.lead_id == lead_id))
-
-
-@pytest.fixture
-def token(make_token) -> str:
-    return make_token("campaign")
 
 
 # --- 200 -------------------------------------------------------------------------------------------------

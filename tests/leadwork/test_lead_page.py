@@ -10,8 +10,7 @@ from campaign_crm.extensions import db
 from campaign_crm.models import Activity, Lead, Vacancy
 from campaign_crm.services.calendar import AMSTERDAM
 from campaign_crm.services.routing import sla
-
-from ..conftest import login
+from tests.helpers import login
 
 
 def timeline_kinds(html: str) -> list[str]:
@@ -29,7 +28,8 @@ def test_the_timeline_shows_touchpoints_assignments_activities_vacancies_stages_
     client.post(f"/leads/{lead_id}/activiteit", data={
         "activity-kind": "call", "activity-outcome": "Gebeld met de eigenaar",
         "activity-occurred_at": (datetime.now(AMSTERDAM) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")})
-    client.post(f"/leads/{lead_id}/vacature", data={"vacancy-title": "Magazijnmedewerker", "vacancy-hours_per_week": "32"})
+    client.post(f"/leads/{lead_id}/vacature",
+                data={"vacancy-title": "Magazijnmedewerker", "vacancy-hours_per_week": "32"})
 
     html = client.get(f"/leads/{lead_id}").get_data(as_text=True)
 

@@ -9,9 +9,7 @@ from sqlalchemy import select
 from campaign_crm.extensions import db
 from campaign_crm.models import Lead, LeadStageEvent, LostReason
 from campaign_crm.services.calendar import AMSTERDAM
-
-from ..conftest import login
-from .conftest import count
+from tests.helpers import count, login
 
 BSN = "111222333"
 
@@ -132,7 +130,8 @@ def test_a_time_in_the_future_is_refused(app, client, desk, make_lead):
     lead_id = make_lead()
     login(client, desk.owner)
     future = (datetime.now(AMSTERDAM) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    assert "Mag niet in de toekomst liggen." in move(client, lead_id, to_stage="contacted", at=future).get_data(as_text=True)
+    refused = move(client, lead_id, to_stage="contacted", at=future)
+    assert "Mag niet in de toekomst liggen." in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Lead, lead_id).stage == "assigned"
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from ..conftest import login
+from tests.helpers import login
 
 
 def duplicate_ids(html: str) -> list[str]:

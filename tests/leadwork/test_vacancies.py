@@ -9,9 +9,7 @@ from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Lead, LeadStageEvent, Sector, Vacancy
 from campaign_crm.services.errors import Conflict
 from campaign_crm.services.leads import vacancies
-
-from ..conftest import login
-from .conftest import count
+from tests.helpers import count, login
 
 
 def register(client, lead_id: int, **fields):
@@ -31,7 +29,8 @@ def test_a_registered_vacancy_belongs_to_the_employer_and_moves_the_lead_to_vaca
     with app.app_context():
         vacancy = db.session.scalar(select(Vacancy))
         lead = db.session.get(Lead, lead_id)
-        assert (vacancy.employer_id, vacancy.lead_id, vacancy.created_by_id) == (lead.employer_id, lead_id, desk.owner.id)
+        assert (vacancy.employer_id, vacancy.lead_id, vacancy.created_by_id) == (
+            lead.employer_id, lead_id, desk.owner.id)
         assert (vacancy.title, vacancy.sector_id, vacancy.hours_per_week, vacancy.banenafspraak, vacancy.status) == (
             "Medewerker facilitair", zorg_id, 24, True, "open")
         assert lead.stage == "vacancy"

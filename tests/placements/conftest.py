@@ -4,54 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
-from campaign_crm.models import (
-    AuditEvent,
-    CheckIn,
-    Intervention,
-    JobcoachOrganisation,
-    Lead,
-    Placement,
-    RiskCase,
-    RiskSignal,
-    User,
-)
-from campaign_crm.services.calendar import today
-from campaign_crm.services.capture.intake import (
-    ContactInput,
-    EmployerInput,
-    TouchpointInput,
-    record_touchpoint,
-)
-from campaign_crm.services.leads import lifecycle as lead_service
+from campaign_crm.models import JobcoachOrganisation, Lead, User
 from campaign_crm.services.placements import records as placement_service
-
-from ..api.conftest import document, make_token  # noqa: F401  (fixtures for the API tests here)
-from ..conftest import Login
-
-
-def count(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def stored(app) -> dict[str, int]:
-    """How many placement-side rows there are: what a refused request must leave unchanged."""
-    return {model.__tablename__: count(app, model)
-            for model in (Placement, CheckIn, RiskCase, Intervention, RiskSignal)}
-
-
-def audit_actions(app, object_type: str | None = None) -> list[str]:
-    with app.app_context():
-        query = select(AuditEvent.action).order_by(AuditEvent.id)
-        if object_type:
-            query = query.where(AuditEvent.object_type == object_type)
-        return list(db.session.scalars(query))
+from tests.helpers import Login, intake_lead, placement_input
 
 
 @dataclass
@@ -96,35 +55,19 @@ def region(app, factory, campaign) -> Region:
 
 @pytest.fixture
 def make_lead(app, campaign) -> Callable[..., int]:
-    """make_lead(owner_id, name=..., stage=...) -> lead id: through the intake, then assigned and moved on."""
+    """make_lead(owner_id, name=..., stage=...) -> lead id: through the intake (an employer in Schiedam),
+    then assigned and moved on."""
     made: list[str] = []
 
     def make(owner_id: int | None, *, name: str | None = None, stage: str | None = None) -> int:
         made.append(name or "")
-        name = name or f"Werkgever {len(made)}"
         with app.app_context():
-            lead = record_touchpoint(TouchpointInput(
-                employer=EmployerInput(name=name, municipality="Schiedam"),
-                contact=ContactInput(name="Contact", email=f"info@werkgever-{len(made)}.example"),
-            )).lead
-            if owner_id is not None:
-                owner = db.session.get(User, owner_id)
-                lead_service.assign_lead(lead, owner, team=owner.team, reason="test", actor=None)
-            if stage and stage != lead.stage:
-                lead_service.change_stage(lead, stage, actor=None,
-                                          lost_reason="unreachable" if stage == "lost" else None)
+            lead = intake_lead(name or f"Werkgever {len(made)}", f"info@werkgever-{len(made)}.example",
+                               owner_id=owner_id, stage=stage, municipality="Schiedam")
             db.session.commit()
             return lead.id
 
     return make
-
-
-def placement_input(**overrides) -> placement_service.PlacementInput:
-    """A valid LKS placement started 60 days ago; keyword arguments override fields."""
-    values = dict(candidate_ref="KL-2026-0815", instrument="lks", lks_type="regular", loonwaarde_pct=60,
-                  start_date=today() - timedelta(days=60), hours_per_week=24, contract_type="permanent")
-    values.update(overrides)
-    return placement_service.PlacementInput(**values)
 
 
 @pytest.fixture
@@ -140,7 +83,3 @@ def make_placement(app) -> Callable[..., int]:
             return placement.id
 
     return make
-
-
-def a_day(days_after_start: int, start: date | None = None) -> date:
-    return (start or today() - timedelta(days=60)) + timedelta(days=days_after_start)

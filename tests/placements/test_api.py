@@ -8,9 +8,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, CheckIn, Lead, Placement
-
-from ..api.conftest import assert_documented, bearer
-from .conftest import a_day, stored
+from tests.helpers import PLACEMENT_TABLES, a_day, assert_documented, bearer, count, counts
 
 CREATE = "/placements"
 END = "/placements/{placement_id}/end"
@@ -75,12 +73,13 @@ def test_the_jobcoach_organisation_may_be_given_by_id_and_an_unknown_one_is_a_fi
 def test_an_invalid_placement_is_a_422_naming_each_field_and_stores_nothing(
         app, client, document, region, make_lead, partner_token, changes, fields):
     lead_id = make_lead(region.advisor.id)
-    before = stored(app)
+    with app.app_context():
+        before = counts(PLACEMENT_TABLES)
     response = client.post("/api/v1/placements", headers=bearer(partner_token), json=_body(lead_id, **changes))
     assert response.status_code == 422
     assert set(assert_documented(document, "post", CREATE, response)["error"]["fields"]) == fields
-    assert stored(app) == before
     with app.app_context():
+        assert counts(PLACEMENT_TABLES) == before
         assert db.session.get(Lead, lead_id).stage == "assigned"
 
 
@@ -100,7 +99,8 @@ def test_a_token_without_a_partner_or_of_management_may_not_register(app, client
         assert_documented(document, "post", CREATE, response)
     assert "partner" in client.post("/api/v1/placements", headers=bearer(make_token("admin")),
                                     json=_body(lead_id)).get_json()["error"]["message"]
-    assert stored(app)["placements"] == 0
+    with app.app_context():
+        assert count(Placement) == 0
 
 
 def test_the_body_must_be_a_json_object(client, document, region, partner_token):

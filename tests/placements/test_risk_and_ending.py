@@ -13,9 +13,7 @@ from campaign_crm.services.calendar import today
 from campaign_crm.services.errors import Conflict, ValidationError
 from campaign_crm.services.placements import checkins, risk
 from campaign_crm.services.placements import records as placement_service
-
-from ..conftest import login
-from .conftest import a_day, placement_input, stored
+from tests.helpers import a_day, count, login, placement_input
 
 
 def _record(placement: Placement, week: int, risk_level: str, day: int) -> CheckIn:
@@ -93,7 +91,8 @@ def test_an_intervention_needs_a_kind_and_a_start_not_before_the_placement(app, 
         "intervention-kind": "", "intervention-started_on": a_day(-1).isoformat()})
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Kies wat er gedaan wordt." in html and "Ligt vóór de start" in html
-    assert stored(app)["interventions"] == 0
+    with app.app_context():
+        assert count(Intervention) == 0
 
 
 @pytest.mark.parametrize("form, reason", [
@@ -188,8 +187,8 @@ def test_a_user_without_a_partner_cannot_register_a_placement(app, client, regio
         "placement-candidate_ref": "KL-1", "placement-start_date": a_day(0).isoformat(),
         "placement-instrument": "other"})
     assert response.status_code == 422 and "U hoort bij geen partner" in response.get_data(as_text=True)
-    assert stored(app)["placements"] == 0
     with app.app_context():
+        assert count(Placement) == 0
         with pytest.raises(placement_service.NoPartner):
             placement_service.create_placement(db.session.get(Lead, lead_id), placement_input(),
                                                actor=db.session.get(User, region.no_partner.id))

@@ -10,9 +10,7 @@ from campaign_crm.models import CheckIn, Placement, Setting
 from campaign_crm.services.calendar import add_months, today
 from campaign_crm.services.placements import checkins
 from campaign_crm.services.placements import records as placement_service
-
-from ..conftest import login
-from .conftest import a_day
+from tests.helpers import a_day, login
 
 MONDAY = date(2026, 3, 2)
 

@@ -11,10 +11,7 @@ from campaign_crm.extensions import db
 from campaign_crm.models import CheckIn, Intervention, Placement, RiskCase, RiskSignal
 from campaign_crm.services.placements import access as placement_access
 from campaign_crm.services.placements import risk
-
-from ..api.conftest import bearer
-from ..conftest import login
-from .conftest import a_day, stored
+from tests.helpers import PLACEMENT_TABLES, a_day, bearer, count, counts, login
 
 
 @dataclass
@@ -75,11 +72,12 @@ def test_users_of_another_partner_get_404_on_the_placement_its_check_ins_risk_ca
     login(client, getattr(region, who))
     for url in _pages(owned):
         assert client.get(url).status_code == 404, url
-    before = stored(app)
+    with app.app_context():
+        before = counts(PLACEMENT_TABLES)
     for url, data in _posts(owned).items():
         assert client.post(url, data=data).status_code == 404, url
-    assert stored(app) == before
     with app.app_context():
+        assert counts(PLACEMENT_TABLES) == before
         placement = db.session.get(Placement, owned.placement_id)
         assert (placement.end_date, placement.lkv_requested_on, placement.candidate_ref) == (None, None, "KL-2026-0815")
         assert db.session.get(RiskCase, owned.case_id).closed_at is None
@@ -166,7 +164,8 @@ def test_a_token_of_another_partner_gets_404_for_a_placement_on_a_lead_it_cannot
     response = client.post("/api/v1/placements", headers=bearer(raw), json={
         "lead_id": lead_id, "candidate_ref": "UWV-77", "instrument": "other", "start_date": a_day(0).isoformat()})
     assert response.status_code == 404
-    assert stored(app)["placements"] == 1
+    with app.app_context():
+        assert count(Placement) == 1
 
 
 def test_the_clause_gives_each_actor_its_own_partners_placements(app, region, owned, make_lead, make_placement):

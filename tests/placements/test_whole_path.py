@@ -17,8 +17,7 @@ from campaign_crm.models import (
     Vacancy,
 )
 from campaign_crm.services.calendar import today
-
-from ..conftest import login
+from tests.helpers import login
 
 START = today() - timedelta(days=60)
 

@@ -8,14 +8,12 @@ from sqlalchemy import func, select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Activity, AuditEvent, Contact, Lead, Touchpoint
-
-from ..conftest import login
-from ..employers.conftest import record, touchpoint  # noqa: F401  (the intake builder and its fixture)
+from tests.helpers import counts, login, touchpoint
 
 EMAIL = "jan@bakkerij-jansen.nl"
 
 
-def _recorded(app, record):  # noqa: F811
+def _recorded(app, record):
     made = record(touchpoint(message="Bel mij: Jan Jansen, 06 12345678", phone="0612345678"))
     with app.app_context():
         db.session.add(Activity(lead_id=made.lead_id, kind="call", occurred_at=func.now(),
@@ -29,7 +27,7 @@ def _actions(app) -> list[str]:
         return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "contacts")))
 
 
-def test_an_admin_sees_everything_held_about_a_contact_and_the_view_is_audited(app, client, factory, record):  # noqa: F811
+def test_an_admin_sees_everything_held_about_a_contact_and_the_view_is_audited(app, client, factory, record):
     made = _recorded(app, record)
     login(client, factory.user("admin"))
     response = client.get(f"/beheer/contactpersonen/{made.contact_id}/avg")
@@ -40,7 +38,7 @@ def test_an_admin_sees_everything_held_about_a_contact_and_the_view_is_audited(a
     assert "contact_exported" in _actions(app)
 
 
-def test_the_json_download_holds_the_same_data(app, client, factory, record):  # noqa: F811
+def test_the_json_download_holds_the_same_data(app, client, factory, record):
     made = _recorded(app, record)
     login(client, factory.user("admin"))
     response = client.get(f"/beheer/contactpersonen/{made.contact_id}/avg.json")
@@ -54,7 +52,7 @@ def test_the_json_download_holds_the_same_data(app, client, factory, record):  #
         assert entry.detail == {"format": "json"} and entry.object_id == made.contact_id
 
 
-def test_only_admins_reach_the_contact_rights_pages(app, client, factory, record):  # noqa: F811
+def test_only_admins_reach_the_contact_rights_pages(app, client, factory, record):
     made = _recorded(app, record)
     login(client, factory.user("campaign"))
     assert client.get(f"/beheer/contactpersonen/{made.contact_id}/avg").status_code == 403
@@ -64,16 +62,16 @@ def test_only_admins_reach_the_contact_rights_pages(app, client, factory, record
         assert db.session.get(Contact, made.contact_id).email == EMAIL
 
 
-def test_erasing_a_contact_removes_what_identifies_them_and_keeps_the_counts(app, client, factory, record):  # noqa: F811
+def test_erasing_a_contact_removes_what_identifies_them_and_keeps_the_counts(app, client, factory, record):
     made = _recorded(app, record)
     login(client, factory.user("admin"))
     with app.app_context():
-        before = [db.session.scalar(select(func.count()).select_from(m)) for m in (Touchpoint, Lead, Activity, Contact)]
+        before = counts([Touchpoint, Lead, Activity, Contact])
     response = client.post(f"/beheer/contactpersonen/{made.contact_id}/wissen", data={"confirm": "ja"},
                            follow_redirects=True)
     assert "De contactpersoon is gewist" in response.get_data(as_text=True)
     with app.app_context():
-        after = [db.session.scalar(select(func.count()).select_from(m)) for m in (Touchpoint, Lead, Activity, Contact)]
+        after = counts([Touchpoint, Lead, Activity, Contact])
         contact = db.session.get(Contact, made.contact_id)
         activity = db.session.scalar(select(Activity))
         assert after == before
@@ -89,7 +87,7 @@ def test_erasing_a_contact_removes_what_identifies_them_and_keeps_the_counts(app
     assert "contact_erased" in _actions(app)
 
 
-def test_erasing_needs_the_confirmation_box(app, client, factory, record):  # noqa: F811
+def test_erasing_needs_the_confirmation_box(app, client, factory, record):
     made = _recorded(app, record)
     login(client, factory.user("admin"))
     response = client.post(f"/beheer/contactpersonen/{made.contact_id}/wissen", data={}, follow_redirects=True)

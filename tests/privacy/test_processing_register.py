@@ -26,7 +26,8 @@ def test_the_reference_tables_exist_and_every_personal_column_has_a_retention(ap
     rows = privacy.processing_register()
     assert {(row.table, row.column) for row in rows} >= {
         ("contacts", "name"), ("contacts", "email"), ("contacts", "phone"), ("touchpoints", "message"),
-        ("users", "email"), ("user_sessions", "ip_address"), ("audit_events", "origin"), ("placements", "candidate_ref")}
+        ("users", "email"), ("user_sessions", "ip_address"), ("audit_events", "origin"),
+        ("placements", "candidate_ref")}
     assert all(row.retention for row in rows)
     assert not {row.table for row in rows} & privacy.REFERENCE_TABLES
 
@@ -34,6 +35,7 @@ def test_the_reference_tables_exist_and_every_personal_column_has_a_retention(ap
 def test_the_cli_prints_the_register_with_the_current_retention_settings(app, runner):
     result = runner.invoke(args=["processing-register"])
     assert result.exit_code == 0, result.output
-    assert "| contacts | email | contactgegevens | 24 maanden (instelling `retention_contact_months`) |" in result.output
+    assert ("| contacts | email | contactgegevens | 24 maanden (instelling `retention_contact_months`) |"
+            in result.output)
     bare = runner.invoke(args=["processing-register", "--without-settings"])
     assert "| contacts | email | contactgegevens | instelling `retention_contact_months` |" in bare.output

@@ -21,7 +21,8 @@ TOKEN = "Zk3-geheim_jobcoach_TOKEN"
 def test_the_development_server_access_log_masks_a_signal_link_token(app, caplog):
     caplog.set_level(logging.INFO, logger="werkzeug")
     # Exactly what werkzeug's request handler logs for one request.
-    werkzeug_log("info", '127.0.0.1 - - [04/Dec/2026 10:00:00] "%s" %s %s', f"POST /signaal/{TOKEN} HTTP/1.1", "302", "-")
+    werkzeug_log("info", '127.0.0.1 - - [04/Dec/2026 10:00:00] "%s" %s %s',
+                 f"POST /signaal/{TOKEN} HTTP/1.1", "302", "-")
     werkzeug_log("info", '127.0.0.1 - - [04/Dec/2026 10:00:01] "%s" %s %s',
                  f"GET /signaal/{TOKEN}/bedankt HTTP/1.1", "200", "-")
     assert TOKEN not in caplog.text

@@ -1,5 +1,6 @@
-"""Ad codes (DESIGN.md Concepts: Ad codes): a short URL and a QR code that open the form with channel
-and phase set; the code wins attribution; the campaign team registers them and sees what they bring."""
+"""Ad codes (a printed or broadcast advert's own code): a short URL and a QR code that open the form with
+channel and phase set; the code wins attribution over other UTM values; the campaign team registers
+them and sees what they bring."""
 from __future__ import annotations
 
 import io
@@ -14,9 +15,7 @@ from sqlalchemy import select
 from campaign_crm.extensions import db
 from campaign_crm.models import AdCode, Lead, Touchpoint
 from campaign_crm.services.campaigns import ad_codes
-
-from ..conftest import login
-from .conftest import fill_in, stored_counts
+from tests.helpers import count, fill_in, login
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -69,7 +68,8 @@ def test_a_switched_off_code_answers_404(client, make_ad_code):
     assert client.get(f"/a/{code}").status_code == 404
 
 
-def test_a_submission_through_an_ad_code_is_attributed_to_its_channel_and_phase_even_with_other_utm(client, app, make_ad_code):
+def test_a_submission_through_an_ad_code_is_attributed_to_its_channel_and_phase_even_with_other_utm(
+        client, app, make_ad_code):
     code = make_ad_code(channel="dagblad", phase="techniek")
 
     data = fill_in(client, app, f"/a/{code}?utm_source=linkedin&utm_medium=paid_social", how_heard="facebook")
@@ -82,7 +82,8 @@ def test_a_submission_through_an_ad_code_is_attributed_to_its_channel_and_phase_
         touchpoint = db.session.scalars(select(Touchpoint)).one()
         assert touchpoint.ad_code.code == code
         assert (touchpoint.channel.code, touchpoint.phase.code) == ("dagblad", "techniek")
-        assert (touchpoint.utm_source, touchpoint.utm_medium, touchpoint.how_heard) == ("linkedin", "paid_social", "facebook")
+        assert (touchpoint.utm_source, touchpoint.utm_medium, touchpoint.how_heard) == (
+            "linkedin", "paid_social", "facebook")
 
 
 def test_a_code_switched_off_while_the_form_was_open_does_not_lose_the_lead(client, app, make_ad_code):
@@ -199,10 +200,12 @@ def test_switching_an_ad_code_off_makes_its_short_url_answer_404(app, client, ca
 
 def test_counts_per_ad_code_are_responses_and_the_new_leads_they_started(app, client, factory, campaign, make_ad_code):
     paper, magazine = make_ad_code(channel="dagblad"), make_ad_code(channel="vakblad", title="Vakblad Techniek juni")
-    for landing, name, email in [(paper, "Bakkerij Jansen", "jan@jansen.nl"), (paper, "Garage De Vries", "info@devries.nl"),
+    for landing, name, email in [(paper, "Bakkerij Jansen", "jan@jansen.nl"),
+                                 (paper, "Garage De Vries", "info@devries.nl"),
                                  (magazine, "Bakkerij Jansen", "piet@jansen.nl")]:  # the same employer again: attaches
         client.post("/aanmelden", data=fill_in(client, app, f"/a/{landing}", employer_name=name, email=email))
-    assert stored_counts(app)[2:] == (2, 3)
+    with app.app_context():
+        assert count(Lead) == 2 and count(Touchpoint) == 3
 
     with app.app_context():
         ids = {code: _id for code, _id in db.session.execute(select(AdCode.code, AdCode.id))}
@@ -212,5 +215,6 @@ def test_counts_per_ad_code_are_responses_and_the_new_leads_they_started(app, cl
 
     login(client, factory.user("campaign"))
     page = client.get(f"/campagne/{campaign}").get_data(as_text=True)
-    row = re.search(r"<tr>\s*<th scope=\"row\"><a [^>]*>AD Rotterdams Dagblad 12 mei</a></th>(.*?)</tr>", page, re.DOTALL).group(1)
+    row = re.search(r"<tr>\s*<th scope=\"row\"><a [^>]*>AD Rotterdams Dagblad 12 mei</a></th>(.*?)</tr>", page,
+                    re.DOTALL).group(1)
     assert re.findall(r'<td class="num">(\d+)</td>', row) == ["2", "2"]

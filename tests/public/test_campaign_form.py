@@ -1,5 +1,6 @@
-"""The public campaign form (issue 3; DESIGN.md Concepts: Touchpoint, Ad codes; Bad input):
-what a person's submission stores, and that bots store nothing but see the usual thank-you."""
+"""The public campaign form: a submission is a touchpoint through the one intake (employer, contact, lead,
+UTM values or the answer to "how did you hear of us", the consent given); bad input is refused with a
+Dutch message at the field and stores nothing; bots store nothing but see the usual thank-you."""
 from __future__ import annotations
 
 import re
@@ -10,8 +11,7 @@ from sqlalchemy import select
 from campaign_crm.extensions import db
 from campaign_crm.models import Contact, Employer, Lead, Touchpoint
 from campaign_crm.services import reference
-
-from .conftest import PERSON, fill_in, hidden_fields, stored_counts
+from tests.helpers import PERSON, counts, fill_in, hidden_fields, nothing_stored
 
 pytestmark = pytest.mark.usefixtures("campaign")
 
@@ -92,7 +92,8 @@ def test_a_filled_honeypot_stores_nothing_but_gets_the_ordinary_thank_you(client
 
     assert response.status_code == 200 and response.request.path == THANKS
     assert "Bedankt voor uw aanmelding" in response.get_data(as_text=True)
-    assert stored_counts(app) == (0, 0, 0, 0)
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_a_submission_faster_than_the_minimum_fill_time_stores_nothing_but_gets_the_ordinary_thank_you(client, app):
@@ -101,7 +102,8 @@ def test_a_submission_faster_than_the_minimum_fill_time_stores_nothing_but_gets_
     response = client.post("/aanmelden", data=data)
 
     assert response.status_code == 302 and response.headers["Location"] == THANKS
-    assert stored_counts(app) == (0, 0, 0, 0)
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 @pytest.mark.parametrize("started", ["", "eyJ0IjoxNjAwMDAwMDAwfQ.forged", "not-a-token"])
@@ -109,7 +111,8 @@ def test_a_missing_or_forged_start_time_counts_as_a_bot(client, app, started):
     response = client.post("/aanmelden", data=fill_in(client, app, started=started))
 
     assert response.headers["Location"] == THANKS
-    assert stored_counts(app) == (0, 0, 0, 0)
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_bots_and_people_see_the_same_thank_you_page(client, app):
@@ -119,7 +122,8 @@ def test_bots_and_people_see_the_same_thank_you_page(client, app):
 
     assert person.request.path == bot.request.path == THANKS
     assert person.get_data() == bot.get_data()
-    assert stored_counts(app) == (1, 1, 1, 1)
+    with app.app_context():
+        assert counts() == {"employers": 1, "contacts": 1, "leads": 1, "touchpoints": 1}
 
 
 def test_the_honeypot_is_hidden_from_people_keyboards_and_autofill(client):
@@ -156,7 +160,8 @@ def test_a_bsn_in_the_message_is_refused_with_a_clear_message_and_nothing_stored
     assert 'class="error-summary"' in page and 'href="#message"' in page
     assert "BSN-achtig nummer" in page
     assert 'id="message-error"' in page and 'aria-invalid="true"' in page
-    assert stored_counts(app) == (0, 0, 0, 0)
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_a_bsn_is_reported_in_the_same_round_as_missing_fields(client, app):
@@ -167,8 +172,10 @@ def test_a_bsn_is_reported_in_the_same_round_as_missing_fields(client, app):
 
     for anchor in ("#contact_name", "#message", "#consent"):
         assert f'href="{anchor}"' in page, anchor
-    assert page.count("Geef toestemming, anders mogen we geen contact met u opnemen.") == 2  # summary and field, once each
-    assert stored_counts(app) == (0, 0, 0, 0)
+    # in the summary and at the field, once each
+    assert page.count("Geef toestemming, anders mogen we geen contact met u opnemen.") == 2
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_an_invalid_email_is_an_error_to_correct_not_a_value_silently_dropped(client, app):
@@ -176,7 +183,8 @@ def test_an_invalid_email_is_an_error_to_correct_not_a_value_silently_dropped(cl
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Geen geldig e-mailadres." in page and 'href="#email"' in page
-    assert stored_counts(app) == (0, 0, 0, 0)
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_without_email_or_phone_the_form_asks_for_one_and_stores_nothing(client, app):
@@ -184,7 +192,8 @@ def test_without_email_or_phone_the_form_asks_for_one_and_stores_nothing(client,
 
     page = response.get_data(as_text=True)
     assert "Geef een geldig e-mailadres of telefoonnummer van de contactpersoon." in page
-    assert stored_counts(app) == (0, 0, 0, 0)
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_required_fields_and_consent_are_listed_in_the_error_summary(client, app):
@@ -197,11 +206,13 @@ def test_required_fields_and_consent_are_listed_in_the_error_summary(client, app
     for anchor in ("#employer_name", "#contact_name", "#municipality", "#consent"):
         assert f'href="{anchor}"' in page, anchor
     assert "Geef toestemming, anders mogen we geen contact met u opnemen." in page
-    assert stored_counts(app) == (0, 0, 0, 0)
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_after_an_error_the_typed_values_and_the_landing_values_stay_in_the_form(client, app):
-    data = fill_in(client, app, landing_url(utm_source="facebook"), message="BSN 111222333", employer_name="Jansen & Zn")
+    data = fill_in(client, app, landing_url(utm_source="facebook"), message="BSN 111222333",
+                   employer_name="Jansen & Zn")
 
     page = client.post("/aanmelden", data=data).get_data(as_text=True)
 
@@ -230,7 +241,8 @@ def test_with_csrf_on_a_submission_with_the_pages_token_is_stored(client, app):
     assert data["csrf_token"]
 
     assert client.post("/aanmelden", data=data).headers["Location"] == THANKS
-    assert stored_counts(app) == (1, 1, 1, 1)
+    with app.app_context():
+        assert counts() == {"employers": 1, "contacts": 1, "leads": 1, "touchpoints": 1}
 
 
 @pytest.mark.usefixtures("csrf_on")
@@ -244,4 +256,5 @@ def test_an_expired_form_comes_back_with_what_was_typed_and_stores_nothing(clien
     assert response.status_code == 400
     assert "verlopen" in page and f'value="{PERSON["employer_name"]}"' in page
     assert hidden_fields(page)["csrf_token"] not in ("", "expired")
-    assert stored_counts(app) == (0, 0, 0, 0)
+    with app.app_context():
+        assert counts() == nothing_stored()

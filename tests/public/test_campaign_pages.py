@@ -1,5 +1,5 @@
-"""The campaign team's pages (issue 3): campaigns, phases, channels with UTM values; only the
-campaign team and admins may use them."""
+"""The campaign team's pages: campaigns, phases, channels with UTM values; only the campaign team and
+admins may use them."""
 from __future__ import annotations
 
 import pytest
@@ -8,9 +8,7 @@ from sqlalchemy import select
 from campaign_crm.extensions import db
 from campaign_crm.models import Campaign, Channel, ChannelUtm, Lead, Phase
 from campaign_crm.services import reference
-
-from ..conftest import login
-from .conftest import fill_in
+from tests.helpers import fill_in, login
 
 
 def _pages(app, campaign: int, ad_id: int, event_id: int) -> list[str]:
@@ -76,8 +74,8 @@ def campaign_team(client, factory):
 
 @pytest.mark.usefixtures("campaign_team")
 def test_creating_a_campaign_opens_its_page_and_a_used_code_is_refused(client, app, campaign):
-    response = client.post("/campagne/nieuw", data={"code": "Zomer26", "name": "Zomercampagne", "starts_on": "2026-06-01",
-                                                    "ends_on": ""})
+    response = client.post("/campagne/nieuw", data={"code": "Zomer26", "name": "Zomercampagne",
+                                                    "starts_on": "2026-06-01", "ends_on": ""})
 
     with app.app_context():
         made = db.session.scalar(select(Campaign).where(Campaign.code == "zomer26"))
@@ -99,14 +97,15 @@ def test_adding_a_phase_and_refusing_one_that_ends_before_it_starts(client, app,
 
     assert "De einddatum ligt voor de begindatum." in refused.get_data(as_text=True)
     with app.app_context():
-        codes = db.session.scalars(select(Phase.code).where(Phase.campaign_id == campaign).order_by(Phase.starts_on)).all()
+        codes = db.session.scalars(select(Phase.code).where(Phase.campaign_id == campaign)
+                                   .order_by(Phase.starts_on)).all()
         assert codes == ["launch", "livestream", "techniek", "zorg", "logistiek"]
 
 
 @pytest.mark.usefixtures("campaign_team")
 def test_switching_a_campaign_off_closes_the_public_form(client, app, campaign):
-    client.post(f"/campagne/{campaign}/bewerken", data={"name": "Anders kijken naar personeel", "starts_on": "2026-05-11",
-                                                        "ends_on": ""})
+    client.post(f"/campagne/{campaign}/bewerken", data={"name": "Anders kijken naar personeel",
+                                                        "starts_on": "2026-05-11", "ends_on": ""})
 
     with app.app_context():
         assert db.session.get(Campaign, campaign).active is False

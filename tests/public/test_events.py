@@ -1,5 +1,5 @@
-"""Livestreams and meetings (DESIGN.md Concepts: Event): the public registration page, the
-configurable lead rule, and the campaign team's event pages."""
+"""Events (livestreams and meetings of a campaign): the public registration page, the configurable rule
+for when a registration starts a lead (asking to be called does), and the campaign team's event pages."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,9 +11,7 @@ from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Event, EventRegistration, Lead, Touchpoint
 from campaign_crm.services.calendar import AMSTERDAM
 from campaign_crm.services.capture import events
-
-from ..conftest import login
-from .conftest import hidden_fields, start_time, stored_counts
+from tests.helpers import count, counts, hidden_fields, login, nothing_stored, start_time
 
 REGISTRANT = {"name": "Fatima el Amrani", "organisation": "Zorggroep Maasstad", "email": "f.elamrani@maasstad-zorg.nl",
               "phone": "", "onderwerp": ""}
@@ -52,19 +50,21 @@ def test_registration_with_call_me_makes_a_lead(client, app, make_event):
         assert registration.email == "f.elamrani@maasstad-zorg.nl" and registration.registered_at is not None
         lead = db.session.scalars(select(Lead)).one()
         assert registration.lead_id == lead.id
-        assert (lead.channel.code, lead.phase.code, lead.employer.name) == ("livestream", "livestream", "Zorggroep Maasstad")
+        assert (lead.channel.code, lead.phase.code, lead.employer.name) == (
+            "livestream", "livestream", "Zorggroep Maasstad")
         assert lead.contact.phone == "+31612345678"
         touchpoint = db.session.scalars(select(Touchpoint)).one()
         assert touchpoint.kind == "livestream_registration" and touchpoint.lead_id == lead.id
 
 
-def test_registration_without_call_me_and_no_minutes_makes_a_registration_and_touchpoint_but_no_lead(client, app, make_event):
+def test_registration_without_call_me_and_no_minutes_makes_a_registration_and_touchpoint_but_no_lead(
+        client, app, make_event):
     _, slug = make_event()
 
     assert register(client, app, slug).status_code == 302
 
-    assert stored_counts(app) == (1, 1, 0, 1)
     with app.app_context():
+        assert counts() == {"employers": 1, "contacts": 1, "leads": 0, "touchpoints": 1}
         registration = db.session.scalars(select(EventRegistration)).one()
         assert not registration.asked_for_contact and registration.minutes_watched == 0 and registration.lead_id is None
         touchpoint = db.session.scalars(select(Touchpoint)).one()
@@ -79,7 +79,8 @@ def test_with_the_lead_rule_set_to_zero_minutes_every_registration_is_a_lead(cli
 
     register(client, app, slug)
 
-    assert stored_counts(app)[2] == 1
+    with app.app_context():
+        assert count(Lead) == 1
 
 
 def test_asking_to_be_called_without_a_phone_number_is_an_error_and_stores_nothing(client, app, make_event):
@@ -90,7 +91,8 @@ def test_asking_to_be_called_without_a_phone_number_is_an_error_and_stores_nothi
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Vul een telefoonnummer in als u gebeld wilt worden." in page
     assert 'href="#phone"' in page
-    assert stored_counts(app) == (0, 0, 0, 0)
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_a_bot_registration_stores_nothing_but_gets_the_usual_thanks(client, app, make_event):
@@ -100,8 +102,8 @@ def test_a_bot_registration_stores_nothing_but_gets_the_usual_thanks(client, app
     too_fast = register(client, app, slug, seconds_taken=None)
 
     assert honeypot.headers["Location"] == too_fast.headers["Location"] == f"/livestream/{slug}/bedankt"
-    assert stored_counts(app) == (0, 0, 0, 0)
     with app.app_context():
+        assert counts() == nothing_stored()
         assert db.session.scalars(select(EventRegistration)).all() == []
 
 
@@ -110,8 +112,10 @@ def test_a_closed_event_takes_no_registrations(client, app, make_event):
 
     response = register(client, app, slug, call_me="y", phone="0612345678")
 
-    assert response.status_code == 200 and "Aanmelden voor dit evenement is gesloten." in response.get_data(as_text=True)
-    assert stored_counts(app) == (0, 0, 0, 0)
+    assert response.status_code == 200
+    assert "Aanmelden voor dit evenement is gesloten." in response.get_data(as_text=True)
+    with app.app_context():
+        assert counts() == nothing_stored()
 
 
 def test_meetings_live_under_bijeenkomst_and_unknown_or_mismatched_paths_are_404(client, make_event):
@@ -146,8 +150,8 @@ def test_the_event_page_lists_registrations_with_attendance_contact_request_and_
         event = db.session.get(Event, event_id)
         from campaign_crm.services.capture.intake import ContactInput, EmployerInput
         events.record_registration(event, employer=EmployerInput(name="Bakker Techniek"), registered_at=None,
-                                   contact=ContactInput(email="kees@bakkertechniek.nl"), attended=True, minutes_watched=12,
-                                   kind="livestream_attendance")
+                                   contact=ContactInput(email="kees@bakkertechniek.nl"), attended=True,
+                                   minutes_watched=12, kind="livestream_attendance")
         db.session.commit()
     who = factory.user("campaign")
     login(client, who)

@@ -4,37 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from campaign_crm.extensions import db
-from campaign_crm.services.accounts import auth as auth_service
-
-from ..api.conftest import assert_documented, bearer
-from . import test_pages
-from .test_pages import page_table, report_login
-
-report_with_placements = test_pages.report_with_placements  # the fixture, shared with the page tests
+from tests.helpers import assert_documented, bearer, page_table, report_login
 
 ENDPOINTS = ("/reports/funnel", "/reports/retention", "/reports/lks-jobs")
 
 
-@pytest.fixture
-def document(client) -> dict:
-    return client.get("/api/v1/openapi.json").get_json()
-
-
-@pytest.fixture
-def make_token(app):
-    def make(role: str) -> dict[str, str]:
-        with app.app_context():
-            _, raw = auth_service.create_api_token(f"rapport-{role}", role, None)
-            db.session.commit()
-        return bearer(raw)
-
-    return make
-
-
-def get(client, document, path: str, headers: dict, **query) -> tuple[int, dict]:
-    """GET an endpoint and check the answer against the OpenAPI document; returns status and body."""
-    response = client.get("/api/v1" + path, query_string=query, headers=headers)
+def get(client, document, path: str, token: str | None, **query) -> tuple[int, dict]:
+    """GET an endpoint with `token` (None: without one) and check the answer against the OpenAPI document;
+    returns status and body."""
+    response = client.get("/api/v1" + path, query_string=query, headers=bearer(token) if token else {})
     return response.status_code, assert_documented(document, "GET", path, response)
 
 
@@ -43,23 +21,23 @@ def get(client, document, path: str, headers: dict, **query) -> tuple[int, dict]
 @pytest.mark.parametrize("role", ["admin", "campaign", "management"])
 def test_admin_campaign_and_management_tokens_read_every_report(client, document, make_token, report_with_placements,
                                                                 role):
-    headers = make_token(role)
+    token = make_token(role)
     for path in ENDPOINTS:
-        status, _ = get(client, document, path, headers)
+        status, _ = get(client, document, path, token)
         assert status == 200, path
 
 
 @pytest.mark.parametrize("role", ["teamlead", "advisor"])
 def test_team_lead_and_advisor_tokens_get_403_since_a_token_is_no_team(client, document, make_token, role):
-    headers = make_token(role)
+    token = make_token(role)
     for path in ENDPOINTS:
-        status, body = get(client, document, path, headers)
+        status, body = get(client, document, path, token)
         assert status == 403 and body["error"]["code"] == "forbidden"
 
 
 def test_without_a_token_the_answer_is_401(client, document):
     for path in ENDPOINTS:
-        status, _ = get(client, document, path, {})
+        status, _ = get(client, document, path, None)
         assert status == 401
 
 
@@ -133,11 +111,11 @@ def test_the_page_and_the_api_give_the_same_funnel(client, app, document, make_t
 
 def test_the_page_and_the_api_give_the_same_retention(client, app, document, make_token, factory,
                                                       report_with_placements):
-    headers = make_token("management")
+    token = make_token("management")
     report_login(client, factory, "management")
     query = {"as_of": "2026-11-01", "tertaal": "2026-T2"}
     for cohort, key in (("quarter", "behoud-kwartaal"), ("instrument", "behoud-instrument")):
-        _, body = get(client, document, "/reports/retention", headers, as_of="2026-11-01", cohort=cohort)
+        _, body = get(client, document, "/reports/retention", token, as_of="2026-11-01", cohort=cohort)
         table = page_table(client, app, "reports.retention_page", query, key)
         table.assert_matches([[c["label"], c["n"], c["ended"], c["s91"], c["s182"], c["s365"], c["first_year_dropout"]]
                               for c in body["cohorts"]] + [["Alle", *[body["all"][k] for k in (

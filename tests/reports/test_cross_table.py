@@ -7,11 +7,8 @@ from collections import defaultdict
 
 from openpyxl import load_workbook
 
-from . import test_pages
-from .test_exports import read_csv
-from .test_pages import export_url, page_table, report_login
+from tests.helpers import export_url, page_table, read_csv, report_login
 
-report_with_placements = test_pages.report_with_placements  # the shared fixture
 QUERY = {"tertaal": "2026-T2"}
 COUNTS = ("Nieuwe leads", "Toegewezen", "Contact gehad", "Adviesgesprek", "Vacature", "Geplaatst", "Vervallen")
 

@@ -2,7 +2,6 @@
 anywhere; and the tertaal monitor workbook."""
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import date
@@ -18,11 +17,7 @@ from campaign_crm.services.reports.exports import (
     table_xlsx,
     workbook_xlsx,
 )
-
-from . import test_pages
-from .test_pages import export_url, page_table, report_login
-
-report_with_placements = test_pages.report_with_placements  # the fixture, shared with the page tests
+from tests.helpers import export_url, page_table, read_csv, report_login
 
 DANGEROUS = ["=HYPERLINK(\"http://x.example\")", "+31 10 123", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "\nLF"]
 
@@ -33,11 +28,6 @@ def sample_table() -> Table:
                  [[text, 1200, 0.6234, 1.5, date(2026, 1, 31)] for text in DANGEROUS] + [["Klein", "< 5", None, None,
                                                                                           None]],
                  total=["Totaal", 1204, 0.5, 2.0, None])
-
-
-def read_csv(content: bytes) -> list[list[str]]:
-    assert content.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM first, so Excel reads the accents"
-    return list(csv.reader(io.StringIO(content[3:].decode("utf-8"), newline=""), delimiter=";"))
 
 
 def csv_value(text: str):
@@ -116,8 +106,9 @@ def test_a_workbook_gets_unique_sheet_names_of_at_most_31_characters():
 # --- through the app: the download equals the page's table ------------------------------------------
 
 EXPORTS = [("reports.dashboard", "funnel"), ("reports.funnel_page", "funnel-groepen"),
-           ("reports.funnel_page", "toerekening"), ("reports.funnel_page", "eerste-contact"), ("reports.lks_page", "lks-banen"),
-           ("reports.lks_page", "netto-groei"), ("reports.retention_page", "behoud-kwartaal"),
+           ("reports.funnel_page", "toerekening"), ("reports.funnel_page", "eerste-contact"),
+           ("reports.lks_page", "lks-banen"), ("reports.lks_page", "netto-groei"),
+           ("reports.retention_page", "behoud-kwartaal"),
            ("reports.retention_page", "behoud-instrument"), ("reports.retention_page", "einden"),
            ("reports.retention_page", "einde-hoe"), ("reports.retention_page", "einde-waarom")]
 

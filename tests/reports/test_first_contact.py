@@ -1,4 +1,5 @@
-"""Time to first contact in Dutch working days, and the SLA met (see conftest.py for the leads)."""
+"""Time to first contact in Dutch working days, and the SLA met (the leads are described at
+`tests.helpers.build_report_dataset`)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -52,7 +53,8 @@ def test_median_p90_and_sla_met_per_channel(ctx, report_dataset):
     # LinkedIn: leads 1, 2, 3 contacted → 0, 1, 1: median 1; p90 at 0.9 × 2 = 1.8 → 1 + 0.8 × 0 = 1.
     # Met 1, 2, 3 of 5 → 0.6.
     assert (linkedin["group"], linkedin["created"], linkedin["contacted"]) == ("linkedin", 5, 3)
-    assert (linkedin["median_days"], linkedin["p90_days"], linkedin["sla_met"], linkedin["sla_met_rate"]) == (1.0, 1.0, 3, 0.6)
+    assert (linkedin["median_days"], linkedin["p90_days"], linkedin["sla_met"], linkedin["sla_met_rate"]) == (
+        1.0, 1.0, 3, 0.6)
     # Dagblad: only lead 6 contacted (5 days, SLA missed); 6, 7, 8, 12 decided → 0 / 4.
     assert (dagblad["created"], dagblad["contacted"], dagblad["median_days"], dagblad["p90_days"]) == (4, 1, 5.0, 5.0)
     assert (dagblad["sla_met"], dagblad["sla_met_rate"]) == (0, 0.0)

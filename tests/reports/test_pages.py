@@ -1,20 +1,16 @@
 """The report pages: who may see them, the filter (and its Dutch errors), charts with a summary and a data
 table, a team lead's own team only; and the SVG chart module itself.
 
-Also home of what the other page-level report tests share: `report_with_placements` (the hand-built
-region of conftest.py plus contacts and placements), logging in per role and reading a page's table.
+They use `report_with_placements` (the hand-built region plus contacts and placements, a fixture of
+tests/conftest.py) and the page readers of tests/helpers.py.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
-from html.parser import HTMLParser
+from datetime import date
 from xml.etree import ElementTree
 
 import pytest
-from flask import url_for
-from sqlalchemy import select
 
 from campaign_crm.charts import (
     Axis,
@@ -27,183 +23,7 @@ from campaign_crm.charts import (
     nl_percent,
 )
 from campaign_crm.extensions import db
-from campaign_crm.models import Contact, Employer, Placement
-
-from ..conftest import login
-
-# --- shared: a region with placements, people in it, and reading tables off pages ----------------------
-
-# (advisor, lead key, instrument, start, end, end how, end why)
-PLACEMENTS = [
-    ("anna", 1, "lks", date(2025, 8, 4), date(2026, 3, 31), "dismissal", "behaviour"),
-    ("anna", 1, "lks", date(2025, 9, 1), None, None, None),
-    ("anna", 1, "lks", date(2026, 1, 5), date(2026, 5, 15), "dismissal", "health"),
-    ("anna", 6, "lks", date(2026, 1, 12), date(2026, 6, 30), "resignation", "regular_job"),
-    ("anna", 6, "lks", date(2026, 2, 2), date(2026, 7, 31), "fixed_term_not_renewed", "employer_economic"),
-    ("anna", 6, "lks", date(2026, 2, 16), None, None, None),
-    ("bram", 3, "lks", date(2026, 3, 2), None, None, None),
-    ("bram", 3, "lks", date(2026, 3, 16), None, None, None),
-    ("bram", 3, "lks", date(2026, 4, 1), date(2026, 8, 14), "trial_period", "match"),
-    ("bram", 4, "lks", date(2026, 5, 4), None, None, None),
-    ("anna", 1, "lks", date(2026, 6, 1), None, None, None),
-    ("bram", 4, "lkv", date(2026, 5, 18), None, None, None),
-    ("bram", 4, "lkv", date(2026, 6, 15), None, None, None),
-]
-# People whose details must never reach a management viewer.
-CONTACTS = [("Joke Vermeulen-de Graaf", "joke.vermeulen@bakkerij-graaf.example", "+31612345678"),
-            ("Pieter Zwanenburg", "p.zwanenburg@techniek-zwanenburg.example", "+31101234567"),
-            ("Fatima el Idrissi", "fatima@zorgpunt-rijnmond.example", "+31687654321")]
-
-
-@pytest.fixture
-def report_with_placements(app, report_dataset):
-    """`report_dataset` plus a contact person per employer and the placements in PLACEMENTS.
-
-    Through T2 2026 (May–Aug) four placements end: 15 May, 30 Jun, 31 Jul and 14 Aug, so every
-    end-reason count is 1–4 people: what management sees as "< 5".
-    """
-    with app.app_context():
-        employers = list(db.session.scalars(select(Employer).where(Employer.id.in_(report_dataset.employers.values()))
-                                            .order_by(Employer.id)))
-        for index, employer in enumerate(employers):
-            name, email, phone = CONTACTS[index % len(CONTACTS)]
-            db.session.add(Contact(employer_id=employer.id, name=name, email=email, phone=phone, function="Directeur"))
-        partner_of = {"anna": report_dataset.partners["rotterdam"], "bram": report_dataset.partners["uwv"]}
-        for n, (advisor, lead, instrument, start, end, how, why) in enumerate(PLACEMENTS, start=1):
-            lead_id = report_dataset.leads[lead]
-            db.session.add(Placement(
-                reference=f"REF{n:04d}", partner_id=partner_of[advisor], advisor_id=report_dataset.advisors[advisor],
-                lead_id=lead_id, employer_id=report_dataset.employers[lead], candidate_ref=f"KLANT-{n:05d}",
-                instrument=instrument, lks_type="regular" if instrument == "lks" else None,
-                loonwaarde_pct=60 if instrument == "lks" else None, start_date=start, end_date=end, end_how=how,
-                end_why=why))
-        db.session.commit()
-    return report_dataset
-
-
-def report_login(client, factory, role: str, team_id: int | None = None):
-    """A user of this role, logged in through the form; returns the Login."""
-    who = factory.user(role, team_id=team_id) if role in ("advisor", "teamlead") else factory.user(role)
-    login(client, who)
-    return who
-
-
-class _Tables(HTMLParser):
-    """Every <table id> of a page: header texts, then per row the text of each cell."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, dict] = {}
-        self._table = self._row = self._cell = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table" and attrs.get("id"):
-            self._table = self.tables.setdefault(attrs["id"], {"header": [], "rows": [], "scopes": []})
-        elif self._table is not None and tag == "tr":
-            self._row = []
-        elif self._table is not None and tag in ("th", "td") and self._row is not None:
-            self._cell = []
-            self._table["scopes"].append((tag, attrs.get("scope")))
-
-    def handle_endtag(self, tag):
-        if self._table is None:
-            return
-        if tag in ("th", "td") and self._cell is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            if self._table["header"]:
-                self._table["rows"].append(self._row)
-            else:
-                self._table["header"] = self._row
-            self._row = None
-        elif tag == "table":
-            self._table = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def page_tables(html: str) -> dict[str, dict]:
-    parser = _Tables()
-    parser.feed(html)
-    return parser.tables
-
-
-MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
-
-
-def page_value(text: str):
-    """A cell as shown → its value: "1.200" → 1200, "62,3%" → 0.623, "1,5" → 1.5, "31 jan 2026" → date, "–" → None."""
-    if text in ("–", ""):
-        return None
-    if re.fullmatch(r"-?[\d.]+", text):
-        return int(text.replace(".", ""))
-    if re.fullmatch(r"-?[\d.]+,\d+%", text):
-        return float(text[:-1].replace(".", "").replace(",", ".")) / 100
-    if re.fullmatch(r"-?[\d.]+,\d+", text):
-        return float(text.replace(".", "").replace(",", "."))
-    match = re.fullmatch(r"(\d{1,2}) (\w{3}) (\d{4})", text)
-    if match and match.group(2) in MONTHS:
-        return date(int(match.group(3)), MONTHS.index(match.group(2)) + 1, int(match.group(1)))
-    return text
-
-
-def same_value(shown, exact) -> bool:
-    """The page's rounded value equals the exact one (rates to 0.1 percent point, decimals to 0.1)."""
-    if isinstance(shown, float) or (isinstance(exact, float) and isinstance(shown, int)):
-        return exact is not None and not isinstance(exact, str) and abs(shown - exact) <= 0.0005 + 0.05 * (
-            shown > 1 or exact > 1)
-    if isinstance(exact, datetime):  # openpyxl and pandas read a date cell back as a datetime
-        exact = exact.date()
-    if isinstance(exact, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", exact):
-        exact = date.fromisoformat(exact)
-    return shown == exact
-
-
-@dataclass
-class PageTable:
-    header: list[str]
-    cells: list[list[str]]  # the text of each cell, as shown
-
-    @property
-    def values(self) -> list[list]:
-        return [[page_value(text) for text in row] for row in self.cells]
-
-    def column(self, label: str) -> list:
-        index = self.header.index(label)
-        return [row[index] for row in self.values]
-
-    def row(self, first: str) -> dict:
-        for row in self.values:
-            if row[0] == first:
-                return dict(zip(self.header, row, strict=True))
-        raise KeyError(first)
-
-    def assert_matches(self, rows: list[list]) -> None:
-        """Every exported (exact) row equals the page's (rounded) row, in order."""
-        assert len(rows) == len(self.values), (rows, self.cells)
-        for shown_row, exact_row in zip(self.values, rows, strict=True):
-            for shown, exact in zip(shown_row, exact_row, strict=True):
-                assert same_value(shown, exact), (shown, exact, shown_row, exact_row)
-
-
-def page_table(client, app, endpoint: str, query: dict, key: str) -> PageTable:
-    """The table `key` (id "tabel-<key>") of a report page, fetched with `query`."""
-    with app.test_request_context():
-        url = url_for(endpoint, **query)
-    response = client.get(url)
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    table = page_tables(response.get_data(as_text=True))[f"tabel-{key}"]
-    return PageTable(table["header"], table["rows"])
-
-
-def export_url(app, name: str, fmt: str, query: dict) -> str:
-    with app.test_request_context():
-        return url_for("reports.export_table", name=name, fmt=fmt, **query)
-
+from tests.helpers import page_table, page_tables, report_login
 
 REPORT_PAGES = ("/rapportages/", "/rapportages/funnel", "/rapportages/lks-banen", "/rapportages/baanbehoud")
 
@@ -382,8 +202,8 @@ def test_the_retention_page_shows_curves_per_quarter_and_instrument_and_end_reas
     ends = page_table(client, app, "reports.retention_page", query, "einden")
     assert ends.row("T2 2026")["Beëindigd"] == 4
     why = page_table(client, app, "reports.retention_page", query, "einde-waarom")
-    assert sorted(why.column("Waarom")) == sorted(["Gezondheid", "Beter of regulier werk", "Economische redenen werkgever",
-                                                   "Match / functioneren"]) or len(why.cells) == 4
+    reasons = ["Gezondheid", "Beter of regulier werk", "Economische redenen werkgever", "Match / functioneren"]
+    assert sorted(why.column("Waarom")) == sorted(reasons) or len(why.cells) == 4
 
 
 def test_the_lks_page_shows_month_ends_from_january_and_net_growth_per_tertaal(client, app, factory,

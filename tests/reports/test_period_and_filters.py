@@ -55,7 +55,10 @@ def test_month_ends_in_a_range():
 def test_parse_filter_turns_codes_into_ids(ctx, app, campaign):
     flt = parse_filter({"tertaal": "2026-T2", "campaign": "aknp", "phase": "livestream", "channel": "linkedin",
                         "sector": "zorg", "municipality": "GM0606", "team": ""})
-    ids = lambda model, *where: db.session.scalar(select(model.id).where(*where))
+
+    def ids(model, *where):
+        return db.session.scalar(select(model.id).where(*where))
+
     assert flt.period == tertaal(2026, 2)
     assert flt.campaign_id == campaign
     assert flt.phase_id == ids(Phase, Phase.code == "livestream")
@@ -63,12 +66,14 @@ def test_parse_filter_turns_codes_into_ids(ctx, app, campaign):
     assert flt.sector_id == ids(Sector, Sector.code == "zorg")
     assert flt.municipality_id == ids(Municipality, Municipality.name == "Schiedam")
     assert flt.team_id is None
-    assert parse_filter({"municipality": "rotterdam"}).municipality_id == ids(Municipality, Municipality.cbs_code == "GM0599")
+    assert parse_filter({"municipality": "rotterdam"}).municipality_id == ids(Municipality,
+                                                                              Municipality.cbs_code == "GM0599")
     assert scoped_to_team(flt, 7).team_id == 7 and scoped_to_team(flt, 7).channel_id == flt.channel_id
 
 
 def test_parse_filter_free_dates_and_defaults(ctx):
-    assert parse_filter({"from": "2026-02-01", "to": "2026-03-15"}).period == Period(date(2026, 2, 1), date(2026, 3, 15))
+    assert parse_filter({"from": "2026-02-01", "to": "2026-03-15"}).period == Period(date(2026, 2, 1),
+                                                                                     date(2026, 3, 15))
     default = tertaal(2025, 3)
     assert parse_filter({}, default=default).period == default
     today_period = parse_filter({}).period

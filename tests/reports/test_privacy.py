@@ -9,11 +9,7 @@ from html import unescape
 import pytest
 
 from campaign_crm.services.reports.filters import GROUP_BYS
-
-from . import test_pages
-from .test_pages import CONTACTS, PLACEMENTS, page_table, report_login
-
-report_with_placements = test_pages.report_with_placements  # the fixture, shared with the page tests
+from tests.helpers import REPORT_CONTACTS, REPORT_PLACEMENTS, page_table, report_login
 
 ADVISORS = [("Anna Smit", "anna@test.example"), ("Bram Kok", "bram@test.example")]
 TABLES = ("funnel", "funnel-groepen", "toerekening", "eerste-contact", "lks-banen", "netto-groei", "behoud-kwartaal",
@@ -23,13 +19,13 @@ TABLES = ("funnel", "funnel-groepen", "toerekening", "eerste-contact", "lks-bane
 def personal_details() -> list[str]:
     """Every name, e-mail address and phone number (in the ways it could be written) of the fixture."""
     out = []
-    for name, email, phone in CONTACTS:
+    for name, email, phone in REPORT_CONTACTS:
         out += [name, email, phone, "0" + phone[3:], phone[3:]]
         out += [part for part in name.split() if len(part) > 4]  # "Vermeulen-de", "Pieter", "Zwanenburg", …
     for name, email in ADVISORS:
         out += [name, email, email.split("@")[0].capitalize() + " "]
-    out += [f"KLANT-{n:05d}" for n in range(1, len(PLACEMENTS) + 1)]  # candidate references
-    out += [f"REF{n:04d}" for n in range(1, len(PLACEMENTS) + 1)]
+    out += [f"KLANT-{n:05d}" for n in range(1, len(REPORT_PLACEMENTS) + 1)]  # candidate references
+    out += [f"REF{n:04d}" for n in range(1, len(REPORT_PLACEMENTS) + 1)]
     return out
 
 

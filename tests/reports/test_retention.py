@@ -75,7 +75,7 @@ def retention_placements(make_report_placement):
     ended(date(2025, 5, 1), 100, "resignation", "move_personal")               # 2025Q2, ends 9 Aug 2025
     running(150)                                                               # 2025Q3 (4 Aug 2025)
     ended(date(2025, 1, 10), 200, "fixed_term_not_renewed", "employer_economic")  # 2025Q1, ends 29 Jul 2025
-    make_report_placement(date(2025, 4, 26), date(2026, 3, 1))                 # 2025Q2: ends after as_of → censored at 250
+    make_report_placement(date(2025, 4, 26), date(2026, 3, 1))              # 2025Q2, ends after as_of: censored at 250
     running(300)                                                               # 2025Q1 (7 Mar 2025)
     ended(date(2024, 9, 1), 365, "dismissal", "health")                        # 2024Q3, ends 1 Sep 2025
     ended(date(2024, 6, 1), 400, "retirement", "unknown")                      # 2024Q2, ends 6 Jul 2025
@@ -166,7 +166,8 @@ def test_management_sees_retention_and_end_reason_counts_under_five_as_less_than
     assert (everything["n"], everything["ended"], everything["s365"]) == (10, 6, 0.3889)  # 10 and 6 stay
     assert [p["at_risk"] for p in everything["curve"]] == [10, 10, 9, 6, "< 5", "< 5", "< 5"]
     q2 = next(c for c in shown["cohorts"] if c["cohort"] == "2025Q2")  # 4 people: nothing but "< 5"
-    assert (q2["n"], q2["ended"], q2["s91"], q2["s182"], q2["s365"], q2["curve"]) == ("< 5", "< 5", "< 5", "< 5", None, [])
+    assert (q2["n"], q2["ended"], q2["s91"], q2["s182"], q2["s365"], q2["curve"]) == (
+        "< 5", "< 5", "< 5", "< 5", None, [])
     assert report["cohorts"][3]["n"] == 4  # the original is left alone
     reasons = for_viewer(end_reasons(ReportFilter(YEAR_2025)), "end_reasons", "management")
     assert (reasons["ended"], reasons["within_first_year"], reasons["within_first_year_share"]) == (7, 6, 0.8571)

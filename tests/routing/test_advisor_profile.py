@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Absence, Sector, User
 from campaign_crm.services.calendar import today
-
-from ..conftest import login
+from tests.helpers import count, login
 
 
 def test_team_lead_changes_capacity_skills_and_backup_of_own_advisor(app, client, factory):
@@ -39,7 +38,7 @@ def test_team_lead_plans_an_absence_for_own_advisor(app, client, factory):
         "absence-starts_on": start.isoformat(), "absence-ends_on": (start + timedelta(days=4)).isoformat(),
         "absence-reason": "Vakantie"})
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Absence).where(Absence.user_id == advisor.id)) == 1
+        assert count(Absence, Absence.user_id == advisor.id) == 1
 
 
 def test_another_teams_advisor_does_not_exist_for_a_team_lead(client, factory):

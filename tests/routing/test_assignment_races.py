@@ -22,11 +22,7 @@ from campaign_crm.models.leads import OPEN_STAGES
 from campaign_crm.services.errors import Conflict
 from campaign_crm.services.leads import lifecycle as lead_service
 from campaign_crm.services.routing import engine as routing
-
-from ..conftest import login
-from ..leadwork.conftest import count
-from .test_queue_pages import make_leads
-from .test_route_lead import NOW, advisor, lead, route, rule, team
+from tests.helpers import NOW, advisor, count, lead, login, route, rule, team
 
 FIRST = "Een collega was u voor"
 FULL = "zit aan de capaciteit"
@@ -128,11 +124,11 @@ def test_route_many_leaves_alone_a_lead_taken_after_the_waiting_ones_were_listed
     assert stored(waiting.id) == before
 
 
-def test_a_reassignment_made_on_a_page_gone_stale_is_refused_with_who_was_first(app, client, factory, campaign):
+def test_a_reassignment_made_on_a_page_gone_stale_is_refused_with_who_was_first(app, client, factory, make_leads):
     team_id = factory.team()
     boss = factory.user("teamlead", team_id=team_id)
     first = factory.user("advisor", team_id=team_id, name="Eerste Adviseur")
-    [lead_id] = make_leads(app, campaign, ["Verouderd BV"], team_id=team_id)
+    [lead_id] = make_leads(["Verouderd BV"], team_id=team_id)
     target = factory.user("advisor", team_id=team_id, name="Doel Adviseur")
     later = factory.user("advisor", team_id=team_id, name="Latere Adviseur")
     login(client, boss)
@@ -149,9 +145,9 @@ def test_a_reassignment_made_on_a_page_gone_stale_is_refused_with_who_was_first(
         assert stored(lead_id) == before
 
 
-def test_taking_a_lead_a_colleague_took_since_the_page_was_shown_says_so(app, client, factory, campaign):
+def test_taking_a_lead_a_colleague_took_since_the_page_was_shown_says_so(app, client, factory, make_leads):
     team_id = factory.team()
-    [lead_id] = make_leads(app, campaign, ["Al Weg BV"], team_id=team_id)  # nobody in the team yet: it waits
+    [lead_id] = make_leads(["Al Weg BV"], team_id=team_id)  # nobody in the team yet: it waits
     me = factory.user("advisor", team_id=team_id)
     colleague = factory.user("advisor", team_id=team_id, name="Snelle Collega")
     with app.app_context():
@@ -212,9 +208,9 @@ RACES, ADVISORS, CAPACITY = 180, 3, 70  # 3 × 70 = 210 places for 180 leads: so
 
 
 @parallel
-def test_advisors_taking_one_waiting_lead_at_once_give_it_exactly_one_owner(app, factory, campaign):
+def test_advisors_taking_one_waiting_lead_at_once_give_it_exactly_one_owner(app, factory, make_leads):
     team_id = factory.team("Waterweg")
-    lead_ids = make_leads(app, campaign, [f"Gelijktijdig {n} BV" for n in range(RACES)], team_id=team_id)
+    lead_ids = make_leads([f"Gelijktijdig {n} BV" for n in range(RACES)], team_id=team_id)
     advisors = [factory.user("advisor", team_id=team_id, capacity=CAPACITY) for _ in range(ADVISORS)]
     clients = [logged_in(app, who) for who in advisors]  # the leads waited: nobody was in the team
     winners: dict[int, int] = {}
@@ -249,9 +245,9 @@ ROUNDS = 15
 
 
 @parallel
-def test_a_take_and_a_reassignment_at_once_end_with_exactly_one_of_them(app, factory, campaign):
+def test_a_take_and_a_reassignment_at_once_end_with_exactly_one_of_them(app, factory, make_leads):
     team_id = factory.team("Waterweg")
-    lead_ids = make_leads(app, campaign, [f"Oppakken of toewijzen {n} BV" for n in range(ROUNDS)], team_id=team_id)
+    lead_ids = make_leads([f"Oppakken of toewijzen {n} BV" for n in range(ROUNDS)], team_id=team_id)
     taker = factory.user("advisor", team_id=team_id, name="Tess Taker", capacity=ROUNDS)
     target = factory.user("advisor", team_id=team_id, name="Tom Toegewezen", capacity=ROUNDS)
     boss = factory.user("teamlead", team_id=team_id)
@@ -273,10 +269,10 @@ def test_a_take_and_a_reassignment_at_once_end_with_exactly_one_of_them(app, fac
 
 
 @parallel
-def test_a_decline_and_a_reassignment_at_once_end_with_exactly_one_of_them(app, factory, campaign):
+def test_a_decline_and_a_reassignment_at_once_end_with_exactly_one_of_them(app, factory, make_leads):
     team_id = factory.team("Waterweg")
     owner = factory.user("advisor", team_id=team_id, name="Olga Eigenaar", capacity=ROUNDS)
-    lead_ids = make_leads(app, campaign, [f"Afwijzen of toewijzen {n} BV" for n in range(ROUNDS)], team_id=team_id)
+    lead_ids = make_leads([f"Afwijzen of toewijzen {n} BV" for n in range(ROUNDS)], team_id=team_id)
     other = factory.user("advisor", team_id=team_id, name="Bas Ander", capacity=ROUNDS)
     target = factory.user("advisor", team_id=team_id, name="Tom Toegewezen", capacity=ROUNDS)
     boss = factory.user("teamlead", team_id=team_id)
@@ -306,7 +302,7 @@ def test_a_decline_and_a_reassignment_at_once_end_with_exactly_one_of_them(app, 
 
 
 @parallel
-def test_routing_the_waiting_leads_while_an_advisor_takes_one_assigns_it_once(app, factory, campaign):
+def test_routing_the_waiting_leads_while_an_advisor_takes_one_assigns_it_once(app, factory, make_leads):
     team_id = factory.team("Waterweg")
     other = factory.user("advisor", team_id=team_id, name="Bas Ander", capacity=ROUNDS)
     taker = factory.user("advisor", team_id=team_id, name="Tess Taker", capacity=ROUNDS)
@@ -317,7 +313,7 @@ def test_routing_the_waiting_leads_while_an_advisor_takes_one_assigns_it_once(ap
         with app.app_context():  # both full while the lead comes in, so that it waits
             db.session.execute(update(User).where(User.id.in_([other.id, taker.id])).values(capacity=0))
             db.session.commit()
-        [lead_id] = make_leads(app, campaign, [f"Wachtend {n} BV"], team_id=team_id)
+        [lead_id] = make_leads([f"Wachtend {n} BV"], team_id=team_id)
         with app.app_context():
             db.session.execute(update(User).where(User.id.in_([other.id, taker.id])).values(capacity=ROUNDS))
             db.session.commit()
@@ -340,9 +336,9 @@ def test_routing_the_waiting_leads_while_an_advisor_takes_one_assigns_it_once(ap
 
 
 @parallel
-def test_one_advisor_taking_two_leads_at_once_is_not_pushed_over_capacity(app, factory, campaign):
+def test_one_advisor_taking_two_leads_at_once_is_not_pushed_over_capacity(app, factory, make_leads):
     team_id = factory.team("Waterweg")
-    lead_ids = make_leads(app, campaign, [f"Capaciteit {n} BV" for n in range(2 * ROUNDS)], team_id=team_id)
+    lead_ids = make_leads([f"Capaciteit {n} BV" for n in range(2 * ROUNDS)], team_id=team_id)
     me = factory.user("advisor", team_id=team_id, capacity=0)
     tabs = [logged_in(app, me), logged_in(app, me)]
     for n in range(ROUNDS):

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Employer, Lead, LeadEscalation, RoutingRule
+from tests.helpers import count
 
 
 def test_sla_sweep_records_escalations_once(app, runner, factory):
@@ -39,7 +40,7 @@ def test_route_waiting_assigns_waiting_leads(app, runner, factory):
     with app.app_context():
         lead = db.session.scalar(select(Lead))
         assert lead.owner_id == advisor.id and lead.stage == "assigned"
-        assert db.session.scalar(select(func.count()).select_from(Lead).where(Lead.owner_id.is_(None))) == 0
+        assert count(Lead, Lead.owner_id.is_(None)) == 0
 
 
 def test_checkin_reminders_runs_and_reports(runner):

@@ -13,6 +13,7 @@ from campaign_crm.models import Lead, LeadAssignment, RoutingRule, User
 from campaign_crm.models.leads import OPEN_STAGES
 from campaign_crm.services.accounts import auth as auth_service
 from campaign_crm.services.routing import engine as routing
+from tests.helpers import count
 
 pytestmark = [
     pytest.mark.postgres,
@@ -57,7 +58,7 @@ def test_parallel_intake_never_double_assigns_or_overfills(app, factory, campaig
     assert statuses == Counter({201: LEADS})
 
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Lead)) == LEADS
+        assert count(Lead) == LEADS
         # No lead assigned twice: one routing decision per lead, and its owner is the one it names.
         per_lead = Counter(db.session.scalars(select(LeadAssignment.lead_id)))
         assert set(per_lead.values()) == {1}

@@ -1,55 +1,27 @@
 """Queues and the lead page: ordering, visibility, quick actions, waiting leads, equity."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from sqlalchemy import select
 
 from campaign_crm.extensions import db
-from campaign_crm.models import AuditEvent, Lead, LeadDecline, RoutingRule, User
-from campaign_crm.services.capture.intake import (
-    ContactInput,
-    EmployerInput,
-    TouchpointInput,
-    record_touchpoint,
-)
-
-from ..conftest import login
+from campaign_crm.models import AuditEvent, Lead, LeadDecline, User
+from tests.helpers import login
 
 
-def make_leads(app, campaign, names: list[str], *, team_id: int, hours_ago: list[int] | None = None) -> list[int]:
-    """Leads through the intake, which routes them by a catch-all rule to `team_id`."""
-    with app.app_context():
-        if not db.session.scalar(select(RoutingRule.id)):
-            db.session.add(RoutingRule(name="Alles naar het team", team_id=team_id))
-            db.session.flush()
-        ids = []
-        for i, name in enumerate(names):
-            ago = (hours_ago or [1] * len(names))[i]
-            result = record_touchpoint(TouchpointInput(
-                employer=EmployerInput(name=name, municipality="Schiedam"),
-                contact=ContactInput(name="Contact " + name, email=f"info@{name.lower().replace(' ', '')}.example"),
-                occurred_at=datetime.now(UTC) - timedelta(hours=ago), message=f"Bericht van {name}",
-            ))
-            ids.append(result.lead.id)  # the intake routed it
-        db.session.commit()
-        return ids
-
-
-def test_my_queue_lists_own_open_leads_most_urgent_first(app, client, factory, campaign):
+def test_my_queue_lists_own_open_leads_most_urgent_first(app, client, factory, make_leads):
     team_id = factory.team("Waterweg")
     me = factory.user("advisor", team_id=team_id, capacity=10)
-    ids = make_leads(app, campaign, ["Later BV", "Eerder BV"], team_id=team_id, hours_ago=[1, 100])
+    ids = make_leads(["Later BV", "Eerder BV"], team_id=team_id, hours_ago=[1, 100])
     login(client, me)
     html = client.get("/leads/mijn").get_data(as_text=True)
     assert html.index("Eerder BV") < html.index("Later BV")  # the older one is due first
     assert f"/leads/{ids[0]}" in html
 
 
-def test_logging_contact_from_the_queue_moves_the_lead_to_contacted(app, client, factory, campaign):
+def test_logging_contact_from_the_queue_moves_the_lead_to_contacted(app, client, factory, make_leads):
     team_id = factory.team()
     me = factory.user("advisor", team_id=team_id)
-    [lead_id] = make_leads(app, campaign, ["Bakkerij Jansen"], team_id=team_id)
+    [lead_id] = make_leads(["Bakkerij Jansen"], team_id=team_id)
     login(client, me)
     response = client.post(f"/leads/{lead_id}/contact", data={"note": "Gebeld, afspraak volgt", "next": "/leads/mijn"})
     assert response.headers["Location"] == "/leads/mijn"
@@ -59,21 +31,21 @@ def test_logging_contact_from_the_queue_moves_the_lead_to_contacted(app, client,
         assert lead.events[-1].note == "Gebeld, afspraak volgt"
 
 
-def test_an_advisor_of_another_team_gets_404_on_the_lead(app, client, factory, campaign):
+def test_an_advisor_of_another_team_gets_404_on_the_lead(app, client, factory, make_leads):
     mine, other = factory.team("Mijn team"), factory.team("Ander team")
     factory.user("advisor", team_id=mine)
     stranger = factory.user("advisor", team_id=other)
-    [lead_id] = make_leads(app, campaign, ["Geheim BV"], team_id=mine)
+    [lead_id] = make_leads(["Geheim BV"], team_id=mine)
     login(client, stranger)
     assert client.get(f"/leads/{lead_id}").status_code == 404
     assert client.post(f"/leads/{lead_id}/contact").status_code == 404
     assert "Geheim BV" not in client.get("/leads/mijn").get_data(as_text=True)
 
 
-def test_the_lead_page_explains_the_routing_and_the_priority_and_logs_the_read(app, client, factory, campaign):
+def test_the_lead_page_explains_the_routing_and_the_priority_and_logs_the_read(app, client, factory, make_leads):
     team_id = factory.team("Waterweg")
     me = factory.user("advisor", team_id=team_id, name="Anna Smit")
-    [lead_id] = make_leads(app, campaign, ["Uitleg BV"], team_id=team_id)
+    [lead_id] = make_leads(["Uitleg BV"], team_id=team_id)
     login(client, me)
     html = client.get(f"/leads/{lead_id}").get_data(as_text=True)
     assert "Regel &#39;Alles naar het team&#39; → team Waterweg: Anna Smit had de laagste belasting" in html
@@ -82,11 +54,11 @@ def test_the_lead_page_explains_the_routing_and_the_priority_and_logs_the_read(a
         assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.object_type == "contacts")) == "read"
 
 
-def test_declining_from_the_lead_page_reroutes_to_a_colleague(app, client, factory, campaign):
+def test_declining_from_the_lead_page_reroutes_to_a_colleague(app, client, factory, make_leads):
     team_id = factory.team()
     first = factory.user("advisor", team_id=team_id)
     second = factory.user("advisor", team_id=team_id)
-    [lead_id] = make_leads(app, campaign, ["Afwijs BV"], team_id=team_id)
+    [lead_id] = make_leads(["Afwijs BV"], team_id=team_id)
     with app.app_context():
         owner_id = db.session.get(Lead, lead_id).owner_id
     owner = first if owner_id == first.id else second
@@ -100,10 +72,10 @@ def test_declining_from_the_lead_page_reroutes_to_a_colleague(app, client, facto
         assert db.session.scalar(select(LeadDecline.reason)) == "Ken de eigenaar privé"
 
 
-def test_team_lead_sees_waiting_leads_with_their_reason_and_can_route_again(app, client, factory, campaign):
+def test_team_lead_sees_waiting_leads_with_their_reason_and_can_route_again(app, client, factory, make_leads):
     team_id = factory.team("Eilanden")
     boss = factory.user("teamlead", team_id=team_id)
-    [lead_id] = make_leads(app, campaign, ["Wacht BV"], team_id=team_id)  # nobody in the team yet
+    [lead_id] = make_leads(["Wacht BV"], team_id=team_id)  # nobody in the team yet
     login(client, boss)
     html = client.get("/leads/team").get_data(as_text=True)
     assert "Wacht BV" in html and "Wacht: team Eilanden heeft geen actieve adviseurs." in html
@@ -113,12 +85,12 @@ def test_team_lead_sees_waiting_leads_with_their_reason_and_can_route_again(app,
         assert db.session.get(Lead, lead_id).owner_id == newcomer.id
 
 
-def test_team_lead_reassigns_with_a_reason(app, client, factory, campaign):
+def test_team_lead_reassigns_with_a_reason(app, client, factory, make_leads):
     team_id = factory.team()
     boss = factory.user("teamlead", team_id=team_id)
     factory.user("advisor", team_id=team_id)
     target = factory.user("advisor", team_id=team_id, name="Doel Adviseur")
-    [lead_id] = make_leads(app, campaign, ["Toewijs BV"], team_id=team_id)
+    [lead_id] = make_leads(["Toewijs BV"], team_id=team_id)
     login(client, boss)
     client.post(f"/leads/{lead_id}/toewijzen", data={"advisor_id": target.id, "reason": "Kent de sector"})
     with app.app_context():
@@ -127,9 +99,9 @@ def test_team_lead_reassigns_with_a_reason(app, client, factory, campaign):
         assert "Kent de sector" in lead.assignments[-1].reason and lead.assignments[-1].kind == "manual"
 
 
-def test_an_advisor_picks_up_a_waiting_lead_of_the_team(app, client, factory, campaign):
+def test_an_advisor_picks_up_a_waiting_lead_of_the_team(app, client, factory, make_leads):
     team_id = factory.team()
-    [lead_id] = make_leads(app, campaign, ["Oppak BV"], team_id=team_id)
+    [lead_id] = make_leads(["Oppak BV"], team_id=team_id)
     me = factory.user("advisor", team_id=team_id)
     login(client, me)
     assert "Oppak BV" in client.get("/leads/mijn").get_data(as_text=True)  # in the team's waiting list
@@ -138,11 +110,11 @@ def test_an_advisor_picks_up_a_waiting_lead_of_the_team(app, client, factory, ca
         assert db.session.get(Lead, lead_id).owner_id == me.id
 
 
-def test_equity_view_shows_assigned_open_capacity_and_declines(app, client, factory, campaign):
+def test_equity_view_shows_assigned_open_capacity_and_declines(app, client, factory, make_leads):
     team_id = factory.team("Waterweg")
     boss = factory.user("teamlead", team_id=team_id)
     factory.user("advisor", team_id=team_id, name="Eva Eerlijk", capacity=4)
-    make_leads(app, campaign, ["A BV", "B BV"], team_id=team_id)
+    make_leads(["A BV", "B BV"], team_id=team_id)
     login(client, boss)
     html = client.get("/leads/verdeling").get_data(as_text=True)
     row = html[html.index("Eva Eerlijk"):].split("</tr>")[0]
@@ -150,10 +122,10 @@ def test_equity_view_shows_assigned_open_capacity_and_declines(app, client, fact
     assert cells[1:6] == ["2", "2", "4", "50%", "–"]
 
 
-def test_overdue_list_shows_leads_past_their_sla(app, client, factory, campaign):
+def test_overdue_list_shows_leads_past_their_sla(app, client, factory, make_leads):
     team_id = factory.team()
     me = factory.user("advisor", team_id=team_id)
-    make_leads(app, campaign, ["Oud BV", "Vers BV"], team_id=team_id, hours_ago=[24 * 8, 1])
+    make_leads(["Oud BV", "Vers BV"], team_id=team_id, hours_ago=[24 * 8, 1])
     login(client, me)
     html = client.get("/leads/te-laat").get_data(as_text=True)
     assert "Oud BV" in html and "Vers BV" not in html
@@ -167,11 +139,11 @@ def test_management_has_no_queue(client, factory):
         assert db.session.scalar(select(User.role)) == "management"
 
 
-def test_an_advisor_declines_from_the_queue_without_leaving_it(app, client, factory, campaign):
+def test_an_advisor_declines_from_the_queue_without_leaving_it(app, client, factory, make_leads):
     team_id = factory.team()
     first = factory.user("advisor", team_id=team_id)
     second = factory.user("advisor", team_id=team_id)
-    [lead_id] = make_leads(app, campaign, ["Wachtrij BV"], team_id=team_id)
+    [lead_id] = make_leads(["Wachtrij BV"], team_id=team_id)
     with app.app_context():
         owner_id = db.session.get(Lead, lead_id).owner_id
     owner, other = (first, second) if owner_id == first.id else (second, first)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,65 +10,16 @@ from sqlalchemy import select
 from campaign_crm.extensions import db
 from campaign_crm.models import (
     Absence,
-    Employer,
     Lead,
-    LeadAssignment,
-    Municipality,
-    RoutingRule,
-    Sector,
     Team,
     User,
 )
 from campaign_crm.services.accounts import users
 from campaign_crm.services.errors import Conflict, ValidationError
 from campaign_crm.services.routing import engine as routing
+from tests.helpers import NOW, advisor, lead, route, rule, team
 
-NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # a Thursday
 TODAY = date(2026, 11, 26)
-
-
-def team(name: str = "Waterweg", *, pool: bool = False) -> Team:
-    made = Team(name=name, is_pool=pool)
-    db.session.add(made)
-    db.session.flush()
-    return made
-
-
-def advisor(in_team: Team, name: str, *, capacity: int = 20, skills: tuple[str, ...] = (), active: bool = True) -> User:
-    user = User(email=f"{name.lower().replace(' ', '.')}@test.example", name=name, password_hash="x", role="advisor",
-                team=in_team, capacity=capacity, active=active)
-    db.session.add(user)
-    user.skills = list(db.session.scalars(select(Sector).where(Sector.code.in_(skills))))
-    db.session.flush()
-    return user
-
-
-def rule(to: Team, *, name: str = "regel", priority: int = 100, municipality: str | None = None,
-         sector: str | None = None, requires_skill: bool = False) -> RoutingRule:
-    made = RoutingRule(
-        name=name, priority=priority, team=to, requires_skill=requires_skill,
-        municipality_id=db.session.scalar(select(Municipality.id).where(Municipality.name == municipality)) if municipality else None,
-        sector_id=db.session.scalar(select(Sector.id).where(Sector.code == sector)) if sector else None,
-    )
-    db.session.add(made)
-    db.session.flush()
-    return made
-
-
-def lead(*, municipality: str = "Schiedam", sector: str = "techniek", manager: User | None = None) -> Lead:
-    employer = Employer(
-        name=f"Werkgever {db.session.scalar(select(db.func.count()).select_from(Employer)) + 1}", name_key="x",
-        municipality_id=db.session.scalar(select(Municipality.id).where(Municipality.name == municipality)),
-        sector_id=db.session.scalar(select(Sector.id).where(Sector.code == sector)), account_manager=manager,
-    )
-    made = Lead(employer=employer, stage="new", created_at=NOW - timedelta(hours=1))
-    db.session.add(made)
-    db.session.flush()
-    return made
-
-
-def route(one: Lead, **kwargs) -> LeadAssignment:
-    return routing.route_lead(one, at=NOW, **kwargs)
 
 
 def test_no_rule_matching_leaves_the_lead_waiting_with_that_reason(ctx):
@@ -90,7 +41,8 @@ def test_first_matching_rule_by_priority_wins_and_the_reason_names_rule_team_and
     assignment = route(routed)
     assert routed.owner_id == anna.id and routed.team_id == special.id and routed.stage == "assigned"
     assert assignment.rule.name == "Techniek Schiedam"
-    assert assignment.reason == "Regel 'Techniek Schiedam' → team Sector Techniek: Anna Smit had de laagste belasting (0/20 open leads)."
+    assert assignment.reason == ("Regel 'Techniek Schiedam' → team Sector Techniek: Anna Smit had de laagste "
+                                 "belasting (0/20 open leads).")
 
 
 def test_lowest_load_ratio_wins_then_longest_idle_then_lowest_id(ctx):

@@ -11,8 +11,7 @@ from campaign_crm.services.capture.intake import (
     TouchpointInput,
     record_touchpoint,
 )
-
-from ..conftest import login
+from tests.helpers import login
 
 
 def test_campaign_team_adds_a_rule_and_new_leads_follow_it(app, client, factory, campaign):

@@ -4,19 +4,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import Employer, Lead, LeadEscalation, Team, User
 from campaign_crm.services.leads import lifecycle as lead_service
 from campaign_crm.services.routing import sla
+from tests.helpers import count
 
 AMS = ZoneInfo("Europe/Amsterdam")
 # Due Thursday 26 November 2026, 17:00 Amsterdam time.
 DUE = datetime(2026, 11, 26, 17, 0, tzinfo=AMS)
 
 
-def make_lead(stage: str = "assigned") -> Lead:
+def lead_due(stage: str = "assigned") -> Lead:
+    """A lead of an advisor in team Waterweg (with a team lead), made two days before DUE, due at DUE."""
     home = Team(name="Waterweg")
     boss = User(email="tl@test.example", name="Teamleider", password_hash="x", role="teamlead", team=home)
     owner = User(email="a@test.example", name="Adviseur", password_hash="x", role="advisor", team=home)
@@ -44,7 +46,7 @@ def test_ladder_steps_at_the_right_moments():
 
 
 def test_the_sweep_records_each_step_once_and_notifies_the_right_person(ctx):
-    lead = make_lead()
+    lead = lead_due()
     sla.sweep(now=DUE - timedelta(hours=2))
     assert levels(lead) == ["due_soon"] and lead.escalation_level == "due_soon"
     report = sla.sweep(now=DUE - timedelta(hours=1))
@@ -62,16 +64,16 @@ def test_the_sweep_records_each_step_once_and_notifies_the_right_person(ctx):
 
 
 def test_a_lead_found_late_is_not_recorded_as_due_soon(ctx):
-    lead = make_lead()
+    lead = lead_due()
     sla.sweep(now=DUE + timedelta(hours=1))
     assert levels(lead) == ["overdue"]
 
 
 def test_contacted_leads_leave_the_ladder(ctx):
-    lead = make_lead()
+    lead = lead_due()
     sla.sweep(now=DUE + timedelta(hours=1))
     lead_service.change_stage(lead, "contacted", actor=None, at=DUE + timedelta(hours=2))
     assert lead.escalation_level is None
     sla.sweep(now=datetime(2026, 12, 2, 10, 0, tzinfo=AMS))
     assert levels(lead) == ["overdue"]
-    assert db.session.scalar(select(func.count()).select_from(LeadEscalation)) == 1
+    assert count(LeadEscalation) == 1

@@ -14,10 +14,7 @@ from campaign_crm.config import TestingConfig
 from campaign_crm.extensions import db, login_manager
 from campaign_crm.services import imports
 from campaign_crm.services.imports import runner as import_runner
-from tests.api.conftest import counts
-from tests.conftest import login
-
-from .conftest import multipart
+from tests.helpers import counts, login, multipart, nothing_stored
 
 UNREACHABLE = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:1/crm",
@@ -96,4 +93,5 @@ def test_a_web_import_that_loses_the_database_says_it_stopped_and_nothing_was_st
     assert "Gestopt." in page
     assert "het inlezen is gestopt en er is niets opgeslagen" in page
     assert "Traceback" not in page
-    assert counts(app) == {"employers": 0, "contacts": 0, "leads": 0, "touchpoints": 0}
+    with app.app_context():
+        assert counts() == nothing_stored()

@@ -15,13 +15,7 @@ from campaign_crm.extensions import db
 from campaign_crm.models import Employer
 from campaign_crm.services.imports import readers
 from campaign_crm.services.imports.readers import FileError, read_grid
-from tests.api.conftest import counts
-from tests.conftest import login
-from tests.imports.conftest import import_file
-
-from .conftest import multipart
-
-NOTHING = {"employers": 0, "contacts": 0, "leads": 0, "touchpoints": 0}
+from tests.helpers import counts, import_file, login, multipart, nothing_stored
 
 
 def workbook(rows: list[list], sheets: int = 1) -> bytes:
@@ -103,7 +97,8 @@ def test_a_zip_bomb_uploaded_on_the_web_is_refused_on_the_form_and_nothing_is_st
 
     assert response.status_code == 200
     assert f"hoogstens {readers.XLSX_MAX_UNPACKED_MB} MB" in response.get_data(as_text=True)
-    assert counts(app) == NOTHING
+    with app.app_context():
+        assert counts() == nothing_stored()
     assert client.get("/import/").status_code == 200
 
 

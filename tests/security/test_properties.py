@@ -28,7 +28,7 @@ from campaign_crm.services.capture.intake import (
 )
 from campaign_crm.services.errors import ValidationError
 from campaign_crm.services.imports import readers
-from tests.conftest import login
+from tests.helpers import login
 
 # Reproducible in CI: the same examples on every run, and no example database on disk.
 PURE = settings(max_examples=60, deadline=None, derandomize=True, database=None)
@@ -96,7 +96,8 @@ def test_a_postcode_becomes_four_digits_a_space_and_two_capitals(raw):
 
 
 @PURE
-@given(raw=ANY_TEXT | st.from_regex(r"\A(\+31|0031|0)[ -]?[1-9][0-9 -]{7,12}\Z") | st.from_regex(r"\Ap:\+?[0-9]{8,14}\Z"))
+@given(raw=ANY_TEXT | st.from_regex(r"\A(\+31|0031|0)[ -]?[1-9][0-9 -]{7,12}\Z")
+       | st.from_regex(r"\Ap:\+?[0-9]{8,14}\Z"))
 @example(raw="06-12345678")
 @example(raw="+31 (0)10 123 45 67")
 def test_a_phone_number_becomes_e164_and_stays_so(raw):
@@ -122,7 +123,7 @@ def test_an_email_address_becomes_lower_case_and_stays_so(raw):
 def bsns(draw) -> str:
     """Nine digits that pass the elfproef."""
     first = draw(st.lists(st.integers(0, 9), min_size=8, max_size=8))
-    last = sum(d * w for d, w in zip(first, range(9, 1, -1))) % 11
+    last = sum(d * w for d, w in zip(first, range(9, 1, -1), strict=True)) % 11
     assume(last < 10)
     digits = "".join(map(str, first)) + str(last)
     assume(digits != "000000000")
@@ -131,7 +132,8 @@ def bsns(draw) -> str:
 
 def written(bsn: str, style: int) -> str:
     """A BSN the way people write it."""
-    return [bsn, f"{bsn[:3]} {bsn[3:6]} {bsn[6:]}", f"{bsn[:3]}.{bsn[3:6]}.{bsn[6:]}", f"{bsn[:4]}-{bsn[4:6]}-{bsn[6:]}",
+    return [bsn, f"{bsn[:3]} {bsn[3:6]} {bsn[6:]}", f"{bsn[:3]}.{bsn[3:6]}.{bsn[6:]}",
+            f"{bsn[:4]}-{bsn[4:6]}-{bsn[6:]}",
             bsn.translate(str.maketrans("0123456789", "０１２３４５６７８９"))][style]
 
 

@@ -36,22 +36,15 @@ from campaign_crm.services.accounts import users
 from campaign_crm.services.campaigns import ad_codes
 from campaign_crm.services.campaigns import campaigns as campaign_service
 from campaign_crm.services.capture import events
-from campaign_crm.services.capture.intake import (
-    ContactInput,
-    EmployerInput,
-    TouchpointInput,
-    record_touchpoint,
-)
 from campaign_crm.services.leads import lifecycle as lead_service
 from campaign_crm.services.placements import jobcoaches, risk
 from campaign_crm.services.placements import records as placement_service
 from campaign_crm.services.routing import rules as routing_rules
-from tests.api.conftest import bearer
-from tests.conftest import Login, login
-from tests.placements.conftest import placement_input
+from tests.helpers import Login, bearer, intake_lead, login, placement_input
 
 OK, LOGIN, FORBIDDEN, HIDDEN, UNAUTHORIZED = "ok", "login", "forbidden", "hidden", "unauthorized"
-O, L, F, H, U = OK, LOGIN, FORBIDDEN, HIDDEN, UNAUTHORIZED
+# One letter each, so that the tables below read as a grid (O is the letter of ok, never a zero).
+O, L, F, H, U = OK, LOGIN, FORBIDDEN, HIDDEN, UNAUTHORIZED  # noqa: E741
 
 WEB_ACTORS = ("anonymous", "advisor_a", "advisor_b", "teamlead_a", "campaign", "management", "admin")
 # `session` is a logged-in admin without a token: a browser session never opens the API.
@@ -313,10 +306,8 @@ class World:
 
 
 def _lead(name: str, email: str) -> Lead:
-    return record_touchpoint(TouchpointInput(
-        employer=EmployerInput(name=name, municipality="Schiedam"),
-        contact=ContactInput(name=f"Contact {name}", email=email),
-    )).lead
+    """A new lead of an employer in Schiedam, through the intake."""
+    return intake_lead(name, email, contact_name=f"Contact {name}", municipality="Schiedam")
 
 
 def _applied_batch_id() -> int:
@@ -374,7 +365,8 @@ def world(app, factory, campaign) -> World:
         event = events.create_event(campaign_row, events.EventInput(
             kind="livestream", title="Livestream techniek", starts_at=datetime.now(UTC) + timedelta(days=30)),
             actor=None)
-        ad = ad_codes.create_ad_code(title="AD zaterdag", campaign=campaign_row, channel=channel, phase=None, actor=None)
+        ad = ad_codes.create_ad_code(title="AD zaterdag", campaign=campaign_row, channel=channel, phase=None,
+                                     actor=None)
         mapping = campaign_service.add_utm_mapping(channel, source="krant-regio", actor=None)
         absence = users.add_absence(db.session.get(User, spare.id), date.today() + timedelta(days=30),
                                     date.today() + timedelta(days=35), actor=None)

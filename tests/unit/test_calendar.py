@@ -1,4 +1,5 @@
-"""Working days and SLA due times (DESIGN.md, SLA): weekends and Dutch public holidays are skipped.
+"""Working days and SLA due times: a lead is due at 17:00 Amsterdam time on the second working day after
+the day it came in; weekends and Dutch public holidays are skipped.
 
 The calendar facts below are written out by hand (weekday and date), not taken from the code.
 Holidays are those of the `holidays` package for NL; two of its choices matter and are pinned

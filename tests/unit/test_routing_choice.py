@@ -1,4 +1,6 @@
-"""Choosing an advisor among the eligible ones (DESIGN.md, Routing step 4)."""
+"""Choosing an advisor among the eligible ones: the lowest load (open leads / capacity) wins, then the
+longest since the last assignment (never counts as longest), then the lowest id; an advisor at or over
+capacity is never chosen."""
 from __future__ import annotations
 
 from datetime import UTC, datetime

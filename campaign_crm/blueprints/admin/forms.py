@@ -30,7 +30,8 @@ class UserCreateForm(Form):
     partner_id = SelectField("Partner", coerce=optional_id)
     team_id = SelectField("Team", coerce=optional_id)
     capacity = IntegerField("Capaciteit (maximaal aantal open leads)", default=20,
-                            validators=[InputRequired("Vul een capaciteit in."), NumberRange(0, 500, "Tussen 0 en 500.")])
+                            validators=[InputRequired("Vul een capaciteit in."),
+                                        NumberRange(0, 500, "Tussen 0 en 500.")])
     password = PasswordField("Startwachtwoord (optioneel)", validators=[Optional()],
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Gebruiker aanmaken")
@@ -42,7 +43,8 @@ class UserEditForm(Form):
     partner_id = SelectField("Partner", coerce=optional_id)
     team_id = SelectField("Team", coerce=optional_id)
     capacity = IntegerField("Capaciteit (maximaal aantal open leads)",
-                            validators=[InputRequired("Vul een capaciteit in."), NumberRange(0, 500, "Tussen 0 en 500.")])
+                            validators=[InputRequired("Vul een capaciteit in."),
+                                        NumberRange(0, 500, "Tussen 0 en 500.")])
     backup_id = SelectField("Vervanger bij afwezigheid", coerce=optional_id)
     skills = CheckboxListField("Sectoren (vaardigheden)", coerce=int)
     municipalities = CheckboxListField("Gemeenten", coerce=int)
@@ -51,7 +53,8 @@ class UserEditForm(Form):
 
 class AdvisorRoutingForm(Form):
     capacity = IntegerField("Capaciteit (maximaal aantal open leads)",
-                            validators=[InputRequired("Vul een capaciteit in."), NumberRange(0, 500, "Tussen 0 en 500.")])
+                            validators=[InputRequired("Vul een capaciteit in."),
+                                        NumberRange(0, 500, "Tussen 0 en 500.")])
     backup_id = SelectField("Vervanger bij afwezigheid", coerce=optional_id)
     skills = CheckboxListField("Sectoren (vaardigheden)", coerce=int)
     municipalities = CheckboxListField("Gemeenten", coerce=int)

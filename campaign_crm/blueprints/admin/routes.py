@@ -21,6 +21,7 @@ from ...models.audit import ACTION_LABELS, OBJECT_LABELS, OUTCOME_LABELS
 from ...models.partners import PARTNER_KINDS
 from ...permissions import (
     ADMIN,
+    CARRY_LEADS,
     MANAGE_ADVISORS,
     MANAGE_ORGANISATION,
     MANAGE_SETTINGS,
@@ -146,7 +147,8 @@ def edit_user(user_id: int):
                 capacity=form.capacity.data,
                 backup=db.session.get(User, form.backup_id.data) if form.backup_id.data else None,
                 skills=list(db.session.scalars(select(Sector).where(Sector.id.in_(form.skills.data or [])))),
-                municipalities=list(db.session.scalars(select(Municipality).where(Municipality.id.in_(form.municipalities.data or [])))),
+                municipalities=list(db.session.scalars(
+                    select(Municipality).where(Municipality.id.in_(form.municipalities.data or [])))),
             )
         except ValidationError as exc:
             db.session.rollback()
@@ -226,8 +228,10 @@ def _profile_url(user: User) -> str:
 
 
 def _routing_choices(form, user: User) -> None:
-    form.backup_id.choices = _choices(User, where=(User.id != user.id) & User.active.is_(True) & User.role.in_(("advisor", "teamlead")))
-    form.skills.choices = choices((s.id, s.name) for s in db.session.scalars(select(Sector).order_by(Sector.sort_order)))
+    form.backup_id.choices = _choices(
+        User, where=(User.id != user.id) & User.active.is_(True) & User.role.in_(CARRY_LEADS))
+    form.skills.choices = choices(
+        (s.id, s.name) for s in db.session.scalars(select(Sector).order_by(Sector.sort_order)))
     form.municipalities.choices = choices(
         (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
     )
@@ -249,7 +253,8 @@ def edit_advisor(user_id: int):
                 user, actor=acting_user(), capacity=form.capacity.data,
                 backup=db.session.get(User, form.backup_id.data) if form.backup_id.data else None,
                 skills=list(db.session.scalars(select(Sector).where(Sector.id.in_(form.skills.data or [])))),
-                municipalities=list(db.session.scalars(select(Municipality).where(Municipality.id.in_(form.municipalities.data or [])))),
+                municipalities=list(db.session.scalars(
+                    select(Municipality).where(Municipality.id.in_(form.municipalities.data or [])))),
             )
         except ValidationError as exc:
             db.session.rollback()
@@ -313,7 +318,8 @@ def edit_partner(partner_id: int | None):
         try:
             partner = organisation.save_partner(
                 partner, name=form.name.data, kind=form.kind.data, active=form.active.data, actor=acting_user(),
-                municipality=db.session.get(Municipality, form.municipality_id.data) if form.municipality_id.data else None,
+                municipality=(db.session.get(Municipality, form.municipality_id.data)
+                              if form.municipality_id.data else None),
             )
         except ValidationError as exc:
             db.session.rollback()

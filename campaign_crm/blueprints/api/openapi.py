@@ -170,13 +170,15 @@ STAGE_CHANGE = {
     "required": ["stage"],
     "additionalProperties": False,
     "properties": {
-        "stage": {"enum": [*STAGES, LOST], "description": "De nieuwe fase (`new` kan nooit: fasen gaan alleen vooruit)."},
+        "stage": {"enum": [*STAGES, LOST],
+                  "description": "De nieuwe fase (`new` kan nooit: fasen gaan alleen vooruit)."},
         "at": {"type": ["string", "null"], "format": "date-time",
                "description": "ISO 8601; zonder offset Europe/Amsterdam; standaard nu; niet in de toekomst en niet "
                               "voor het ontstaan van de lead."},
         "lost_reason": {"type": ["string", "null"],
                         "description": "Verplicht bij `lost`, en alleen dan: unreachable, no_vacancy, not_interested, "
-                                       "other_route, duplicate, not_eligible (of een code die een beheerder toevoegde)."},
+                                       "other_route, duplicate, not_eligible (of een code die een beheerder "
+                                       "toevoegde)."},
     },
 }
 
@@ -208,7 +210,8 @@ def document() -> dict[str, Any]:
                 "get": {
                     "operationId": "listEmployers",
                     "summary": "Werkgevers (het gedeelde regionale bestand)",
-                    "parameters": [query_param("kvk", {"type": "string"}), query_param("q", {"type": "string"}), *PAGING],
+                    "parameters": [query_param("kvk", {"type": "string"}), query_param("q", {"type": "string"}),
+                                   *PAGING],
                     "responses": {
                         "200": json_response("EmployerPage", "Een pagina werkgevers"),
                         **common_errors(("400", error_response("Ongeldige paginering; `fields` noemt de parameter"))),
@@ -249,8 +252,8 @@ def document() -> dict[str, Any]:
                             ("409", error_response("Het external_id hoort bij een contactmoment zonder lead, of een "
                                            "gelijktijdige aanmelding botste; er is niets opgeslagen")),
                             ("415", error_response("De body is niet als application/json verstuurd")),
-                            ("422", error_response("Ongeldige aanmelding; `fields` noemt elk veld en waarom; er is niets "
-                                           "opgeslagen")),
+                            ("422", error_response("Ongeldige aanmelding; `fields` noemt elk veld en waarom; "
+                                                   "er is niets opgeslagen")),
                         ),
                     },
                 },
@@ -280,12 +283,12 @@ def document() -> dict[str, Any]:
                         **common_errors(
                             ("400", error_response("De body is geen geldige JSON of geen JSON-object")),
                             ("404", error_response("Bestaat niet, of dit token mag hem niet zien")),
-                            ("409", error_response("Deze fasewissel kan niet: terug of stil, of de lead is al afgesloten "
-                                           "(placed of lost); er is niets gewijzigd")),
+                            ("409", error_response("Deze fasewissel kan niet: terug of stil, of de lead is al "
+                                                   "afgesloten (placed of lost); er is niets gewijzigd")),
                             ("415", error_response("De body is niet als application/json verstuurd")),
-                            ("422", error_response("Ongeldige fasewissel; `fields` noemt elk veld en waarom (onbekende fase, "
-                                           "lost zonder geldige reden, een tijdstip in de toekomst); er is niets "
-                                           "gewijzigd")),
+                            ("422", error_response("Ongeldige fasewissel; `fields` noemt elk veld en waarom "
+                                                   "(onbekende fase, lost zonder geldige reden, een tijdstip in de "
+                                                   "toekomst); er is niets gewijzigd")),
                         ),
                     },
                 }

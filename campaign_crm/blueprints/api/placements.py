@@ -368,7 +368,8 @@ def placement_paths() -> dict[str, Any]:
                         *body_errors,
                         ("404", error_response("Bestaat niet, of is van een andere partner")),
                         ("409", error_response("De plaatsing is al beëindigd; er is niets gewijzigd")),
-                        ("422", error_response("Ongeldig einde; `fields` noemt elk veld en waarom; er is niets gewijzigd")),
+                        ("422", error_response("Ongeldig einde; `fields` noemt elk veld en waarom; "
+                                               "er is niets gewijzigd")),
                     ),
                 },
             }

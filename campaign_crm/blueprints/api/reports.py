@@ -216,7 +216,8 @@ def report_paths() -> dict[str, Any]:
     period = [query_param("from", DATE, "Eerste dag (lokale datum), standaard het begin van het huidige tertaal"),
               query_param("to", DATE, "Laatste dag (inclusief), standaard vandaag"),
               query_param("tertaal", {"type": "string", "pattern": "^[0-9]{4}-?[Tt][123]$"},
-                     "In plaats van from/to: een tertaal, zoals 2026-T1 (jan–apr), 2026-T2 (mei–aug), 2026-T3 (sep–dec)")]
+                          "In plaats van from/to: een tertaal, zoals 2026-T1 (jan–apr), 2026-T2 (mei–aug), "
+                          "2026-T3 (sep–dec)")]
     return {
         "/reports/funnel": {"get": {
             "operationId": "reportFunnel",
@@ -225,7 +226,8 @@ def report_paths() -> dict[str, Any]:
                            "de vorige fase. Met `touch=last` tellen kanaal en fase van het laatste contactmoment "
                            "vóór het adviesgesprek.",
             "parameters": [*period,
-                           query_param("group_by", {"enum": list(GROUP_BYS)}, "Indeling; weglaten voor alleen het totaal"),
+                           query_param("group_by", {"enum": list(GROUP_BYS)},
+                                       "Indeling; weglaten voor alleen het totaal"),
                            query_param("touch", {"enum": ["first", "last"], "default": "first"},
                                   "Toerekening van kanaal en fase"),
                            *FILTER_PARAMETERS],
@@ -236,7 +238,8 @@ def report_paths() -> dict[str, Any]:
             "summary": "Baanbehoud (Kaplan–Meier) per startkwartaal of per instrument",
             "description": "Rollen admin, campaign en management. Beëindigd = gebeurtenis; lopend = gecensureerd "
                            "op `as_of` (standaard vandaag). Voor management staan aantallen van 1 tot 4 als \"< 5\".",
-            "parameters": [query_param("instrument", {"type": "string"}, "Alleen dit instrument, zoals lks (niet bij cohort=instrument)"),
+            "parameters": [query_param("instrument", {"type": "string"},
+                                       "Alleen dit instrument, zoals lks (niet bij cohort=instrument)"),
                            query_param("cohort", {"enum": list(COHORTS), "default": "quarter"},
                                   "Cohorten per startkwartaal, starttertaal, startjaar of per instrument"),
                            query_param("as_of", DATE, "Peildatum, standaard vandaag"),

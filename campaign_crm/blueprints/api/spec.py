@@ -71,10 +71,10 @@ def common_errors(*extra: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     """401, 403 and 429 (every token-guarded operation), 413 and 422 (bounds on every request), 503, plus the
     operation's own."""
     responses = {
-        "413": error_response("Het verzoek is groter dan toegestaan (instelling MAX_REQUEST_KB); er is niets gelezen of "
-                      "opgeslagen"),
-        "422": error_response("Ongeldige invoer: een NUL-teken (\\x00) in het adres, een parameter of de body, of JSON die te "
-                      "diep genest is; `fields` noemt waar. Er is niets gewijzigd"),
+        "413": error_response("Het verzoek is groter dan toegestaan (instelling MAX_REQUEST_KB); er is niets "
+                              "gelezen of opgeslagen"),
+        "422": error_response("Ongeldige invoer: een NUL-teken (\\x00) in het adres, een parameter of de body, of "
+                              "JSON die te diep genest is; `fields` noemt waar. Er is niets gewijzigd"),
         "401": error_response("Geen, een onbekend of een ingetrokken token",
                       {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}}),
         "403": error_response("De rol van het token mag dit niet"),

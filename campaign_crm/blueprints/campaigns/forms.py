@@ -35,7 +35,8 @@ class CampaignEditForm(Form):
     name = StringField("Naam", validators=[DataRequired("Geef de campagne een naam."), Length(max=160)])
     starts_on = DateField("Begint op", validators=[InputRequired("Vul een begindatum in.")])
     ends_on = DateField("Eindigt op", validators=[Optional()])
-    active = BooleanField("Actief (het formulier zonder advertentiecode hoort bij de actieve campagne die het laatst begon)")
+    active = BooleanField("Actief (het formulier zonder advertentiecode hoort bij de actieve campagne die het "
+                          "laatst begon)")
     submit = SubmitField("Opslaan")
 
 

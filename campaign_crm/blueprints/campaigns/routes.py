@@ -77,8 +77,9 @@ def new_campaign():
     form = CampaignCreateForm()
     if form.validate_on_submit():
         try:
-            campaign = campaigns.create_campaign(code=form.code.data, name=form.name.data, starts_on=form.starts_on.data,
-                                                 ends_on=form.ends_on.data, actor=acting_user())
+            campaign = campaigns.create_campaign(code=form.code.data, name=form.name.data,
+                                                 starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                                                 actor=acting_user())
         except ValidationError as exc:
             db.session.rollback()
             _apply_errors(form, exc)
@@ -98,7 +99,8 @@ def show_campaign(campaign_id: int):
 
 
 def _sector_choices():
-    return choices([("", "— geen —")] + [(s.id, s.name) for s in db.session.scalars(select(Sector).order_by(Sector.sort_order))])
+    sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order))
+    return choices([("", "— geen —")] + [(s.id, s.name) for s in sectors])
 
 
 def _campaign_page(campaign: Campaign, phase_form: PhaseForm) -> dict:
@@ -158,8 +160,8 @@ def _channels_page(channel_form: ChannelForm | None = None, utm_form: UtmMapping
     rows = campaigns.channel_overview()
     utm_form = utm_form or UtmMappingForm(prefix="utm")
     utm_form.channel_id.choices = choices((row.channel.id, row.channel.name) for row in rows)
-    return render_template("campaigns/list_channels.html", rows=rows, channel_form=channel_form or ChannelForm(prefix="channel"),
-                           utm_form=utm_form)
+    return render_template("campaigns/list_channels.html", rows=rows,
+                           channel_form=channel_form or ChannelForm(prefix="channel"), utm_form=utm_form)
 
 
 @bp.route("/kanalen")
@@ -264,8 +266,8 @@ def toggle_ad_code(ad_code_id: int):
         abort(400)
     ad_codes.set_active(ad, not ad.active, actor=acting_user())
     db.session.commit()
-    flash(f"Advertentiecode {ad.code} is {'weer actief' if ad.active else 'uitgezet; de korte link geeft nu een foutmelding'}.",
-          "success")
+    state = "weer actief" if ad.active else "uitgezet; de korte link geeft nu een foutmelding"
+    flash(f"Advertentiecode {ad.code} is {state}.", "success")
     return redirect(url_for("campaigns.show_ad_code", ad_code_id=ad.id))
 
 
@@ -303,7 +305,8 @@ def _event_form(campaign: Campaign, event: Event | None = None) -> EventForm:
 
 def _event_input(form: EventForm) -> events.EventInput:
     return events.EventInput(
-        kind=form.kind.data, title=form.title.data, starts_at=_local(form.starts_at.data), ends_at=_local(form.ends_at.data),
+        kind=form.kind.data, title=form.title.data, starts_at=_local(form.starts_at.data),
+        ends_at=_local(form.ends_at.data),
         phase=db.session.get(Phase, form.phase_id.data) if form.phase_id.data else None,
         external_ref=form.external_ref.data, description=form.description.data or "",
         registration_open=form.registration_open.data, slug=form.slug.data,
@@ -368,14 +371,15 @@ def update_lead_rule():
     form = LeadRuleForm(prefix="rule")
     if form.validate_on_submit():
         try:
-            events.set_lead_rule(events.LeadRule(form.min_minutes.data, form.on_contact_request.data), actor=acting_user())
+            events.set_lead_rule(events.LeadRule(form.min_minutes.data, form.on_contact_request.data),
+                                 actor=acting_user())
         except ValidationError as exc:
             db.session.rollback()
             flash("De leadregel is niet opgeslagen: " + " ".join(exc.fields.values()), "error")
         else:
             db.session.commit()
-            flash("De leadregel is opgeslagen. Hij geldt voor aanmeldingen en deelnamelijsten die vanaf nu binnenkomen.",
-                  "success")
+            flash("De leadregel is opgeslagen. Hij geldt voor aanmeldingen en deelnamelijsten die vanaf nu "
+                  "binnenkomen.", "success")
     else:
         _flash_form_errors("De leadregel is niet opgeslagen:", form)
     return redirect(url_for("campaigns.list_campaigns") + "#leadregel")

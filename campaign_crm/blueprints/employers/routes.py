@@ -8,6 +8,7 @@ from ...extensions import db
 from ...models import Contact, Employer, Municipality, Sector, SizeClass
 from ...models.employers import TOUCHPOINT_KINDS
 from ...permissions import (
+    ADMIN,
     MERGE_EMPLOYERS,
     WORK_LEADS,
     acting_user,
@@ -20,6 +21,7 @@ from ...services.employers import duplicates, merge
 from ...services.employers import records as employer_service
 from ...services.errors import DomainError, ValidationError
 from ..forms import apply_errors, int_arg
+from . import presenters
 from .blueprint import bp
 from .forms import ActionForm, ContactForm, EmployerForm, MergeForm, choices
 
@@ -31,7 +33,8 @@ def _reference_options():
     return {
         "municipalities": [(m.id, m.name) for m in db.session.scalars(
             select(Municipality).where(Municipality.active.is_(True)).order_by(Municipality.name))],
-        "sectors": [(s.id, s.name) for s in db.session.scalars(select(Sector).order_by(Sector.sort_order, Sector.name))],
+        "sectors": [(s.id, s.name) for s in db.session.scalars(
+            select(Sector).order_by(Sector.sort_order, Sector.name))],
         "sizes": [(s.code, s.name) for s in db.session.scalars(select(SizeClass).order_by(SizeClass.sort_order))],
     }
 
@@ -59,8 +62,10 @@ def list_employers():
 def show_employer(employer_id: int):
     employer = db.get_or_404(Employer, employer_id)
     page = employer_service.open_employer_page(employer, acting_user())
+    timeline = presenters.timeline_rows(page.timeline, show_contact=True,
+                                        contact_names=presenters.contact_names(page.contacts))
     html = render_template("employers/show_employer.html", page=page, employer=employer, kind_labels=TOUCHPOINT_KINDS,
-                           may_merge=has_role(acting_user(), MERGE_EMPLOYERS))
+                           may_merge=has_role(acting_user(), MERGE_EMPLOYERS), timeline=timeline)
     db.session.commit()  # the read entries for the contacts shown
     return html
 
@@ -112,7 +117,9 @@ def edit_employer(employer_id: int):
 def show_contact(contact_id: int):
     contact = db.get_or_404(Contact, contact_id)
     page = employer_service.open_contact_page(contact, acting_user())
-    html = render_template("employers/show_contact.html", page=page, contact=contact, kind_labels=TOUCHPOINT_KINDS)
+    html = render_template("employers/show_contact.html", page=page, contact=contact, kind_labels=TOUCHPOINT_KINDS,
+                           timeline=presenters.timeline_rows(page.timeline, show_contact=False),
+                           may_manage_privacy=has_role(acting_user(), {ADMIN}))  # admin.contact_privacy's roles
     db.session.commit()  # the read entry
     return html
 

@@ -41,7 +41,8 @@ def _fill_upload_choices(form: UploadForm) -> None:
     campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.active.desc(), Campaign.starts_on.desc())))
     form.campaign.choices = choices((c.code, c.name + ("" if c.active else " (niet actief)")) for c in campaigns)
     phases = db.session.execute(
-        select(Phase.code, Phase.name, Campaign.name).join(Campaign).order_by(Campaign.starts_on.desc(), Phase.starts_on)
+        select(Phase.code, Phase.name, Campaign.name).join(Campaign)
+        .order_by(Campaign.starts_on.desc(), Phase.starts_on)
     ).all()
     form.phase.choices = choices([("", "Automatisch: de fase waarin de datum van de rij valt"),
                                   *((code, f"{name} ({campaign})") for code, name, campaign in phases)])

@@ -23,7 +23,10 @@ from ...models import (
 )
 from ...models.placements import VACANCY_STATUSES
 from ...permissions import (
+    ADMIN,
     ADVISOR,
+    CAMPAIGN,
+    TEAMLEAD,
     WORK_LEADS,
     acting_user,
     can_log_work,
@@ -54,7 +57,7 @@ from .forms import (
 
 PER_PAGE = 50
 NEXT_ACTIONS_ON_QUEUE = 5
-QUEUE_MANAGERS = ("admin", "campaign", "teamlead")
+QUEUE_MANAGERS = (ADMIN, CAMPAIGN, TEAMLEAD)
 
 
 def _filters() -> queues.QueueFilters:
@@ -82,7 +85,7 @@ def _page(query):
 
 
 @bp.route("/mijn")
-@roles_required(ADVISOR, "teamlead")
+@roles_required(ADVISOR, TEAMLEAD)
 def my_queue():
     user = acting_user()
     page = _page(queues.my_queue(user, _filters()))
@@ -111,7 +114,7 @@ def team_queue(team_id: int | None):
 
 
 @bp.route("/zonder-team")
-@roles_required("admin", "campaign")
+@roles_required(ADMIN, CAMPAIGN)
 def unrouted():
     page = _page(queues.unrouted(_filters()))
     return render_template("leads/unrouted.html", page=page, filters=_filter_options(), route_form=RouteAgainForm())
@@ -131,7 +134,7 @@ def equity(team_id: int | None):
     teams = queues.teams_led_by(acting_user())
     if team_id is not None and team_id not in {t.id for t in teams}:
         abort(404)
-    if team_id is None and acting_user().role == "teamlead":
+    if team_id is None and acting_user().role == TEAMLEAD:
         team_id = teams[0].id if teams else None
     return render_template("leads/equity.html", rows=queues.equity(team_id), teams=teams,
                            team=db.session.get(Team, team_id) if team_id else None)
@@ -183,9 +186,9 @@ def _render_detail(lead: Lead, *, activity_form: ActivityForm | None = None, sta
 
 
 def _advisor_choices(lead: Lead):
-    query = select(User).where(User.role == "advisor", User.active.is_(True)).order_by(User.name)
+    query = select(User).where(User.role == ADVISOR, User.active.is_(True)).order_by(User.name)
     user = acting_user()
-    if user.role == "teamlead":
+    if user.role == TEAMLEAD:
         query = query.where(User.team_id == user.team_id) if lead.team_id == user.team_id else query
     return choices((u.id, f"{u.name} ({u.team.name if u.team else 'geen team'})")
                    for u in db.session.scalars(query.options(selectinload(User.team))))

@@ -15,7 +15,7 @@ from ...models.placements import (
     LKS_TYPES,
     RISK_LEVELS,
 )
-from ...permissions import ADVISOR, acting_user, can_log_work, roles_required
+from ...permissions import ADMIN, ADVISOR, acting_user, can_log_work, roles_required
 from ...services import audit, reference
 from ...services.calendar import today
 from ...services.errors import DomainError
@@ -108,7 +108,7 @@ def list_placements():
         "placements/list_placements.html", page=page, status=status, mine=mine,
         instrument=instrument, instruments=placement_service.instruments(),
         at_risk=placement_service.open_risk_placement_ids([p.id for p in page.items]),
-        no_partner=user.partner_id is None and user.role != "admin", **LABELS,
+        no_partner=user.partner_id is None and user.role != ADMIN, **LABELS,
     )
 
 
@@ -127,7 +127,7 @@ def my_checkins():
     lkv = checkins.lkv_requests_due(on, days=checkins.DUE_WINDOW_DAYS, visible=visible)
     return render_template(
         "placements/my_checkins.html", due=due, cases=cases, lkv=lkv, mine=mine, on=on,
-        window=checkins.DUE_WINDOW_DAYS, no_partner=user.partner_id is None and user.role != "admin", **LABELS,
+        window=checkins.DUE_WINDOW_DAYS, no_partner=user.partner_id is None and user.role != ADMIN, **LABELS,
     )
 
 

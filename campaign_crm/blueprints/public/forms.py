@@ -53,7 +53,8 @@ class CampaignForm(BotTrapForm):
         render_kw={"autocomplete": "organization"})
     kvk = StringField("KvK-nummer", validators=[Optional(), Length(max=20, message="Een KvK-nummer heeft 8 cijfers.")],
                       render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    municipality = SelectField("Gemeente van vestiging", validators=[DataRequired("Kies de gemeente waar uw organisatie zit.")])
+    municipality = SelectField("Gemeente van vestiging",
+                               validators=[DataRequired("Kies de gemeente waar uw organisatie zit.")])
     sector = SelectField("Sector")
     size = SelectField("Aantal medewerkers")
 
@@ -72,7 +73,8 @@ class CampaignForm(BotTrapForm):
                             validators=[Optional(), Length(max=MESSAGE_MAX_LENGTH,
                                                      message=f"Hoogstens {MESSAGE_MAX_LENGTH} tekens.")])
     how_heard = SelectField("Hoe heeft u van ons gehoord?")
-    how_heard_other = StringField("Anders, namelijk", validators=[Optional(), Length(max=200, message="Hoogstens 200 tekens.")])
+    how_heard_other = StringField("Anders, namelijk",
+                                  validators=[Optional(), Length(max=200, message="Hoogstens 200 tekens.")])
     consent = BooleanField(validators=[DataRequired("Geef toestemming, anders mogen we geen contact met u opnemen.")])
 
     code = HiddenField()
@@ -86,7 +88,8 @@ class CampaignForm(BotTrapForm):
 
 
 class EventRegistrationForm(BotTrapForm):
-    name = StringField("Uw naam", validators=[DataRequired("Vul uw naam in."), Length(max=160, message="Hoogstens 160 tekens.")],
+    name = StringField("Uw naam",
+                       validators=[DataRequired("Vul uw naam in."), Length(max=160, message="Hoogstens 160 tekens.")],
                        render_kw={"autocomplete": "name"})
     organisation = StringField("Naam van uw organisatie", validators=[
         DataRequired("Vul de naam van uw organisatie in."), Length(max=200, message="Hoogstens 200 tekens.")],

@@ -174,7 +174,9 @@ def event_when(event: Event) -> str:
     if event.ends_at is None:
         return nl_datetime(event.starts_at)
     start, end = event.starts_at.astimezone(AMSTERDAM), event.ends_at.astimezone(AMSTERDAM)
-    return f"{nl_datetime(start)} – {end:%H:%M}" if start.date() == end.date() else f"{nl_datetime(start)} – {nl_datetime(end)}"
+    if start.date() == end.date():
+        return f"{nl_datetime(start)} – {end:%H:%M}"
+    return f"{nl_datetime(start)} – {nl_datetime(end)}"
 
 
 def _event(kind: str, slug: str) -> Event:

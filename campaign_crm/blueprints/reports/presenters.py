@@ -165,8 +165,9 @@ def end_reasons_summary(report: dict) -> str:
         return "In deze periode is geen plaatsing beëindigd."
     if not _is_number(report["ended"]):
         return "In deze periode eindigden minder dan 5 plaatsingen; de redenen staan hieronder zonder kleine aantallen."
-    return (f"Van de {_count(report['ended'])} beëindigde plaatsingen eindigde {_pct(report['within_first_year_share'])} "
-            f"binnen het eerste jaar; {_count(report['influenceable'])} keer was de reden beïnvloedbaar.")
+    return (f"Van de {_count(report['ended'])} beëindigde plaatsingen eindigde "
+            f"{_pct(report['within_first_year_share'])} binnen het eerste jaar; "
+            f"{_count(report['influenceable'])} keer was de reden beïnvloedbaar.")
 
 
 def end_why_chart(report: dict, chart_id: str = "einde-waarom-grafiek") -> Markup | None:

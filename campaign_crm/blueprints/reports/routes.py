@@ -156,7 +156,8 @@ TABLES: dict[str, Callable[[Query], exports.Table]] = {
     "funnel": lambda q: exports.funnel_steps_table(_funnel(q)),
     "funnel-groepen": lambda q: exports.funnel_groups_table(_funnel(q, q.group_by)),
     "kanaal-fase": lambda q: exports.funnel_cross_table(_funnel_cross(q)),
-    "toerekening": lambda q: _touch_comparison(q if q.group_by in ("channel", "phase") else replace(q, group_by="channel")),
+    "toerekening": lambda q: _touch_comparison(
+        q if q.group_by in ("channel", "phase") else replace(q, group_by="channel")),
     "eerste-contact": lambda q: exports.first_contact_table(_first_contact(q), q.group_by),
     "lks-banen": lambda q: exports.lks_months_table(_lks(q)),
     "netto-groei": lambda q: exports.net_growth_table(_growth(q)),

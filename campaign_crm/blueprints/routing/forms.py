@@ -8,7 +8,8 @@ from ..forms import Form, optional_id
 class RuleForm(Form):
     name = StringField("Naam van de regel", validators=[DataRequired("Geef de regel een naam."), Length(max=120)])
     priority = IntegerField("Volgorde", default=100,
-                            validators=[InputRequired("Vul een volgordenummer in."), NumberRange(0, 100000, "Tussen 0 en 100.000.")])
+                            validators=[InputRequired("Vul een volgordenummer in."),
+                                        NumberRange(0, 100000, "Tussen 0 en 100.000.")])
     municipality_id = SelectField("Gemeente", coerce=optional_id)
     sector_id = SelectField("Sector", coerce=optional_id)
     channel_id = SelectField("Kanaal", coerce=optional_id)

@@ -53,7 +53,8 @@ def check_password_rules(password: str, *, email: str = "", field: str = "passwo
         raise ValidationError("Het wachtwoord is gelijk aan het e-mailadres.", {field: "Kies een ander wachtwoord."})
     if password.lower() in common_passwords():
         raise ValidationError("Het wachtwoord is te algemeen.",
-                              {field: "Dit wachtwoord staat in de lijst van veelgebruikte wachtwoorden; kies een ander."})
+                              {field: "Dit wachtwoord staat in de lijst van veelgebruikte wachtwoorden; "
+                                      "kies een ander."})
     if current_app.config["ENV_NAME"] == "production" and password == current_app.config["DEMO_PASSWORD"]:
         raise ValidationError("Het demowachtwoord mag in productie niet.",
                               {field: "Dit is het demowachtwoord; kies een eigen wachtwoord."})
@@ -224,7 +225,8 @@ def user_for_setup_token(token: str) -> User | None:
     except (BadSignature, SignatureExpired):
         return None
     user = db.session.get(User, data.get("u", 0)) if isinstance(data, dict) else None
-    if user is None or not user.active or not secrets.compare_digest(_digest(user.password_hash)[:16], data.get("p", "")):
+    if (user is None or not user.active
+            or not secrets.compare_digest(_digest(user.password_hash)[:16], data.get("p", ""))):
         return None
     return user
 

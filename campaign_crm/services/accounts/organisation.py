@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import Municipality, Partner, Team, User
 from ...models.partners import PARTNER_KINDS
+from ...permissions import ADVISOR
 from .. import audit
 from ..errors import ValidationError
 
@@ -87,8 +88,9 @@ def team_by_name(name: str) -> Team:
 def team_overview():
     """Teams with member count and summed advisor capacity, in one query."""
     members = (
-        select(User.team_id, func.count(User.id).label("members"), func.coalesce(func.sum(User.capacity), 0).label("capacity"))
-        .where(User.active.is_(True), User.role == "advisor")
+        select(User.team_id, func.count(User.id).label("members"),
+               func.coalesce(func.sum(User.capacity), 0).label("capacity"))
+        .where(User.active.is_(True), User.role == ADVISOR)
         .group_by(User.team_id)
         .subquery()
     )

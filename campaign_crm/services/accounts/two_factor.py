@@ -56,7 +56,8 @@ def confirm_enrolment(user: User, code: str, *, secret: str, at: datetime | None
     """Switch two-factor login on once a code proves the authenticator app holds `secret`."""
     step = _matching_step(secret, code, at or utcnow()) if secret else None
     if step is None:
-        raise ValidationError("De code klopt niet.", {"code": "Deze code klopt niet of is al gebruikt. Probeer de volgende code."})
+        raise ValidationError("De code klopt niet.",
+                              {"code": "Deze code klopt niet of is al gebruikt. Probeer de volgende code."})
     user.totp_secret = secret
     user.totp_last_step = step
     user.totp_enabled_at = utcnow()

@@ -19,6 +19,7 @@ from ...models import (
     Team,
     User,
 )
+from ...permissions import ADVISOR, TEAMLEAD
 from .. import audit
 from ..calendar import today
 from ..errors import ValidationError
@@ -38,7 +39,8 @@ def normalise_login_email(raw: str, field: str = "email") -> str:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise ValidationError(f"Ongeldig e-mailadres {raw!r}.", {field: f"{raw.strip()!r} is geen geldig e-mailadres."}) from None
+        raise ValidationError(f"Ongeldig e-mailadres {raw!r}.",
+                              {field: f"{raw.strip()!r} is geen geldig e-mailadres."}) from None
 
 
 def _check_profile(*, name: str, role: str, capacity: int, team: Team | None) -> dict[str, str]:
@@ -49,7 +51,7 @@ def _check_profile(*, name: str, role: str, capacity: int, team: Team | None) ->
         errors["role"] = f"Onbekende rol; kies uit {', '.join(ROLES)}."
     if not 0 <= capacity <= MAX_CAPACITY:
         errors["capacity"] = f"Capaciteit moet tussen 0 en {MAX_CAPACITY} liggen."
-    if role in {"advisor", "teamlead"} and team is None:
+    if role in {ADVISOR, TEAMLEAD} and team is None:
         errors["team_id"] = "Een adviseur of teamleider hoort bij een team."
     return errors
 
@@ -69,7 +71,7 @@ def create_user(
     """Create a login; refuses a taken e-mail, an unknown role or a weak password.
 
     `password=None` makes an account no password opens: its user sets one through a set-up link
-    (services.auth.issue_setup_link). `password_hash` lets a bulk caller (the demo seeder) reuse one hash.
+    (accounts.auth.issue_setup_link). `password_hash` lets a bulk caller (the demo seeder) reuse one hash.
     """
     errors = _check_profile(name=name, role=role, capacity=capacity, team=team)
     try:
@@ -178,7 +180,8 @@ def reset_password(user: User, new_password: str, *, actor: User | None) -> None
 def add_absence(user: User, starts_on: date, ends_on: date, reason: str = "", *, actor: User | None) -> Absence:
     """Record that `user` is away from `starts_on` to `ends_on` inclusive."""
     if ends_on < starts_on:
-        raise ValidationError("De einddatum ligt voor de begindatum.", {"ends_on": "Moet op of na de begindatum liggen."})
+        raise ValidationError("De einddatum ligt voor de begindatum.",
+                              {"ends_on": "Moet op of na de begindatum liggen."})
     absence = Absence(user=user, starts_on=starts_on, ends_on=ends_on, reason=reason.strip())
     db.session.add(absence)
     db.session.flush()

@@ -29,7 +29,8 @@ def by_code(raw: str, field: str = "ad_code") -> AdCode:
     code = normalise_code(raw)
     found = db.session.scalar(select(AdCode).where(AdCode.code == code))
     if found is None or not found.active:
-        raise ValidationError(f"Onbekende advertentiecode {raw!r}.", {field: "Deze advertentiecode bestaat niet (meer)."})
+        raise ValidationError(f"Onbekende advertentiecode {raw!r}.",
+                              {field: "Deze advertentiecode bestaat niet (meer)."})
     return found
 
 

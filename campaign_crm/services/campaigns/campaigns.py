@@ -210,4 +210,5 @@ def channel_overview() -> list[ChannelRow]:
 
 def active_channels() -> list[Channel]:
     """Channels offered on forms and for new ad codes, in menu order."""
-    return list(db.session.scalars(select(Channel).where(Channel.active.is_(True)).order_by(Channel.sort_order, Channel.id)))
+    return list(db.session.scalars(
+        select(Channel).where(Channel.active.is_(True)).order_by(Channel.sort_order, Channel.id)))

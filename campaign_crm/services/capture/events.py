@@ -35,8 +35,8 @@ def record_registration(
     event: Event, *, employer: EmployerInput, contact: ContactInput, registered_at: datetime | None,
     asked_for_contact: bool = False, attended: bool | None = None, minutes_watched: int | None = None,
     kind: str = "livestream_registration", external_id: str | None = None, external_source: str | None = None,
-    actor: User | None = None, import_batch_id: int | None = None, interests: list[str] | None = None, message: str | None = None,
-    route: bool | routing.Router = True,
+    actor: User | None = None, import_batch_id: int | None = None, interests: list[str] | None = None,
+    message: str | None = None, route: bool | routing.Router = True,
 ) -> tuple[EventRegistration, IntakeResult]:
     """Record a registration (or an attendance report) and its touchpoint, through the one intake.
 
@@ -129,18 +129,23 @@ def _check_event(campaign: Campaign, data: EventInput, event: Event | None) -> t
         errors["phase_id"] = "Deze fase hoort niet bij de campagne van het evenement."
     if data.external_ref and len(data.external_ref.strip()) > 80:
         errors["external_ref"] = "Hoogstens 80 tekens."
-    slug = ""
-    if data.slug and data.slug.strip():
-        slug = data.slug.strip().lower()
+    return _event_slug(data.slug, title, event, errors), errors
+
+
+def _event_slug(raw: str | None, title: str, event: Event | None, errors: dict[str, str]) -> str:
+    """The slug asked for (well-formed and not taken), else the event's own, else a free one from the title."""
+    if raw and raw.strip():
+        slug = raw.strip().lower()
         if not _SLUG.match(slug) or len(slug) > 80:
             errors["slug"] = "Alleen kleine letters, cijfers en streepjes, zoals 'livestream-juni'."
         elif db.session.scalar(select(Event.id).where(Event.slug == slug, Event.id != (event.id if event else -1))):
             errors["slug"] = f"Het webadres {slug!r} is al in gebruik door een ander evenement."
-    elif event is not None:
-        slug = event.slug  # the published link keeps working
-    elif title:
-        slug = _free_slug(slugify(title) or "evenement", event)
-    return slug, errors
+        return slug
+    if event is not None:
+        return event.slug  # the published link keeps working
+    if title:
+        return _free_slug(slugify(title) or "evenement", event)
+    return ""
 
 
 def create_event(campaign: Campaign, data: EventInput, *, actor: User | None) -> Event:

@@ -31,6 +31,7 @@ from ...models import (
     EventRegistration,
     Interest,
     Lead,
+    Municipality,
     Phase,
     Sector,
     Touchpoint,
@@ -155,7 +156,8 @@ def size_class(raw: str | None) -> str | None:
     if value.isdigit():
         count = int(value)
         return "1-9" if count < 10 else "10-49" if count < 50 else "50-249" if count < 250 else "250+"
-    raise ValidationError(f"Onbekende grootteklasse {raw!r}.", {"employer.size": "Verwacht 1-9, 10-49, 50-249, 250+ of een aantal."})
+    raise ValidationError(f"Onbekende grootteklasse {raw!r}.",
+                          {"employer.size": "Verwacht 1-9, 10-49, 50-249, 250+ of een aantal."})
 
 
 def _max_length(column) -> int:
@@ -238,19 +240,26 @@ def record_touchpoints(batch: Sequence[TouchpointInput], *, actor: User | None =
         records.append(record)
 
     if records:
-        router = route if isinstance(route, routing.Router) else None
-        plan = _Plan(records, now, ask)
-        for record, result in zip(records, plan.write(router), strict=True):
-            outcomes[record.index] = result
-        if route is True:
-            for record in records:
-                result = outcomes[record.index]
-                if result.created:
-                    routing.route_lead(result.lead, actor=actor, at=record.occurred_at)
+        _store(records, outcomes, now=now, ask=ask, route=route, actor=actor)
     for index, original in replays:
         first = outcomes[original]
         outcomes[index] = IntakeResult(lead_id=first.lead_id, touchpoint_id=None, unchanged=True)
     return outcomes
+
+
+def _store(records: list[_Record], outcomes: list, *, now: datetime, ask: Lookups,
+           route: bool | routing.Router, actor: User | None) -> None:
+    """Write the normalised records as one plan, put each result in its place, and route the new leads
+    (at once, or as the caller's router decided before writing)."""
+    router = route if isinstance(route, routing.Router) else None
+    plan = _Plan(records, now, ask)
+    for record, result in zip(records, plan.write(router), strict=True):
+        outcomes[record.index] = result
+    if route is True:
+        for record in records:
+            result = outcomes[record.index]
+            if result.created:
+                routing.route_lead(result.lead, actor=actor, at=record.occurred_at)
 
 
 def _external_key(data: TouchpointInput) -> tuple[str, str]:
@@ -336,23 +345,69 @@ class _Record:
 
 
 def _normalise(data: TouchpointInput, now: datetime, ask: Lookups) -> _Record:
-    """Check and normalise one touchpoint; raises ValidationError with every field that is wrong."""
+    """Check and normalise one touchpoint; raises ValidationError with every field that is wrong.
+
+    A wrong required value is an error; a wrong optional one is dropped with a warning instead, so the
+    lead is not lost. The steps run in the order their messages are listed.
+    """
     errors: dict[str, str] = {}
     warnings: list[str] = []
+    occurred_at = _occurred_at(data, now, errors)
+    name = (data.employer.name or "").strip()
+    _check_required_lengths(data, name, errors)
+    _refuse_bsns(data, errors)
+    email, phone = _email_and_phone(data.contact, errors, warnings)
+    employer = _employer_fields(data.employer, ask, warnings)
+    contact_name = _optional_text(data.contact.name, Contact.name, "contact.name", warnings) or ""
+    contact_function = _optional_text(data.contact.function, Contact.function, "contact.function", warnings) or ""
+    how_heard = _optional_text(data.how_heard, Touchpoint.how_heard, "how_heard", warnings)
+    sector = _sector(data.employer.sector, employer.sbi, ask, warnings)
+    interests = _interests(data.interests, ask, errors)
+    utm = _utm(data.utm, warnings)
+    origin = _attribution(data, occurred_at, utm, how_heard, ask, errors)
+    if errors:
+        raise ValidationError("De aanmelding is niet opgeslagen: " + " ".join(errors.values()), errors)
+
+    domain = normalise.email_domain(email) if email else None
+    return _Record(
+        data=data, occurred_at=occurred_at, name=name, name_key=normalise.name_key(name), kvk=employer.kvk,
+        domain=domain, postcode=employer.postcode,
+        employer_values={"kvk": employer.kvk, "vestigingsnummer": employer.vestigingsnummer,
+                         "postcode": employer.postcode,
+                         "municipality_id": employer.municipality.id if employer.municipality else None,
+                         "sector_id": sector.id if sector else None, "sbi_code": employer.sbi,
+                         "size_class": employer.size_class, "website": employer.website, "email_domain": domain},
+        email=email, phone=phone, contact_name=contact_name, contact_function=contact_function,
+        campaign=origin.campaign, phase=origin.phase, channel=origin.channel, ad_code=origin.ad_code,
+        interests=interests, utm=utm, how_heard=how_heard, warnings=warnings,
+    )
+
+
+def _occurred_at(data: TouchpointInput, now: datetime, errors: dict[str, str]) -> datetime | None:
+    """When it happened (default: now), with a time zone and not in the future; None when refused."""
     occurred_at = data.occurred_at or now
     if occurred_at.tzinfo is None:
         errors["occurred_at"] = "Tijd zonder tijdzone."
     elif occurred_at > now + CLOCK_SKEW:
         errors["occurred_at"] = "Mag niet in de toekomst liggen."
+    else:
+        return occurred_at
+    return None
 
-    name = (data.employer.name or "").strip()
+
+def _check_required_lengths(data: TouchpointInput, name: str, errors: dict[str, str]) -> None:
+    """The employer's name is required; it and the external_id must fit their columns."""
     if not name:
         errors["employer.name"] = "Vul de naam van de werkgever in."
     elif len(name) > _max_length(Employer.name):
         errors["employer.name"] = f"Een naam heeft hoogstens {_max_length(Employer.name)} tekens."
     if data.external_id and len(data.external_id) > _max_length(Lead.external_id):
         errors["external_id"] = f"Een external_id heeft hoogstens {_max_length(Lead.external_id)} tekens."
-    # Identifier fields too: a BSN typed into the KvK field must not be stored or echoed back in a warning.
+
+
+def _refuse_bsns(data: TouchpointInput, errors: dict[str, str]) -> None:
+    """No free text may hold a BSN. Identifier fields too: a BSN typed into the KvK field must not be
+    stored or echoed back in a warning."""
     for label, value in {
         "employer.name": data.employer.name, "employer.kvk": data.employer.kvk,
         "employer.vestigingsnummer": data.employer.vestigingsnummer, "employer.website": data.employer.website,
@@ -364,76 +419,122 @@ def _normalise(data: TouchpointInput, now: datetime, ask: Lookups) -> _Record:
         except ValidationError as exc:
             errors.update(exc.fields)
 
-    email = _optional(normalise.email, data.contact.email, "contact.email", warnings)
-    phone = _optional(normalise.phone, data.contact.phone, "contact.phone", warnings)
+
+def _email_and_phone(contact: ContactInput, errors: dict[str, str],
+                     warnings: list[str]) -> tuple[str | None, str | None]:
+    """The contact's e-mail address and phone number; an invalid one is dropped with a warning, but the
+    contact must remain reachable by one of them (then the error replaces those warnings)."""
+    email = _optional(normalise.email, contact.email, "contact.email", warnings)
+    phone = _optional(normalise.phone, contact.phone, "contact.phone", warnings)
     if email is None and phone is None:
         errors["contact"] = "Geef een geldig e-mailadres of telefoonnummer van de contactpersoon."
         warnings.clear()
-    kvk = _optional(normalise.kvk, data.employer.kvk, "employer.kvk", warnings)
-    vestiging = _optional(normalise.vestigingsnummer, data.employer.vestigingsnummer, "employer.vestigingsnummer", warnings)
-    postcode = _optional(normalise.postcode, data.employer.postcode, "employer.postcode", warnings)
-    size = _optional(lambda v, f: size_class(v), data.employer.size, "employer.size", warnings)
-    municipality = _optional(lambda v, f: ask(reference.municipality, v, f), data.employer.municipality,
-                             "employer.municipality", warnings)
-    website = _optional_text(data.employer.website, Employer.website, "employer.website", warnings)
-    sbi = _optional_text(data.employer.sbi, Employer.sbi_code, "employer.sbi", warnings)
-    contact_name = _optional_text(data.contact.name, Contact.name, "contact.name", warnings) or ""
-    contact_function = _optional_text(data.contact.function, Contact.function, "contact.function", warnings) or ""
-    how_heard = _optional_text(data.how_heard, Touchpoint.how_heard, "how_heard", warnings)
+    return email, phone
 
-    sector = None
-    if data.employer.sector:
-        sector = _optional(lambda v, f: ask(reference.sector, v, f), data.employer.sector, "employer.sector", warnings)
-    elif sbi:
-        sector = ask(reference.sector_for_sbi, sbi)
 
+@dataclass(frozen=True)
+class _EmployerFields:
+    """The optional employer values of a touchpoint in their stored form (None: not given or dropped)."""
+
+    kvk: str | None
+    vestigingsnummer: str | None
+    postcode: str | None
+    size_class: str | None
+    municipality: Municipality | None
+    website: str | None
+    sbi: str | None
+
+
+def _employer_fields(employer: EmployerInput, ask: Lookups, warnings: list[str]) -> _EmployerFields:
+    """Each optional employer value normalised; an invalid or unknown one is dropped with a warning."""
+    return _EmployerFields(
+        kvk=_optional(normalise.kvk, employer.kvk, "employer.kvk", warnings),
+        vestigingsnummer=_optional(normalise.vestigingsnummer, employer.vestigingsnummer,
+                                   "employer.vestigingsnummer", warnings),
+        postcode=_optional(normalise.postcode, employer.postcode, "employer.postcode", warnings),
+        size_class=_optional(lambda v, f: size_class(v), employer.size, "employer.size", warnings),
+        municipality=_optional(lambda v, f: ask(reference.municipality, v, f), employer.municipality,
+                               "employer.municipality", warnings),
+        website=_optional_text(employer.website, Employer.website, "employer.website", warnings),
+        sbi=_optional_text(employer.sbi, Employer.sbi_code, "employer.sbi", warnings),
+    )
+
+
+def _sector(raw: str | None, sbi: str | None, ask: Lookups, warnings: list[str]) -> Sector | None:
+    """The sector as given (an unknown one is dropped with a warning), else the one of the SBI code."""
+    if raw:
+        return _optional(lambda v, f: ask(reference.sector, v, f), raw, "employer.sector", warnings)
+    if sbi:
+        return ask(reference.sector_for_sbi, sbi)
+    return None
+
+
+def _interests(raw: list[str] | None, ask: Lookups, errors: dict[str, str]) -> list[Interest]:
+    """The interests by their codes; an unknown code is an error."""
     try:
-        interests = ask(reference.interests, tuple(data.interests or ()))
+        return ask(reference.interests, tuple(raw or ()))
     except ValidationError as exc:
         errors.update(exc.fields)
-        interests = []
+        return []
+
+
+def _utm(raw: dict[str, str] | None, warnings: list[str]) -> dict[str, str]:
+    """The UTM parameters we keep (source, medium, campaign, content, term, id), trimmed; others are ignored,
+    a value too long for its column is dropped with a warning."""
     utm: dict[str, str] = {}
-    for key, raw in (data.utm or {}).items():
-        column = getattr(Touchpoint, f"utm_{key}", None)  # source, medium, campaign, content, term, id
-        value = _optional_text(raw, column, f"utm.{key}", warnings) if column is not None else None
+    for key, given in (raw or {}).items():
+        column = getattr(Touchpoint, f"utm_{key}", None)
+        value = _optional_text(given, column, f"utm.{key}", warnings) if column is not None else None
         if value:
             utm[key] = value
-    campaign = channel = phase = ad_code = None
+    return utm
+
+
+@dataclass(frozen=True)
+class _Attribution:
+    campaign: Campaign | None = None
+    phase: Phase | None = None
+    channel: Channel | None = None
+    ad_code: AdCode | None = None
+
+
+def _attribution(data: TouchpointInput, occurred_at: datetime | None, utm: dict[str, str], how_heard: str | None,
+                 ask: Lookups, errors: dict[str, str]) -> _Attribution:
+    """Campaign, phase and channel: the ad code first, then what the caller states, then UTM, then the answer
+    to "how did you hear of us". The first unknown code is an error, and nothing after it is looked up."""
     try:
-        if data.ad_code and data.ad_code.strip():
-            ad_code = ask(ad_codes.by_code, data.ad_code)
-        # Attribution: the ad code first, then what the caller states, then UTM, then the answer.
+        ad_code = ask(ad_codes.by_code, data.ad_code) if data.ad_code and data.ad_code.strip() else None
         campaign = ad_code.campaign if ad_code else ask(reference.campaign, data.campaign)
-        if ad_code and ad_code.phase:
-            phase = ad_code.phase
-        elif data.phase:
-            phase = ask(reference.phase, campaign, data.phase)
-        elif "occurred_at" not in errors:
-            phase = ask(reference.phase_on, campaign, occurred_at.date())
-        if ad_code:
-            channel = ad_code.channel
-        elif data.channel:
-            channel = ask(reference.channel, data.channel)
-        else:
-            channel = ask(reference.channel_for_utm, utm.get("source"), utm.get("medium")) or (
-                ask(reference.channel_for_answer, how_heard) if how_heard else None
-            )
+        phase = _phase(data.phase, ad_code, campaign, occurred_at, ask)
+        channel = _channel(data.channel, ad_code, utm, how_heard, ask)
     except ValidationError as exc:
         errors.update(exc.fields)
-    if errors:
-        raise ValidationError("De aanmelding is niet opgeslagen: " + " ".join(errors.values()), errors)
+        return _Attribution()
+    return _Attribution(campaign, phase, channel, ad_code)
 
-    domain = normalise.email_domain(email) if email else None
-    return _Record(
-        data=data, occurred_at=occurred_at, name=name, name_key=normalise.name_key(name), kvk=kvk, domain=domain,
-        postcode=postcode,
-        employer_values={"kvk": kvk, "vestigingsnummer": vestiging, "postcode": postcode,
-                         "municipality_id": municipality.id if municipality else None,
-                         "sector_id": sector.id if sector else None, "sbi_code": sbi, "size_class": size,
-                         "website": website, "email_domain": domain},
-        email=email, phone=phone, contact_name=contact_name, contact_function=contact_function, campaign=campaign,
-        phase=phase, channel=channel, ad_code=ad_code, interests=interests, utm=utm, how_heard=how_heard,
-        warnings=warnings,
+
+def _phase(raw: str | None, ad_code: AdCode | None, campaign: Campaign, occurred_at: datetime | None,
+           ask: Lookups) -> Phase | None:
+    """The ad code's phase, else the phase named, else the campaign's phase on the day (none for a refused time)."""
+    if ad_code and ad_code.phase:
+        return ad_code.phase
+    if raw:
+        return ask(reference.phase, campaign, raw)
+    if occurred_at is not None:
+        return ask(reference.phase_on, campaign, occurred_at.date())
+    return None
+
+
+def _channel(raw: str | None, ad_code: AdCode | None, utm: dict[str, str], how_heard: str | None,
+             ask: Lookups) -> Channel | None:
+    """The ad code's channel, else the channel named, else the one of the UTM source and medium, else the
+    one of the answer to "how did you hear of us"."""
+    if ad_code:
+        return ad_code.channel
+    if raw:
+        return ask(reference.channel, raw)
+    return ask(reference.channel_for_utm, utm.get("source"), utm.get("medium")) or (
+        ask(reference.channel_for_answer, how_heard) if how_heard else None
     )
 
 
@@ -558,9 +659,9 @@ class _Plan:
         self.contact_by_phone: dict[tuple[int, str], _ContactRow] = {}
         leads: dict[int, _LeadRow] = {}
         if found:
-            emails = {r.email for r, e in zip(self.records, self.employer_of) if e.id is not None and r.email}
-            phones = {r.phone for r, e in zip(self.records, self.employer_of) if e.id is not None and r.phone
-                      and not r.email}
+            known = [r for r, e in zip(self.records, self.employer_of, strict=True) if e.id is not None]
+            emails = {r.email for r in known if r.email}
+            phones = {r.phone for r in known if r.phone and not r.email}
             rows = {}
             columns = (Contact.id, Contact.employer_id, Contact.email, Contact.phone, Contact.name, Contact.function,
                        Contact.consent_basis)
@@ -666,9 +767,9 @@ class _Plan:
         touchpoint_ids = self._write_touchpoints(touchpoints)
         self._expire_changed()
         return [
-            IntakeResult(lead_id=lead.id if lead else None, touchpoint_id=touchpoint_id, employer_id=contact.employer.id,
-                         contact_id=contact.id, created=created, attached=lead is not None and not created,
-                         warnings=record.warnings)
+            IntakeResult(lead_id=lead.id if lead else None, touchpoint_id=touchpoint_id,
+                         employer_id=contact.employer.id, contact_id=contact.id, created=created,
+                         attached=lead is not None and not created, warnings=record.warnings)
             for (record, contact, lead, created), touchpoint_id in zip(touchpoints, touchpoint_ids, strict=True)
         ]
 
@@ -708,8 +809,9 @@ class _Plan:
         for lead in sorted(self.leads_new, key=lambda lead: lead.values["created_at"]):
             employer = lead.employer.values
             sector = db.session.get(Sector, employer["sector_id"]) if employer["sector_id"] else None
-            facts = routing.LeadFacts(employer["municipality_id"], employer["sector_id"], sector.name if sector else None,
-                                      employer["size_class"], lead.values["channel_id"], lead.values["phase_id"],
+            facts = routing.LeadFacts(employer["municipality_id"], employer["sector_id"],
+                                      sector.name if sector else None, employer["size_class"],
+                                      lead.values["channel_id"], lead.values["phase_id"],
                                       employer["account_manager_id"])
             lead.routed = router.decide(facts, stage="new", at=self.now)
             lead.values.update(lead.routed.columns)
@@ -725,8 +827,9 @@ class _Plan:
     def _write_employers(self) -> None:
         changed = [e for e in self.existing.values() if e.changed]
         if self.employers_new:
-            ids = bulk.insert_rows(Employer, [{"name": e.name, "name_key": e.name_key, **e.values, "created_at": self.now,
-                                      "updated_at": self.now} for e in self.employers_new])
+            ids = bulk.insert_rows(Employer, [{"name": e.name, "name_key": e.name_key, **e.values,
+                                               "created_at": self.now, "updated_at": self.now}
+                                              for e in self.employers_new])
             for employer, employer_id in zip(self.employers_new, ids, strict=True):
                 employer.id = employer_id
         bulk.update_rows(Employer, [{"id": e.id, **{f: e.values[f] for f in e.changed}, "updated_at": self.now}

@@ -54,7 +54,8 @@ def _repoint(columns: list[Column], old_id: int, new_id: int) -> dict[str, int]:
 def merge_check(survivor: Employer, other: Employer) -> None:
     """Raise when the two records cannot be merged: the same record, or two different KvK numbers."""
     if survivor.id == other.id:
-        raise ValidationError("Een werkgever kan niet met zichzelf worden samengevoegd.", {"survivor": "Dezelfde werkgever."})
+        raise ValidationError("Een werkgever kan niet met zichzelf worden samengevoegd.",
+                              {"survivor": "Dezelfde werkgever."})
     if survivor.kvk and other.kvk and survivor.kvk != other.kvk:
         raise Conflict(
             f"{survivor.name} (KvK {survivor.kvk}) en {other.name} (KvK {other.kvk}) hebben verschillende "
@@ -150,7 +151,8 @@ def _fold_open_leads(employer_id: int, actor: User | None) -> list[int]:
                 keeper.interests.append(interest)
         keeper.contact_id = keeper.contact_id or lead.contact_id
         lead_service.change_stage(lead, "lost", actor=actor, lost_reason="duplicate",
-                                  note=f"Dubbele lead: samengevoegd in lead {keeper.id} bij het samenvoegen van werkgevers.")
+                                  note=f"Dubbele lead: samengevoegd in lead {keeper.id} bij het samenvoegen van "
+                                       "werkgevers.")
         closed.append(lead.id)
     db.session.flush()
     return closed

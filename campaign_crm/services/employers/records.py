@@ -23,12 +23,12 @@ from ...models import (
     User,
     utcnow,
 )
-from ...permissions import can_set_account_manager, visible_leads_clause
+from ...permissions import ADVISOR, TEAMLEAD, can_set_account_manager, visible_leads_clause
 from .. import audit, normalise
 from ..errors import ValidationError
 
 # Who can be an employer's account manager ("one face to the employer").
-ACCOUNT_MANAGER_ROLES = ("advisor", "teamlead")
+ACCOUNT_MANAGER_ROLES = (ADVISOR, TEAMLEAD)
 # A page shows this many timeline entries of each kind; older ones are counted, not loaded.
 TIMELINE_LIMIT = 200
 
@@ -316,55 +316,90 @@ def update_employer(employer: Employer, data: EmployerChanges, *, actor: User | 
     _refuse_bsn({"name": data.name, "kvk": data.kvk, "vestigingsnummer": data.vestigingsnummer,
                  "website": data.website}, errors)
     name = (data.name or "").strip()
+    _check_employer_name(name, errors)
+    kvk = None if "kvk" in errors else _normalised(normalise.kvk, data.kvk, "kvk", errors)
+    vestiging = (None if "vestigingsnummer" in errors
+                 else _normalised(normalise.vestigingsnummer, data.vestigingsnummer, "vestigingsnummer", errors))
+    postcode = _normalised(normalise.postcode, data.postcode, "postcode", errors)
+    website = (data.website or "").strip() or None
+    _check_website(website, errors)
+    _check_kvk_free(kvk, employer, errors)
+    sector = _known(Sector, data.sector_id, "sector_id", "Onbekende sector.", errors)
+    municipality = _known(Municipality, data.municipality_id, "municipality_id", "Onbekende gemeente.", errors)
+    _known(SizeClass, data.size_class, "size_class", "Onbekende grootteklasse.", errors)
+    manager = _new_account_manager(employer, data.account_manager_id, actor, errors)
+    if errors:
+        raise ValidationError("De werkgever is niet opgeslagen: " + " ".join(errors.values()), errors)
+
+    _apply_employer_changes(employer, {
+        "name": name, "name_key": normalise.name_key(name), "kvk": kvk, "vestigingsnummer": vestiging,
+        "sector_id": sector.id if sector else None, "size_class": data.size_class or None,
+        "municipality_id": municipality.id if municipality else None, "postcode": postcode, "website": website,
+        "account_manager_id": manager.id if manager else None,
+    }, manager=manager, actor=actor)
+    return employer
+
+
+def _check_employer_name(name: str, errors: dict[str, str]) -> None:
+    """A name is required, fits its column and has a letter or digit besides the legal form."""
     if not name:
         errors.setdefault("name", "Vul de naam van de werkgever in.")
     elif len(name) > _max_length(Employer.name):
         errors.setdefault("name", f"Een naam heeft hoogstens {_max_length(Employer.name)} tekens.")
     elif not normalise.name_key(name):
         errors.setdefault("name", "Een naam heeft minstens één letter of cijfer naast de rechtsvorm.")
-    kvk = vestiging = None
-    if "kvk" not in errors:
-        kvk = _normalised(normalise.kvk, data.kvk, "kvk", errors)
-    if "vestigingsnummer" not in errors:
-        vestiging = _normalised(normalise.vestigingsnummer, data.vestigingsnummer, "vestigingsnummer", errors)
-    postcode = _normalised(normalise.postcode, data.postcode, "postcode", errors)
-    website = (data.website or "").strip() or None
+
+
+def _check_website(website: str | None, errors: dict[str, str]) -> None:
     if website and "website" not in errors and len(website) > _max_length(Employer.website):
         errors["website"] = f"Een webadres heeft hoogstens {_max_length(Employer.website)} tekens."
-    if kvk:
-        holder = db.session.scalar(select(Employer).where(Employer.kvk == kvk, Employer.id != employer.id))
-        if holder is not None:
-            errors["kvk"] = (f"KvK-nummer {kvk} hoort al bij werkgever {holder.name} (nummer {holder.id}). "
-                             "Is het dezelfde organisatie? Voeg de twee dan samen.")
-    sector = db.session.get(Sector, data.sector_id) if data.sector_id else None
-    if data.sector_id and sector is None:
-        errors["sector_id"] = "Onbekende sector."
-    municipality = db.session.get(Municipality, data.municipality_id) if data.municipality_id else None
-    if data.municipality_id and municipality is None:
-        errors["municipality_id"] = "Onbekende gemeente."
-    if data.size_class and db.session.get(SizeClass, data.size_class) is None:
-        errors["size_class"] = "Onbekende grootteklasse."
-    manager = db.session.get(User, data.account_manager_id) if data.account_manager_id else None
-    if data.account_manager_id and data.account_manager_id != employer.account_manager_id and (
-        manager is None or manager.role not in ACCOUNT_MANAGER_ROLES or not manager.active
-    ):
+
+
+def _check_kvk_free(kvk: str | None, employer: Employer, errors: dict[str, str]) -> None:
+    """A KvK number belongs to one employer: a taken one names its holder and suggests merging."""
+    if not kvk:
+        return
+    holder = db.session.scalar(select(Employer).where(Employer.kvk == kvk, Employer.id != employer.id))
+    if holder is not None:
+        errors["kvk"] = (f"KvK-nummer {kvk} hoort al bij werkgever {holder.name} (nummer {holder.id}). "
+                         "Is het dezelfde organisatie? Voeg de twee dan samen.")
+
+
+def _known(model, key, field_name: str, message: str, errors: dict[str, str]):
+    """The reference row with this key (None for no key); an unknown key becomes a field error."""
+    if not key:
+        return None
+    row = db.session.get(model, key)
+    if row is None:
+        errors[field_name] = message
+    return row
+
+
+def _new_account_manager(employer: Employer, manager_id: int | None, actor: User | None,
+                         errors: dict[str, str]) -> User | None:
+    """The account manager asked for. A change needs an active advisor or team lead (or nobody), and an
+    actor allowed to make it (no actor: the system)."""
+    manager = db.session.get(User, manager_id) if manager_id else None
+    if manager_id == employer.account_manager_id:
+        return manager
+    if manager_id and not _may_be_account_manager(manager):
         errors["account_manager_id"] = "Kies een actieve adviseur of teamleider als accountmanager."
-    elif (data.account_manager_id != employer.account_manager_id and actor is not None
-          and not can_set_account_manager(actor, employer, manager)):
+    elif actor is not None and not can_set_account_manager(actor, employer, manager):
         errors["account_manager_id"] = ("U mag deze accountmanager niet instellen: een teamleider kiest binnen het "
                                         "eigen team, adviseurs wijzigen de accountmanager niet.")
-    if errors:
-        raise ValidationError("De werkgever is niet opgeslagen: " + " ".join(errors.values()), errors)
+    return manager
 
+
+def _may_be_account_manager(user: User | None) -> bool:
+    return user is not None and user.role in ACCOUNT_MANAGER_ROLES and user.active
+
+
+def _apply_employer_changes(employer: Employer, values: dict, *, manager: User | None, actor: User | None) -> None:
+    """Set the values that differ and audit them (the name key follows the name, unaudited)."""
     changed = []
     changes: dict[str, list] = {}
     old_manager = employer.account_manager
-    for attr, value in {
-        "name": name, "name_key": normalise.name_key(name), "kvk": kvk, "vestigingsnummer": vestiging,
-        "sector_id": sector.id if sector else None, "size_class": data.size_class or None,
-        "municipality_id": municipality.id if municipality else None, "postcode": postcode, "website": website,
-        "account_manager_id": manager.id if manager else None,
-    }.items():
+    for attr, value in values.items():
         if getattr(employer, attr) != value:
             if attr != "name_key":
                 changed.append(attr)
@@ -376,7 +411,6 @@ def update_employer(employer: Employer, data: EmployerChanges, *, actor: User | 
         if "account_manager_id" in changed:
             detail["account_manager"] = [old_manager.name if old_manager else None, manager.name if manager else None]
         audit.record(actor, "employer_updated", employer, fields=changed, changes=changes, **detail)
-    return employer
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Importing lead files (Meta, LinkedIn, Zoom, Teams, any list): read, preview, apply, error file.
 
-    parsed = imports.parse(data, filename, options)    # readers.py + presets.py
+    parsed = imports.parse(data, filename, options)    # readers.py + presets/
     report = imports.ImportRun(parsed, options, actor=…, batch_id=…, dry_run=True).run()   # runner.py
 
 Every record goes through the one intake: a chunk of touchpoints at a time through

@@ -65,7 +65,8 @@ def _decode_as(data: bytes, encoding: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise FileError(
-            f"Het bestand is niet te lezen als {encoding} (byte {exc.start}). Sla het op als CSV (UTF-8) en probeer het opnieuw.",
+            f"Het bestand is niet te lezen als {encoding} (byte {exc.start}). "
+            "Sla het op als CSV (UTF-8) en probeer het opnieuw.",
             {"file": "Onleesbare tekens."},
         ) from None
 
@@ -120,7 +121,8 @@ class Grid:
         """The rows below `header_row` up to (not including) `end_row`, with the header's cells as columns."""
         header = [c.strip() for c in self.row(header_row)]
         if not any(header):
-            raise FileError(f"Rij {header_row} zou de kolomkoppen moeten bevatten, maar is leeg.", {"file": "Geen kop."})
+            raise FileError(f"Rij {header_row} zou de kolomkoppen moeten bevatten, maar is leeg.",
+                            {"file": "Geen kop."})
         columns = _unique(header)
         body = self.frame.iloc[header_row:end_row - 1 if end_row else None, :len(columns)].copy()
         body.columns = columns
@@ -157,7 +159,7 @@ class Table:
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         columns = self.columns
         for number, *values in self.frame.itertuples(index=True, name=None):
-            yield number, dict(zip(columns, values))
+            yield number, dict(zip(columns, values, strict=False))
 
     def values(self, column: str) -> list[str]:
         return self.frame[column].tolist() if column in self.frame else []
@@ -220,7 +222,7 @@ def _read_xlsx(data: bytes) -> Grid:
     try:
         frame = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, dtype=object, keep_default_na=False,
                               na_filter=False, engine="openpyxl", nrows=XLSX_MAX_ROWS + 1)
-    except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a damaged or non-Excel file)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or non-Excel file
         raise FileError(f"Het bestand is geen leesbare Excel-werkmap (.xlsx): {exc.__class__.__name__}.",
                         {"file": "Onleesbaar als Excel."}) from None
     _check_size(len(frame), frame.shape[1] if len(frame) else 0)
@@ -236,8 +238,9 @@ def check_workbook(data: bytes) -> None:
             unpacked = sum(member.file_size for member in members)
             if unpacked > XLSX_MAX_UNPACKED_MB * 1024 * 1024:
                 raise FileError(
-                    f"De Excel-werkmap pakt uit tot {unpacked // (1024 * 1024)} MB; hoogstens {XLSX_MAX_UNPACKED_MB} MB "
-                    "is toegestaan. Sla het werkblad op als CSV, of splits het bestand.",
+                    f"De Excel-werkmap pakt uit tot {unpacked // (1024 * 1024)} MB; "
+                    f"hoogstens {XLSX_MAX_UNPACKED_MB} MB is toegestaan. Sla het werkblad op als CSV, "
+                    "of splits het bestand.",
                     {"file": f"Uitgepakt groter dan {XLSX_MAX_UNPACKED_MB} MB."})
             sheets = sorted(m.filename for m in members if re.fullmatch(r"xl/worksheets/[^/]+\.xml", m.filename))
             if len(sheets) > XLSX_MAX_SHEETS:

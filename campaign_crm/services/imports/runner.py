@@ -42,6 +42,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...permissions import CARRY_LEADS
 from .. import audit, normalise, reference
 from ..calendar import AMSTERDAM
 from ..capture import events
@@ -227,7 +228,7 @@ class ImportRun:
                                                     {"namespace": IMPORT_LOCK_NAMESPACE}):
                 raise Conflict(ALREADY_RUNNING)
             pinned = [row for model in _PINNED for row in db.session.scalars(select(model))]
-            pinned += db.session.scalars(select(User).where(User.role.in_(("advisor", "teamlead")),
+            pinned += db.session.scalars(select(User).where(User.role.in_(CARRY_LEADS),
                                                             User.active.is_(True))).all()
             self._max_employer = db.session.scalar(select(func.max(Employer.id))) or 0
             # One router for the whole file: every new lead is routed before it is written (from the
@@ -350,8 +351,8 @@ class ImportRun:
             refs.add(f"{spec.ref[:3]} {spec.ref[3:7]} {spec.ref[7:]}")
         event = db.session.scalar(select(Event).where(Event.external_ref.in_(refs)).order_by(Event.id))
         if event is None and spec.match_title:
-            same_day = [e for e in db.session.scalars(select(Event).where(func.lower(Event.title) == spec.title.lower()))
-                        if _local_day(e.starts_at) == _local_day(spec.starts_at)]
+            same_title = db.session.scalars(select(Event).where(func.lower(Event.title) == spec.title.lower()))
+            same_day = [e for e in same_title if _local_day(e.starts_at) == _local_day(spec.starts_at)]
             event = same_day[0] if same_day else None
         if event is not None:
             self.report.event = {"title": event.title, "new": False, "when": _local_label(event.starts_at)}
@@ -438,8 +439,8 @@ def create_batch(data: bytes, filename: str, options: ImportOptions, *, actor: U
     """Record an import; an upload keeps its bytes until applied, so preview and apply read the same file."""
     batch = ImportBatch(
         preset=options.preset, filename=(filename or "bestand")[-255:], sha256=hashlib.sha256(data).hexdigest(),
-        content=data if keep_content else None, options=_options_dict(options), status="previewed", summary={}, errors=[],
-        created_by_id=actor.id if actor else None,
+        content=data if keep_content else None, options=_options_dict(options), status="previewed", summary={},
+        errors=[], created_by_id=actor.id if actor else None,
     )
     db.session.add(batch)
     db.session.flush()
@@ -451,7 +452,8 @@ def batch_options(batch: ImportBatch) -> ImportOptions:
 
 
 def _options_dict(options: ImportOptions) -> dict[str, Any]:
-    return {"campaign": options.campaign, "phase": options.phase, "channel": options.channel, "mapping": options.mapping}
+    return {"campaign": options.campaign, "phase": options.phase, "channel": options.channel,
+            "mapping": options.mapping}
 
 
 def set_mapping(batch: ImportBatch, mapping: dict[str, str]) -> None:

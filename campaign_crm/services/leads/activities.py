@@ -71,29 +71,10 @@ def log_activity(lead: Lead, data: ActivityInput, *, actor: User | None) -> Logg
     errors: dict[str, str] = {}
     if data.kind not in ACTIVITY_KINDS:
         errors["kind"] = "Kies een soort activiteit uit de lijst."
-    if at > utcnow():
-        errors["occurred_at"] = "Mag niet in de toekomst liggen; een geplande stap is een volgende actie."
-    elif at < lead.created_at:
-        errors["occurred_at"] = "Ligt voor het ontstaan van de lead."
-    if not outcome:
-        errors["outcome"] = "Beschrijf wat er is gebeurd of afgesproken."
-    elif len(outcome) > MAX_OUTCOME:
-        errors["outcome"] = f"Hoogstens {MAX_OUTCOME} tekens."
-    if len(next_action) > MAX_NEXT_ACTION:
-        errors["next_action"] = f"Hoogstens {MAX_NEXT_ACTION} tekens."
-    elif data.next_action_due and not next_action:
-        errors["next_action"] = "Beschrijf de volgende actie bij deze datum."
-    if next_action and data.next_action_due is None:
-        errors["next_action_due"] = "Geef aan wanneer de volgende actie moet gebeuren."
-    elif data.next_action_due and data.next_action_due < today():
-        errors["next_action_due"] = "Ligt in het verleden."
-    bsn_found = False
-    for field, text in (("outcome", outcome), ("next_action", next_action)):
-        try:
-            refuse_bsn(text, field)
-        except ValidationError as exc:
-            errors.update(exc.fields)
-            bsn_found = True
+    _check_time(at, lead, errors)
+    _check_outcome(outcome, errors)
+    _check_next_action(next_action, data.next_action_due, errors)
+    bsn_found = _refuse_bsns({"outcome": outcome, "next_action": next_action}, errors)
     if errors:
         raise ValidationError(
             "Er staat een nummer in dat op een BSN lijkt; er is niets opgeslagen." if bsn_found
@@ -113,6 +94,44 @@ def log_activity(lead: Lead, data: ActivityInput, *, actor: User | None) -> Logg
     return LoggedActivity(activity, event)
 
 
+def _check_time(at: datetime, lead: Lead, errors: dict[str, str]) -> None:
+    """An activity happened: not in the future (that is a next action), not before the lead existed."""
+    if at > utcnow():
+        errors["occurred_at"] = "Mag niet in de toekomst liggen; een geplande stap is een volgende actie."
+    elif at < lead.created_at:
+        errors["occurred_at"] = "Ligt voor het ontstaan van de lead."
+
+
+def _check_outcome(outcome: str, errors: dict[str, str]) -> None:
+    if not outcome:
+        errors["outcome"] = "Beschrijf wat er is gebeurd of afgesproken."
+    elif len(outcome) > MAX_OUTCOME:
+        errors["outcome"] = f"Hoogstens {MAX_OUTCOME} tekens."
+
+
+def _check_next_action(next_action: str, due: date | None, errors: dict[str, str]) -> None:
+    """A next action fits its column and comes with a due date, not in the past; a due date needs an action."""
+    if len(next_action) > MAX_NEXT_ACTION:
+        errors["next_action"] = f"Hoogstens {MAX_NEXT_ACTION} tekens."
+    elif due and not next_action:
+        errors["next_action"] = "Beschrijf de volgende actie bij deze datum."
+    if next_action and due is None:
+        errors["next_action_due"] = "Geef aan wanneer de volgende actie moet gebeuren."
+    elif due and due < today():
+        errors["next_action_due"] = "Ligt in het verleden."
+
+
+def _refuse_bsns(texts: dict[str, str], errors: dict[str, str]) -> bool:
+    """Refuse a BSN-like number in any of the texts (by field); True when one was found."""
+    found = False
+    for field, text in texts.items():
+        try:
+            refuse_bsn(text, field)
+        except ValidationError as exc:
+            errors.update(exc.fields)
+            found = True
+    return found
+
 # --- next actions -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -131,7 +150,8 @@ def next_actions_query(user: User) -> Select[tuple[Activity]]:
     later = aliased(Activity)
     superseded = exists(select(later.id).where(
         later.lead_id == Activity.lead_id,
-        or_(later.occurred_at > Activity.occurred_at, and_(later.occurred_at == Activity.occurred_at, later.id > Activity.id)),
+        or_(later.occurred_at > Activity.occurred_at,
+            and_(later.occurred_at == Activity.occurred_at, later.id > Activity.id)),
     ))
     return (
         select(Activity)

@@ -60,7 +60,8 @@ def change_stage(
         current, target = STAGES.index(from_stage), STAGES.index(to_stage)
         if target <= current:
             raise Conflict(
-                f"Van {STAGE_LABELS[from_stage]} terug of stil naar {STAGE_LABELS[to_stage]} kan niet; fasen gaan alleen vooruit."
+                f"Van {STAGE_LABELS[from_stage]} terug of stil naar {STAGE_LABELS[to_stage]} kan niet; "
+                "fasen gaan alleen vooruit."
             )
         for stage in STAGES[current + 1 : target + 1]:
             if getattr(lead, f"{stage}_at") is None:
@@ -135,7 +136,3 @@ def _assigned_meanwhile(lead: Lead, actor: User | None) -> Conflict:
     if actor is not None and lead.owner_id == actor.id:
         return Conflict("Deze lead is intussen al aan u toegewezen.")
     return Conflict(f"Een collega was u voor: deze lead is zojuist toegewezen aan {lead.owner.name}.")
-
-
-def is_open_stage(stage: str) -> bool:
-    return stage in OPEN_STAGES

@@ -31,7 +31,8 @@ class RegisteredVacancy:
 
 def register_vacancy(lead: Lead, data: VacancyInput, *, actor: User | None,
                      at: datetime | None = None) -> RegisteredVacancy:
-    """Register a vacancy at the lead's employer; a lead before `vacancy` moves there (skipped stages get the same time)."""
+    """Register a vacancy at the lead's employer; a lead before `vacancy` moves there (skipped stages get the
+    same time)."""
     if not lead.is_open:
         raise Conflict(f"Deze lead is afgesloten ({lead.stage_label}); registreer de vacature bij een open lead.")
     at = at or utcnow()

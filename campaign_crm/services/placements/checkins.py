@@ -67,28 +67,9 @@ def record_checkin(placement: Placement, data: CheckInInput, *, actor: Actor,
 
     Amber or red opens a risk case on the placement (or raises the open one to red).
     """
-    if placement.end_date is not None:
-        raise Conflict(f"Plaatsing {placement.reference} is beëindigd; er vallen geen check-ins meer te doen.")
-    if checkin is not None and checkin.placement_id != placement.id:
-        raise ValidationError("Deze check-in hoort niet bij deze plaatsing.", {"checkin": "Onbekende check-in."})
-    if checkin is not None and checkin.done_on is not None:
-        raise Conflict(f"De check-in van week {checkin.week} is al vastgelegd op {checkin.done_on.isoformat()}.")
-    errors: dict[str, str] = {}
-    if data.done_on is None:
-        errors["done_on"] = "Vul de datum van het contact in."
-    elif data.done_on > today():
-        errors["done_on"] = "Mag niet in de toekomst liggen."
-    elif data.done_on < placement.start_date:
-        errors["done_on"] = f"Ligt vóór de start van de plaatsing ({placement.start_date.isoformat()})."
-    if data.with_whom not in CHECKIN_WITH:
-        errors["with_whom"] = "Kies met wie u sprak: werkgever, werknemer of jobcoach."
-    if data.risk not in RISK_LEVELS:
-        errors["risk"] = "Kies het risico: groen, oranje of rood."
+    _check_open(placement, checkin)
     note = (data.note or "").strip()
-    try:
-        normalise.refuse_bsn(note, "note")
-    except ValidationError as exc:
-        errors.update(exc.fields)
+    errors = _checkin_errors(placement, data, note)
     if errors:
         raise ValidationError("De check-in is niet opgeslagen; controleer: " + ", ".join(sorted(errors)) + ".", errors)
     if checkin is None:
@@ -104,6 +85,36 @@ def record_checkin(placement: Placement, data: CheckInInput, *, actor: Actor,
         risk.open_case(placement, data.risk, "checkin", actor)
     db.session.flush()
     return checkin
+
+
+def _check_open(placement: Placement, checkin: CheckIn | None) -> None:
+    """A check-in is recorded on a running placement, once, and only on a check-in of that placement."""
+    if placement.end_date is not None:
+        raise Conflict(f"Plaatsing {placement.reference} is beëindigd; er vallen geen check-ins meer te doen.")
+    if checkin is not None and checkin.placement_id != placement.id:
+        raise ValidationError("Deze check-in hoort niet bij deze plaatsing.", {"checkin": "Onbekende check-in."})
+    if checkin is not None and checkin.done_on is not None:
+        raise Conflict(f"De check-in van week {checkin.week} is al vastgelegd op {checkin.done_on.isoformat()}.")
+
+
+def _checkin_errors(placement: Placement, data: CheckInInput, note: str) -> dict[str, str]:
+    """Every field error: a contact date from the start until today, with whom, the risk, no BSN in the note."""
+    errors: dict[str, str] = {}
+    if data.done_on is None:
+        errors["done_on"] = "Vul de datum van het contact in."
+    elif data.done_on > today():
+        errors["done_on"] = "Mag niet in de toekomst liggen."
+    elif data.done_on < placement.start_date:
+        errors["done_on"] = f"Ligt vóór de start van de plaatsing ({placement.start_date.isoformat()})."
+    if data.with_whom not in CHECKIN_WITH:
+        errors["with_whom"] = "Kies met wie u sprak: werkgever, werknemer of jobcoach."
+    if data.risk not in RISK_LEVELS:
+        errors["risk"] = "Kies het risico: groen, oranje of rood."
+    try:
+        normalise.refuse_bsn(note, "note")
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    return errors
 
 
 # --- what is due ------------------------------------------------------------------------------------

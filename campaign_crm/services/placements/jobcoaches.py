@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import JobcoachOrganisation, Placement, RiskSignal, User, utcnow
+from ...permissions import ADMIN, ADVISOR, TEAMLEAD
 from .. import audit, normalise
 from ..errors import ValidationError
 from ..spreadsheets import dutch_csv
@@ -251,12 +252,12 @@ def visible_signals_clause(user: User) -> ColumnElement[bool]:
     advise; a team lead also those of the advisors in their team, and the partner's placements
     without an advisor (so a signal never lands with nobody).
     """
-    if user.role == "admin":
+    if user.role == ADMIN:
         return true()
-    if user.partner_id is None or user.role not in ("advisor", "teamlead"):
+    if user.partner_id is None or user.role not in (ADVISOR, TEAMLEAD):
         return false()
     mine = Placement.advisor_id == user.id
-    if user.role == "teamlead":
+    if user.role == TEAMLEAD:
         team_advisors = select(User.id).where(User.team_id == user.team_id) if user.team_id else None
         mine = or_(mine, Placement.advisor_id.is_(None),
                    *([Placement.advisor_id.in_(team_advisors)] if team_advisors is not None else []))
@@ -286,11 +287,6 @@ def visible_signal(user: User, signal_id: int) -> RiskSignal | None:
     """The signal if `user` handles it, else None (the caller answers 404: it does not exist for them)."""
     return db.session.scalar(select(RiskSignal).join(RiskSignal.placement)
                              .where(RiskSignal.id == signal_id, visible_signals_clause(user)))
-
-
-def open_signal_count(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(RiskSignal).join(RiskSignal.placement)
-                             .where(visible_signals_clause(user), RiskSignal.handled_at.is_(None))) or 0
 
 
 def log_reads(user: User, signals: Iterable[RiskSignal]) -> None:

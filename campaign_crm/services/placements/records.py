@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -142,29 +142,66 @@ def jobcoach_org(value: Any, field: str = "jobcoach_org") -> JobcoachOrganisatio
     return found
 
 
-def _candidate_ref(raw: str, errors: dict[str, str]) -> str:
-    value = (raw or "").strip()
-    if not value:
-        errors["candidate_ref"] = "Vul de referentie uit uw eigen cliëntsysteem in."
+def _prepared(data: PlacementInput, errors: dict[str, str]) -> PlacementInput:
+    """The input in the form it is checked and stored in, as a copy (the caller's `data` stays as given).
+
+    The candidate reference and the jobcoach funder are trimmed (an empty funder is None), the jobcoach
+    organisation is resolved from its id or name (an unknown one is an error and becomes None), and a
+    jobcoach with an organisation but no kind is an external one.
+    """
+    organisation = _resolved_jobcoach_org(data.jobcoach_org, errors)
+    kind = "external" if organisation is not None and data.jobcoach_kind is None else data.jobcoach_kind
+    return replace(data, candidate_ref=(data.candidate_ref or "").strip(), jobcoach_org=organisation,
+                   jobcoach_kind=kind, jobcoach_funder=(data.jobcoach_funder or "").strip() or None)
+
+
+def _resolved_jobcoach_org(value: Any, errors: dict[str, str]) -> JobcoachOrganisation | None:
+    if isinstance(value, JobcoachOrganisation):
         return value
     try:
-        normalise.refuse_bsn(value, "candidate_ref")
-        digits = re.sub(r"\D", "", value)
-        if len(digits) == 9 and normalise.is_bsn(digits):
-            raise ValidationError("", {"candidate_ref": "Dit lijkt op een BSN (9 cijfers die de elfproef halen). "
-                                                        "Een BSN mag hier niet worden opgeslagen."})
+        return jobcoach_org(value)
     except ValidationError as exc:
         errors.update(exc.fields)
-        return value
-    if "@" in value or not CANDIDATE_REF.fullmatch(value):
+        return None
+
+
+def _check(data: PlacementInput, errors: dict[str, str], *, employer_id: int | None) -> None:
+    """Collect every field error of the prepared `data` (so a form shows them all at once); changes nothing."""
+    _check_candidate_ref(data.candidate_ref, errors)
+    _check_instrument(data, errors)
+    _check_loonwaarde(data, errors)
+    _check_hours_and_start(data, errors)
+    _check_contract(data, errors)
+    _check_jobcoach(data, errors)
+    if data.lkv_requested_on and data.lkv_requested_on > today():
+        errors["lkv_requested_on"] = "Mag niet in de toekomst liggen."
+    if data.vacancy_id is not None:
+        vacancy = db.session.get(Vacancy, data.vacancy_id)
+        if vacancy is None or vacancy.employer_id != employer_id:
+            errors["vacancy_id"] = "Geen vacature van deze werkgever."
+
+
+def _check_candidate_ref(value: str, errors: dict[str, str]) -> None:
+    """A pseudonym from the partner's own client system is required; never a name or a BSN."""
+    if not value:
+        errors["candidate_ref"] = "Vul de referentie uit uw eigen cliëntsysteem in."
+        return
+    try:
+        normalise.refuse_bsn(value, "candidate_ref")
+    except ValidationError as exc:
+        errors.update(exc.fields)
+        return
+    digits = re.sub(r"\D", "", value)
+    if len(digits) == 9 and normalise.is_bsn(digits):
+        errors["candidate_ref"] = ("Dit lijkt op een BSN (9 cijfers die de elfproef halen). "
+                                   "Een BSN mag hier niet worden opgeslagen.")
+    elif "@" in value or not CANDIDATE_REF.fullmatch(value):
         errors["candidate_ref"] = ("Gebruik de code uit uw cliëntsysteem, zoals KL-2026-0815: letters, cijfers en "
                                    "- . / _, met minstens één cijfer, zonder spaties. Nooit een naam of een BSN.")
-    return value
 
 
-def _check(data: PlacementInput, errors: dict[str, str], *, lead: Lead | None, placement: Placement | None) -> None:
-    """Collect every field error of `data` (so a form shows them all at once)."""
-    data.candidate_ref = _candidate_ref(data.candidate_ref, errors)
+def _check_instrument(data: PlacementInput, errors: dict[str, str]) -> None:
+    """A known instrument; loonkostensubsidie (lks) needs its kind and the loonwaarde, and only lks has a kind."""
     if not data.instrument or db.session.get(Instrument, data.instrument) is None:
         errors["instrument"] = "Kies een instrument (lks, loondispensatie, lkv of other)."
     if data.instrument == "lks":
@@ -176,6 +213,10 @@ def _check(data: PlacementInput, errors: dict[str, str], *, lead: Lead | None, p
             errors["loonwaarde_pct"] = "Bij loonkostensubsidie is de loonwaarde nodig."
     elif data.lks_type and "instrument" not in errors:
         errors["lks_type"] = "Alleen bij loonkostensubsidie."
+
+
+def _check_loonwaarde(data: PlacementInput, errors: dict[str, str]) -> None:
+    """A percentage from 0 to 100, measured in the past, to be measured again after that."""
     if data.loonwaarde_pct is not None and not 0 <= data.loonwaarde_pct <= 100:
         errors["loonwaarde_pct"] = "Een heel percentage van 0 tot en met 100."
     if data.loonwaarde_assessed_on and data.loonwaarde_assessed_on > today():
@@ -183,12 +224,20 @@ def _check(data: PlacementInput, errors: dict[str, str], *, lead: Lead | None, p
     if (data.loonwaarde_reassess_on and data.loonwaarde_assessed_on
             and data.loonwaarde_reassess_on <= data.loonwaarde_assessed_on):
         errors["loonwaarde_reassess_on"] = "Moet na de datum van de meting liggen."
+
+
+def _check_hours_and_start(data: PlacementInput, errors: dict[str, str]) -> None:
+    """Hours a week within bounds; a start date, at most a year ahead."""
     if data.hours_per_week is not None and not 1 <= data.hours_per_week <= MAX_HOURS_PER_WEEK:
         errors["hours_per_week"] = f"Een heel aantal uren van 1 tot en met {MAX_HOURS_PER_WEEK}."
     if data.start_date is None:
         errors["start_date"] = "Vul de startdatum in."
     elif data.start_date > today() + timedelta(days=MAX_DAYS_AHEAD):
         errors["start_date"] = "Ligt meer dan een jaar in de toekomst."
+
+
+def _check_contract(data: PlacementInput, errors: dict[str, str]) -> None:
+    """A known contract type; a fixed-term contract, and only that, ends on a day after the start."""
     if data.contract_type and data.contract_type not in CONTRACT_TYPES:
         errors["contract_type"] = "Onbekend contract; kies " + ", ".join(CONTRACT_TYPES) + "."
     if data.contract_type == "fixed_term":
@@ -198,21 +247,17 @@ def _check(data: PlacementInput, errors: dict[str, str], *, lead: Lead | None, p
             errors["fixed_term_ends_on"] = "Moet na de startdatum liggen."
     elif data.fixed_term_ends_on:
         errors["fixed_term_ends_on"] = "Alleen bij een tijdelijk contract."
-    if not isinstance(data.jobcoach_org, JobcoachOrganisation):
-        try:
-            data.jobcoach_org = jobcoach_org(data.jobcoach_org)
-        except ValidationError as exc:
-            errors.update(exc.fields)
-            data.jobcoach_org = None
+
+
+def _check_jobcoach(data: PlacementInput, errors: dict[str, str]) -> None:
+    """A known kind (an organisation is never an internal jobcoach), hours a month within bounds, and a
+    funder's name that fits and holds no BSN."""
     if data.jobcoach_kind and data.jobcoach_kind not in JOBCOACH_KINDS:
         errors["jobcoach_kind"] = "Kies extern of intern."
-    if data.jobcoach_org is not None and data.jobcoach_kind is None:
-        data.jobcoach_kind = "external"  # an organisation is an external jobcoach
     if data.jobcoach_org is not None and data.jobcoach_kind == "internal":
         errors["jobcoach_org"] = "Een interne jobcoach is een medewerker van de werkgever; laat de organisatie leeg."
     if data.jobcoach_hours is not None and not 0 <= data.jobcoach_hours <= 40:
         errors["jobcoach_hours"] = "Een heel aantal uren per maand van 0 tot en met 40."
-    data.jobcoach_funder = (data.jobcoach_funder or "").strip() or None
     if data.jobcoach_funder and len(data.jobcoach_funder) > 120:
         errors["jobcoach_funder"] = "Hoogstens 120 tekens."
     elif data.jobcoach_funder:
@@ -220,13 +265,6 @@ def _check(data: PlacementInput, errors: dict[str, str], *, lead: Lead | None, p
             normalise.refuse_bsn(data.jobcoach_funder, "jobcoach_funder")
         except ValidationError as exc:
             errors.update(exc.fields)
-    if data.lkv_requested_on and data.lkv_requested_on > today():
-        errors["lkv_requested_on"] = "Mag niet in de toekomst liggen."
-    employer_id = lead.employer_id if lead is not None else placement.employer_id if placement else None
-    if data.vacancy_id is not None:
-        vacancy = db.session.get(Vacancy, data.vacancy_id)
-        if vacancy is None or vacancy.employer_id != employer_id:
-            errors["vacancy_id"] = "Geen vacature van deze werkgever."
 
 
 def _refuse(errors: dict[str, str], what: str) -> None:
@@ -253,7 +291,8 @@ def create_placement(lead: Lead, data: PlacementInput, *, actor: Actor, at: date
     if lead.stage == "lost":
         raise Conflict("Deze lead is vervallen; registreer geen plaatsing op een vervallen lead.")
     errors: dict[str, str] = {}
-    _check(data, errors, lead=lead, placement=None)
+    data = _prepared(data, errors)
+    _check(data, errors, employer_id=lead.employer_id)
     _refuse(errors, "De plaatsing")
     user = user_of(actor)
     placement = Placement(
@@ -280,7 +319,8 @@ def update_placement(placement: Placement, data: PlacementInput, *, actor: Actor
 
     Returns the names of the changed fields (empty when nothing changed)."""
     errors: dict[str, str] = {}
-    _check(data, errors, lead=None, placement=placement)
+    data = _prepared(data, errors)
+    _check(data, errors, employer_id=placement.employer_id)
     done = [c.done_on for c in placement.checkins if c.done_on is not None]
     if data.start_date and done and data.start_date > min(done):
         errors["start_date"] = "Er is al een check-in vóór deze datum vastgelegd."

@@ -137,7 +137,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def purge_personal_data(*, dry_run: bool = False, actor: User | None = None, now: datetime | None = None) -> list[PurgeLine]:
+def purge_personal_data(*, dry_run: bool = False, actor: User | None = None,
+                        now: datetime | None = None) -> list[PurgeLine]:
     """Anonymise (or, dry run, count) every record past its retention period; the caller commits."""
     now = now or utcnow()
     lines = []
@@ -154,7 +155,8 @@ def purge_personal_data(*, dry_run: bool = False, actor: User | None = None, now
         lines.append(PurgeLine(rule.label, months, day, int(rows or 0)))
     if not dry_run:
         db.session.expire_all()
-        audit.record_about(actor, "personal_data_purged", "purge", rows={line.label: line.rows for line in lines if line.rows})
+        audit.record_about(actor, "personal_data_purged", "purge",
+                           rows={line.label: line.rows for line in lines if line.rows})
     return lines
 
 

@@ -62,13 +62,14 @@ def contact_export(contact: Contact) -> dict[str, Any]:
             "in_crm_sinds": _iso(contact.created_at),
         },
         "contactmomenten": [
-            {"id": t.id, "soort": t.kind_label, "op": _iso(t.occurred_at), "bericht": t.message, "hoe_gehoord": t.how_heard,
-             "utm_source": t.utm_source, "utm_medium": t.utm_medium, "utm_campaign": t.utm_campaign}
+            {"id": t.id, "soort": t.kind_label, "op": _iso(t.occurred_at), "bericht": t.message,
+             "hoe_gehoord": t.how_heard, "utm_source": t.utm_source, "utm_medium": t.utm_medium,
+             "utm_campaign": t.utm_campaign}
             for t in touchpoints
         ],
         "leads": [
-            {"id": lead.id, "fase": STAGE_LABELS.get(lead.stage, lead.stage), "aangemaakt": _iso(lead.created_at), "bericht": lead.message,
-             "eigenaar": lead.owner.name if lead.owner else None}
+            {"id": lead.id, "fase": STAGE_LABELS.get(lead.stage, lead.stage), "aangemaakt": _iso(lead.created_at),
+             "bericht": lead.message, "eigenaar": lead.owner.name if lead.owner else None}
             for lead in leads
         ],
         "activiteiten": [
@@ -81,7 +82,8 @@ def contact_export(contact: Contact) -> dict[str, Any]:
              "aanwezig": r.attended, "minuten_gekeken": r.minutes_watched}
             for r in registrations
         ],
-        "logboek": [{"op": _iso(at), "actie": ACTION_LABELS.get(action, action), "door": name or "systeem"} for at, action, name in reads],
+        "logboek": [{"op": _iso(at), "actie": ACTION_LABELS.get(action, action), "door": name or "systeem"}
+                    for at, action, name in reads],
     }
 
 

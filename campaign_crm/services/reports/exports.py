@@ -118,7 +118,8 @@ def funnel_cross_table(report: dict) -> Table:
 
     total = report["total"]
     rows = [row(channel["label"], part) for channel in report["rows"] for part in channel.get("split", [])]
-    table = Table("funnel-kanaal-fase", "Funnel per kanaal en fase", columns, rows, row("Totaal", {**total, "label": "Alle fasen"}))
+    table = Table("funnel-kanaal-fase", "Funnel per kanaal en fase", columns, rows,
+                  row("Totaal", {**total, "label": "Alle fasen"}))
     touch = "laatste contactmoment vóór het gesprek" if report.get("touch") == "last" else "eerste contactmoment"
     table.note = f"Kanaal en fase volgens het {touch}."
     return table
@@ -271,7 +272,7 @@ def _write_sheet(sheet, table: Table) -> None:
         cell.font = bold
     for row in table.all_rows:
         values = []
-        for value, column in zip(row, table.columns, strict=True):
+        for value, _column in zip(row, table.columns, strict=True):
             if value is None or isinstance(value, int | float | date) and not isinstance(value, bool):
                 values.append(value)
             else:

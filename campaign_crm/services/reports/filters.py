@@ -57,7 +57,8 @@ def _date(raw: str, field: str, errors: dict[str, str]) -> date | None:
 def _tertaal(raw: str, errors: dict[str, str]) -> Period | None:
     match = re.fullmatch(r"([1-9][0-9]{3})-?T([123])", raw.strip().upper())
     if not match:
-        errors["tertaal"] = f"Geen geldig tertaal: {raw!r}. Gebruik bijvoorbeeld 2026-T1 (T1 = jan–apr, T2 = mei–aug, T3 = sep–dec)."
+        errors["tertaal"] = (f"Geen geldig tertaal: {raw!r}. Gebruik bijvoorbeeld 2026-T1 "
+                             "(T1 = jan–apr, T2 = mei–aug, T3 = sep–dec).")
         return None
     return tertaal(int(match.group(1)), int(match.group(2)))
 
@@ -184,7 +185,8 @@ def lead_from(flt: ReportFilter | None, *, employer: bool = False, owner: bool =
     return frm
 
 
-def lead_conditions(flt: ReportFilter | None, *, period: bool = True, touch_columns: bool = True) -> list[ColumnElement[bool]]:
+def lead_conditions(flt: ReportFilter | None, *, period: bool = True,
+                    touch_columns: bool = True) -> list[ColumnElement[bool]]:
     """WHERE conditions for the lead cohort: created in the period and matching every filter.
 
     `touch_columns=False` leaves the channel and phase out, for a caller that applies them to

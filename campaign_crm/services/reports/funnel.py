@@ -94,10 +94,12 @@ def _funnel_row(key: str | None, label: str, counts: dict[str, int]) -> dict[str
 def _check(touch: str, group_by: str | None, split_by: str | None) -> None:
     if touch not in TOUCHES:
         raise ValidationError(f"Onbekende toeschrijving {touch!r}.",
-                              {"touch": "Kies first (eerste contact) of last (laatste contact voor het adviesgesprek)."})
+                              {"touch": "Kies first (eerste contact) of last (laatste contact voor het "
+                                        "adviesgesprek)."})
     if split_by is not None and (group_by is None or split_by == group_by or split_by not in GROUP_BYS):
         raise ValidationError(f"Ongeldige tweede indeling {split_by!r}.",
-                              {"split_by": "Kies een tweede indeling die verschilt van de eerste: " + ", ".join(GROUP_BYS) + "."})
+                              {"split_by": "Kies een tweede indeling die verschilt van de eerste: "
+                                           + ", ".join(GROUP_BYS) + "."})
 
 
 def _summed(rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -5,7 +5,7 @@ Every path that assigns takes its locks in one order, the lead rows first and th
 rows (FOR UPDATE on PostgreSQL, until the transaction ends; SQLite has no row locks, so there the
 transaction takes the database's write lock before it reads). Parallel requests therefore wait for
 each other instead of deadlocking, and count an advisor's open leads one at a time, so nobody is
-pushed over capacity. And `leads.assign_lead`, the one writer of assignments, writes only if the lead
+pushed over capacity. And `leads.lifecycle.assign_lead`, the one writer of assignments, writes only if the lead
 still has the owner the caller's decision was based on: the loser of a race gets a Conflict that says
 who was first, and writes nothing.
 """
@@ -35,6 +35,7 @@ from ...models import (
 )
 from ...models.leads import OPEN_STAGES_SQL
 from ...models.users import user_skills
+from ...permissions import ADVISOR
 from .. import bulk
 from ..calendar import AMSTERDAM
 from ..errors import Conflict, ValidationError
@@ -233,7 +234,7 @@ def load_advisors(*, ids: Iterable[int] | None = None, team_ids: Iterable[int] |
     if ids is not None:
         where.append(User.id.in_(list(ids)))
     if team_ids is not None:
-        where.append((User.team_id.in_(list(team_ids))) & (User.role == "advisor") & User.active.is_(True))
+        where.append((User.team_id.in_(list(team_ids))) & (User.role == ADVISOR) & User.active.is_(True))
     if not where:
         return {}
     condition = or_(*where)
@@ -252,7 +253,7 @@ def load_advisors(*, ids: Iterable[int] | None = None, team_ids: Iterable[int] |
     ):
         skills.setdefault(user_id, set()).add(sector_id)
     return {r.id: AdvisorFacts(r.id, r.name, r.team_id, r.capacity, r[7], r.last_assigned_at, bool(r[8]),
-                               frozenset(skills.get(r.id, ())), r.active and r.role == "advisor")
+                               frozenset(skills.get(r.id, ())), r.active and r.role == ADVISOR)
             for r in rows}
 
 
@@ -312,7 +313,7 @@ def route_lead(lead: Lead, *, actor: User | None = None, kind: str = "route", ex
     """Route an open lead and store the decision; a lead nobody can take waits with the reason.
 
     The lead must still have `expected_owner_id` as its owner (left out: the owner as this session
-    read it), else Conflict (see `leads.assign_lead`).
+    read it), else Conflict (see `leads.lifecycle.assign_lead`).
     """
     if lead.id is not None:
         db.session.flush()
@@ -364,7 +365,7 @@ class Router:
         if self.rules is None:
             self.rules = load_rules()
             self.advisors = load_advisors(
-                ids=db.session.scalars(select(User.id).where(User.role == "advisor")).all(), day=self._day)
+                ids=db.session.scalars(select(User.id).where(User.role == ADVISOR)).all(), day=self._day)
         choice = choose(facts, self.rules, self.advisors, excluded)
         columns: dict[str, object] = {"owner_id": choice.advisor_id, "team_id": choice.team_id,
                                       "waiting_reason": None if choice.advisor_id else choice.reason}
@@ -482,13 +483,13 @@ def reassign_lead(lead: Lead, advisor: User, reason: str, *, actor: User, at: da
     takes a waiting lead (`expected_owner_id=None`).
 
     The lead must still have `expected_owner_id` as its owner (left out: the owner as this session
-    read it), else Conflict (see `leads.assign_lead`).
+    read it), else Conflict (see `leads.lifecycle.assign_lead`).
     """
     reason = reason.strip()
     errors = {}
     if not reason:
         errors["reason"] = "Geef een reden voor het handmatig toewijzen."
-    if not advisor.active or advisor.role != "advisor":
+    if not advisor.active or advisor.role != ADVISOR:
         errors["advisor_id"] = "Kies een actieve adviseur."
     if errors:
         raise ValidationError("De lead is niet toegewezen: " + " ".join(errors.values()), errors)
@@ -513,7 +514,7 @@ def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: dat
     leads = list(db.session.scalars(query))
     for lead in leads:
         backup = advisor.backup
-        if (backup is not None and backup.active and backup.role == "advisor"
+        if (backup is not None and backup.active and backup.role == ADVISOR
                 and backup.id not in absent_ids([backup.id], day)):
             _lock_users([backup.id])
             if open_lead_counts([backup.id]).get(backup.id, 0) < backup.capacity:

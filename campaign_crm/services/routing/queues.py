@@ -19,7 +19,7 @@ from ...models import (
     utcnow,
 )
 from ...models.leads import OPEN_STAGES_SQL
-from ...permissions import visible_leads_clause
+from ...permissions import ADMIN, ADVISOR, CAMPAIGN, TEAMLEAD, visible_leads_clause
 from ..calendar import AMSTERDAM, today, working_days_between
 
 WAITING_FOR_CONTACT_SQL = "stage IN ('new', 'assigned')"
@@ -109,7 +109,7 @@ class AdvisorLoad:
 
 def team_load(team_id: int | None = None) -> list[AdvisorLoad]:
     """Open leads against capacity per active advisor (of one team, or all), with who is away today."""
-    advisors = select(User).where(User.role == "advisor", User.active.is_(True)).order_by(User.name, User.id)
+    advisors = select(User).where(User.role == ADVISOR, User.active.is_(True)).order_by(User.name, User.id)
     if team_id is not None:
         advisors = advisors.where(User.team_id == team_id)
     people = db.session.scalars(advisors).all()
@@ -137,7 +137,8 @@ def equity(team_id: int | None = None) -> list[AdvisorLoad]:
         .where(LeadAssignment.advisor_id.in_(ids)).group_by(LeadAssignment.advisor_id)
     ).all())
     declines = dict(db.session.execute(
-        select(LeadDecline.advisor_id, func.count()).where(LeadDecline.advisor_id.in_(ids)).group_by(LeadDecline.advisor_id)
+        select(LeadDecline.advisor_id, func.count()).where(LeadDecline.advisor_id.in_(ids))
+        .group_by(LeadDecline.advisor_id)
     ).all())
     # Narrow columns only: owner, created, contacted.
     durations: dict[int, list[int]] = {}
@@ -157,9 +158,9 @@ def equity(team_id: int | None = None) -> list[AdvisorLoad]:
 
 def teams_led_by(user: User) -> list[Team]:
     """The teams whose queue this user manages (a team lead: their team; campaign/admin: all)."""
-    if user.role in ("admin", "campaign"):
+    if user.role in (ADMIN, CAMPAIGN):
         return list(db.session.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name)))
-    if user.role == "teamlead" and user.team is not None:
+    if user.role == TEAMLEAD and user.team is not None:
         return [user.team]
     return []
 

@@ -53,7 +53,8 @@ def save_rule(rule: RoutingRule | None, *, name: str, priority: int, team_id: in
         rule = RoutingRule()
         db.session.add(rule)
     rule.name, rule.priority, rule.team = name.strip(), priority, team
-    rule.municipality_id, rule.sector_id, rule.channel_id, rule.phase_id = municipality_id, sector_id, channel_id, phase_id
+    rule.municipality_id, rule.sector_id = municipality_id, sector_id
+    rule.channel_id, rule.phase_id = channel_id, phase_id
     rule.size_class = size_class or None
     rule.requires_skill, rule.active = requires_skill, active
     db.session.flush()

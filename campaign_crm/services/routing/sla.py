@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import ESCALATION_LEVELS, Lead, LeadEscalation, User, utcnow
+from ...permissions import TEAMLEAD
 from .. import reference
 from ..calendar import AMSTERDAM, working_days_between
 
@@ -21,7 +22,8 @@ class SweepReport:
     recorded: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
 
 
-def level_for(due: datetime, now: datetime, *, soon_hours: int, team_lead_days: int, coordinator_days: int) -> str | None:
+def level_for(due: datetime, now: datetime, *, soon_hours: int, team_lead_days: int,
+              coordinator_days: int) -> str | None:
     """The highest ladder step a lead waiting for first contact has reached at `now`."""
     if now < due - timedelta(hours=soon_hours):
         return None
@@ -39,7 +41,7 @@ def _team_lead(team_id: int | None) -> User | None:
     if team_id is None:
         return None
     return db.session.scalar(
-        select(User).where(User.team_id == team_id, User.role == "teamlead", User.active.is_(True)).order_by(User.id)
+        select(User).where(User.team_id == team_id, User.role == TEAMLEAD, User.active.is_(True)).order_by(User.id)
     )
 
 
