@@ -1,6 +1,7 @@
 """Benchmark: each management report next to a hand-written raw SQL query that gives the same numbers.
 
     python scripts/bench_reports.py [--leads 1000000] [--placements 50000] [--engine both] [--runs 5]
+        [--after-load vacuum|analyze] [--only TEXT]
 
 Builds a synthetic region (100 advisors in 10 teams, 30 partners, the campaign with 4 phases,
 8 channels, 18 months of leads with stage timestamps for a realistic funnel, ~5% placed, placements
@@ -343,22 +344,60 @@ def raw_funnel(codes: dict[str, dict[int, str]], start: date, end: date, group: 
     return out
 
 
+def no_jit() -> None:
+    """PostgreSQL: no JIT compilation for the rest of the transaction, as the last-touch report does
+    (a lookup per lead is priced far above jit_above_cost; compiling took ~150 ms here)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
 def raw_last_touch_funnel(codes: dict[str, dict[int, str]], start: date, end: date) -> dict:
     """Funnel by the channel of the last touchpoint (with a channel) at or before the meeting, or the
     last one for leads without a meeting; the lead's own (first-touch) channel when there is none.
 
-    A correlated LIMIT 1 per lead on the touchpoints.lead_id index: faster on both engines than
-    ranking the cohort's touchpoints with row_number() (measured: 1.3–2× here)."""
+    A LIMIT 1 lookup per lead: one backward step in ix_touchpoints_lead_last (lead_id, occurred_at, id,
+    channel_id, phase_id), read from the index alone; faster on both engines than ranking the cohort's
+    touchpoints with row_number() (raw_last_touch_ranked, measured next to it). PostgreSQL: a LATERAL
+    join, so it groups in a hash table (as a subquery in the select list it sorted the whole cohort to
+    group it, ~25% slower), without JIT; SQLite: a correlated subquery (it has no LATERAL)."""
+    no_jit()
     low, high = window(start, end)
     counts = ", ".join(f"count({s})" for s in STAGE_COLUMNS)
+    lookup = ("SELECT t.channel_id FROM touchpoints t WHERE t.lead_id = l.id AND t.channel_id IS NOT NULL"
+              " AND (l.meeting_at IS NULL OR t.occurred_at <= l.meeting_at) ORDER BY t.occurred_at DESC, t.id DESC"
+              " LIMIT 1")
+    if db.engine.dialect.name == "postgresql":
+        sql = (f"SELECT coalesce(lt.channel_id, l.channel_id) AS g, count(*), {counts.replace('count(', 'count(l.')},"
+               f" count(l.lost_at) FROM leads l LEFT JOIN LATERAL ({lookup}) lt ON true"
+               " WHERE l.created_at >= :low AND l.created_at < :high GROUP BY 1")
+    else:
+        sql = (f"SELECT g, count(*), {counts}, count(lost_at) FROM ("
+               f" SELECT coalesce(({lookup}), l.channel_id) AS g,"
+               " l.assigned_at, l.contacted_at, l.meeting_at, l.vacancy_at, l.placed_at, l.lost_at"
+               " FROM leads l WHERE l.created_at >= :low AND l.created_at < :high) AS cohort GROUP BY g")
+    rows = db.session.execute(utc_params(sql, low=low, high=high)).all()
+    return {(codes["channel"].get(row[0]),): tuple(row[1:]) for row in rows}
+
+
+def raw_last_touch_ranked(codes: dict[str, dict[int, str]], start: date, end: date) -> dict:
+    """The same numbers as raw_last_touch_funnel, set-based: the cohort joined to its touchpoints (those
+    with a channel, at or before the meeting), ranked per lead with row_number() by time and id, newest
+    first; rank 1 (or no touchpoint: the lead's own channel) is the lead's channel. The touchpoints are
+    bounded by the cohort's lead ids, so PostgreSQL reads a range of the index instead of the table.
+    Kept for comparison only: the report uses the lookup per lead."""
+    low, high = window(start, end)
+    counts = ", ".join(f"count({s})" for s in STAGE_COLUMNS)
+    stages = ", ".join(f"c.{s}" for s in (*STAGE_COLUMNS, "lost_at"))
     rows = db.session.execute(utc_params(
-        f"SELECT g, count(*), {counts}, count(lost_at) FROM ("
-        " SELECT coalesce((SELECT t.channel_id FROM touchpoints t WHERE t.lead_id = l.id"
-        "   AND t.channel_id IS NOT NULL AND (l.meeting_at IS NULL OR t.occurred_at <= l.meeting_at)"
-        "   ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), l.channel_id) AS g,"
-        " l.assigned_at, l.contacted_at, l.meeting_at, l.vacancy_at, l.placed_at, l.lost_at"
-        " FROM leads l WHERE l.created_at >= :low AND l.created_at < :high) AS cohort GROUP BY g",
-        low=low, high=high)).all()
+        "WITH cohort AS (SELECT l.id, l.channel_id AS own, l.assigned_at, l.contacted_at, l.meeting_at,"
+        "  l.vacancy_at, l.placed_at, l.lost_at FROM leads l WHERE l.created_at >= :low AND l.created_at < :high)"
+        f" SELECT g, count(*), {counts}, count(lost_at) FROM ("
+        f"  SELECT coalesce(t.channel_id, c.own) AS g, {stages},"
+        "   row_number() OVER (PARTITION BY c.id ORDER BY t.occurred_at DESC, t.id DESC) AS rn"
+        "  FROM cohort c LEFT JOIN touchpoints t ON t.lead_id = c.id AND t.channel_id IS NOT NULL"
+        "   AND (c.meeting_at IS NULL OR t.occurred_at <= c.meeting_at)"
+        "   AND t.lead_id >= (SELECT min(id) FROM cohort) AND t.lead_id <= (SELECT max(id) FROM cohort)"
+        " ) AS ranked WHERE rn = 1 GROUP BY g", low=low, high=high)).all()
     return {(codes["channel"].get(row[0]),): tuple(row[1:]) for row in rows}
 
 
@@ -757,6 +796,26 @@ def code_version() -> str:
     return head + (" + uncommitted report/migration changes" if dirty else "")
 
 
+def last_touch_cases(codes: dict, funnel_mod, flt: Callable, spans: tuple) -> list[Case]:
+    """The last-touch funnel per channel next to the lookup per lead (its raw SQL), then next to the
+    set-based row_number() form (raw_last_touch_ranked): goal ≤ 1×, the report no slower than that form."""
+    out = []
+    for label, start, end in spans:
+        def report(start=start, end=end):
+            return funnel_mod.funnel(flt(start, end), group_by="channel", touch="last")
+
+        def numbers(r):
+            return {**funnel_numbers(r, ("channel",)), ("*total*",): report_funnel_total(r)}
+
+        out.append(Case(f"funnel by channel, last touch, {label}",
+                        lambda start=start, end=end: with_total(raw_last_touch_funnel(codes, start, end)),
+                        report if funnel_mod else None, numbers))
+        out.append(Case(f"funnel by channel, last touch, {label}, raw = row_number() (set-based)",
+                        lambda start=start, end=end: with_total(raw_last_touch_ranked(codes, start, end)),
+                        report if funnel_mod else None, numbers, goal=1.0))
+    return out
+
+
 def cases(region: Region) -> list[Case]:
     print(f"  report code: commit {code_version()}", flush=True)
     funnel_mod, lks_mod, retention_mod = report_module("funnel"), report_module("lks_jobs"), report_module("retention")
@@ -813,11 +872,8 @@ def cases(region: Region) -> list[Case]:
         funnel_case("all time", all_start, today, ("phase",)),
         funnel_case("3 months", window_start, window_end, ("sector",)),
         funnel_case("all time", all_start, today, ("sector",)),
-        Case("funnel by channel, last touch, 3 months",
-             lambda: with_total(raw_last_touch_funnel(codes, window_start, window_end)),
-             (lambda: funnel_mod.funnel(flt(window_start, window_end), group_by="channel", touch="last"))
-             if funnel_mod and filters_mod else None,
-             lambda r: {**funnel_numbers(r, ("channel",)), ("*total*",): report_funnel_total(r)}),
+        *last_touch_cases(codes, funnel_mod if filters_mod else None, flt,
+                          (("3 months", window_start, window_end), ("all time", all_start, today))),
         Case("first contact by channel, 3 months",
              lambda: raw_first_contact(codes, window_start, window_end, years, datetime.now(UTC)),
              (lambda: funnel_mod.first_contact(flt(window_start, window_end), group_by="channel"))
@@ -837,6 +893,29 @@ def cases(region: Region) -> list[Case]:
     return out
 
 
+def maintain(after_load: str) -> None:
+    """What the database gets after the bulk load, before anything is measured.
+
+    `vacuum` (the default): on PostgreSQL `VACUUM (ANALYZE)` on an autocommit connection (VACUUM cannot
+    run in a transaction). COPY leaves the visibility map empty, so until a vacuum has marked the pages
+    all-visible an index-only scan still visits the table for every row: right after the load the 3-month
+    funnels cost 2-3x their floor (docs/benchmarks.md). Autovacuum would get there some time later; the
+    application runs the same VACUUM ANALYZE after a large import. On SQLite `ANALYZE` (statistics only;
+    SQLite has no visibility map). `analyze`: statistics only on both, the state right after a bulk load
+    that autovacuum has not reached yet (what this script did before).
+    """
+    db.session.commit()
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        return
+    started = time.perf_counter()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE)" if after_load == "vacuum" else "ANALYZE")
+    print(f"  after the load: {'VACUUM (ANALYZE)' if after_load == 'vacuum' else 'ANALYZE'}"
+          f" in {time.perf_counter() - started:.1f} s", flush=True)
+
+
 def run_engine(engine: str, args: argparse.Namespace, now: datetime) -> tuple[list[Result], dict]:
     url, drop = sqlite_database() if engine == "sqlite" else postgresql_database(args.pg_url)
     try:
@@ -845,9 +924,7 @@ def run_engine(engine: str, args: argparse.Namespace, now: datetime) -> tuple[li
             upgrade()
             started = time.perf_counter()
             region = build_region(args.leads, args.placements, now=now)
-            if engine == "postgresql":
-                db.session.execute(text("ANALYZE"))
-                db.session.commit()
+            maintain(args.after_load)
             facts = db.session.execute(text(
                 "SELECT (SELECT count(*) FROM leads), (SELECT count(*) FROM leads WHERE placed_at IS NOT NULL),"
                 " (SELECT count(*) FROM placements), (SELECT count(*) FROM placements WHERE end_date IS NOT NULL),"
@@ -857,6 +934,8 @@ def run_engine(engine: str, args: argparse.Namespace, now: datetime) -> tuple[li
                   f" loaded in {time.perf_counter() - started:.0f} s", flush=True)
             results, raw_numbers = [], {}
             for case in cases(region):
+                if args.only and args.only.lower() not in case.name.lower():
+                    continue
                 result = measure(case, args.runs)
                 results.append(result)
                 raw_numbers[case.name] = timed(case.raw)[1]
@@ -877,6 +956,10 @@ def main() -> None:
     parser.add_argument("--placements", type=int, default=50_000)
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per query, after one warm-up")
+    parser.add_argument("--after-load", choices=("vacuum", "analyze"), default="vacuum",
+                        help="vacuum: VACUUM (ANALYZE) on PostgreSQL, ANALYZE on SQLite, after the bulk load (default);"
+                             " analyze: statistics only, the visibility map still empty (the state right after a load)")
+    parser.add_argument("--only", default="", help="run only the reports whose name contains this text")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
                         help="PostgreSQL server to make the throwaway database on")
     args = parser.parse_args()
@@ -884,7 +967,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
           f" · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · --leads {args.leads} --placements {args.placements}"
-          f" --runs {args.runs}", flush=True)
+          f" --runs {args.runs} --after-load {args.after_load}" + (f" --only {args.only!r}" if args.only else ""),
+          flush=True)
     now = datetime.now(UTC).replace(microsecond=0)
     engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
     all_results, all_numbers = {}, {}

@@ -128,6 +128,9 @@ class Touchpoint(db.Model):
 
     __table_args__ = (
         UniqueConstraint("external_source", "external_id", name="uq_touchpoints_external_source_external_id"),
+        # A lead's touchpoints in time order with their attribution: the last-touch funnel finds a lead's
+        # last touch before the meeting in one backward index-only step (docs/benchmarks.md, "Reports").
+        Index("ix_touchpoints_lead_last", "lead_id", "occurred_at", "id", "channel_id", "phase_id"),
     )
 
     @property

@@ -2,12 +2,13 @@
 fixture of tests/conftest.py, described (lead by lead) at `tests.helpers.build_report_dataset`."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from campaign_crm.extensions import db
-from campaign_crm.models import Placement, User
+from campaign_crm.models import Placement, Touchpoint, User
+from campaign_crm.services.calendar import AMSTERDAM
 
 
 @pytest.fixture
@@ -32,3 +33,34 @@ def make_report_placement(app, report_dataset):
             return placement.id
 
     return make
+
+
+# Touchpoints `last_touch_dataset` adds to `report_dataset`, in this order (ids rise in it), as
+# (lead, local time, channel, phase). Lead 3 has three at one moment, lead 6 one exactly at its meeting
+# (22 Jun 10:00) and one a second after it, lead 7 a channel and a later phase on separate touchpoints,
+# lead 5 one that happened before the lead was created (an older row imported later).
+LAST_TOUCH_EXTRA = [
+    (3, (2026, 6, 10, 12, 0, 0), "facebook", None),
+    (3, (2026, 6, 10, 12, 0, 0), "instagram", None),
+    (3, (2026, 6, 10, 12, 0, 0), None, None),
+    (6, (2026, 6, 22, 10, 0, 0), "website", None),
+    (6, (2026, 6, 22, 10, 0, 1), "facebook", "zorg"),
+    (7, (2026, 6, 15, 12, 0, 0), "linkedin", None),
+    (7, (2026, 6, 20, 12, 0, 0), None, "launch"),
+    (5, (2026, 5, 1, 12, 0, 0), "vakblad", "livestream"),
+]
+
+
+@pytest.fixture
+def last_touch_dataset(app, report_dataset):
+    """`report_dataset` with the touchpoints of LAST_TOUCH_EXTRA: ties, a touch at and one after the meeting,
+    channel and phase from different touchpoints, a touch dated before its lead."""
+    with app.app_context():
+        for key, moment, channel, phase in LAST_TOUCH_EXTRA:
+            db.session.add(Touchpoint(
+                kind="form", occurred_at=datetime(*moment, tzinfo=AMSTERDAM), employer_id=report_dataset.employers[key],
+                lead_id=report_dataset.leads[key], channel_id=report_dataset.channels.get(channel),
+                phase_id=report_dataset.phases.get(phase)))
+            db.session.flush()  # one at a time, so the ids follow the list
+        db.session.commit()
+    return report_dataset
