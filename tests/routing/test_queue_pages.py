@@ -1,11 +1,15 @@
 """Queues and the lead page: ordering, visibility, quick actions, waiting leads, equity."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Lead, LeadDecline, User
-from tests.helpers import login
+from campaign_crm.services.calendar import today
+from campaign_crm.services.leads import activities
+from tests.helpers import counting_statements, login
 
 
 def test_my_queue_lists_own_open_leads_most_urgent_first(app, client, factory, make_leads):
@@ -154,3 +158,80 @@ def test_an_advisor_declines_from_the_queue_without_leaving_it(app, client, fact
     assert response.headers["Location"] == "/leads/mijn"
     with app.app_context():
         assert db.session.get(Lead, lead_id).owner_id == other.id
+
+
+# --- what a queue page costs: the same SQL statements for a short queue and a long one ---------------------
+
+def statements(app, client, path: str) -> int:
+    with app.app_context(), counting_statements(db.engine) as seen:
+        assert client.get(path).status_code == 200
+    return seen[0]
+
+
+def plan_next_actions(app, advisor_id: int, lead_ids: list[int]) -> None:
+    """A call with a next action on each lead, by the advisor (the queue shows the first five)."""
+    with app.app_context():
+        advisor = db.session.get(User, advisor_id)
+        for n, lead_id in enumerate(lead_ids):
+            planned = activities.ActivityInput(kind="call", outcome="Gebeld", next_action=f"Terugbellen {n}",
+                                               next_action_due=today() + timedelta(days=n))
+            activities.log_activity(db.session.get(Lead, lead_id), planned, actor=advisor)
+        db.session.commit()
+
+
+# Besides the login check: the page of own leads, the team's waiting leads, the next actions (with their leads
+# and employers), and the channels and phases of the filters.
+MY_QUEUE_STATEMENTS = 5
+# Besides the login check: the team lead's team, the page of the team's leads, the load per advisor (advisors,
+# their open leads, who is away), the number waiting, and the channels and phases of the filters.
+TEAM_QUEUE_STATEMENTS = 8
+
+
+def test_my_queue_costs_the_same_statements_for_10_or_50_leads(app, client, factory, make_leads):
+    team_id = factory.team("Waterweg")
+    make_leads([f"Wacht {n} BV" for n in range(3)], team_id=team_id)  # nobody in the team yet: these wait
+    me = factory.user("advisor", team_id=team_id, capacity=60)
+    first = make_leads([f"Eerste {n} BV" for n in range(10)], team_id=team_id)
+    plan_next_actions(app, me.id, first[:2])
+    login(client, me)
+    login_check = statements(app, client, "/toegankelijkheid")  # finding the logged-in user
+    short = statements(app, client, "/leads/mijn")
+
+    more = make_leads([f"Later {n} BV" for n in range(40)], team_id=team_id)
+    plan_next_actions(app, me.id, more[:8])
+    html = client.get("/leads/mijn").get_data(as_text=True)
+    assert "50 open leads" in html and "3 wachtende leads" in html and html.count("Terugbellen") == 5
+
+    assert short == statements(app, client, "/leads/mijn") == login_check + MY_QUEUE_STATEMENTS
+
+
+def test_the_team_queue_costs_the_same_statements_for_10_or_50_leads(app, client, factory, make_leads):
+    team_id = factory.team("Waterweg")
+    boss = factory.user("teamlead", team_id=team_id)
+    for n in range(3):
+        factory.user("advisor", team_id=team_id, name=f"Adviseur {n}", capacity=20)
+    make_leads([f"Eerste {n} BV" for n in range(10)], team_id=team_id)
+    login(client, boss)
+    login_check = statements(app, client, "/toegankelijkheid")
+    short = statements(app, client, "/leads/team")
+
+    make_leads([f"Later {n} BV" for n in range(40)], team_id=team_id)
+    html = client.get("/leads/team").get_data(as_text=True)
+    assert "50 open leads, wachtende eerst" in html and all(f"Adviseur {n}" in html for n in range(3))
+
+    assert short == statements(app, client, "/leads/team") == login_check + TEAM_QUEUE_STATEMENTS
+
+
+def test_a_long_queue_is_paged_and_counted(app, client, factory, make_leads):
+    team_id = factory.team("Waterweg")
+    me = factory.user("advisor", team_id=team_id, capacity=60)
+    make_leads([f"Werkgever {n:02d} BV" for n in range(53)], team_id=team_id)
+    login(client, me)
+    first = client.get("/leads/mijn").get_data(as_text=True)
+    second = client.get("/leads/mijn?page=2").get_data(as_text=True)
+    past_the_end = client.get("/leads/mijn?page=3").get_data(as_text=True)
+    assert "53 open leads" in first and "Pagina 1 van 2 (53 in totaal)" in first and 'rel="next"' in first
+    assert "53 open leads" in second and "Pagina 2 van 2 (53 in totaal)" in second and second.count("/afwijzen") == 3
+    assert "53 open leads" in past_the_end and "U heeft geen open leads met deze filters." in past_the_end
+    filtered = client.get("/leads/mijn?q=werkgever 0").get_data(as_text=True)
+    assert "10 open leads" in filtered and "Pagina" not in filtered

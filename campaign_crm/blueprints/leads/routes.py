@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -40,6 +41,7 @@ from ...services.calendar import AMSTERDAM
 from ...services.errors import Conflict, DomainError
 from ...services.leads import activities, vacancies
 from ...services.leads import lifecycle as lead_service
+from ...services.leads import queries as lead_queries
 from ...services.routing import engine as routing
 from ...services.routing import queues
 from ..forms import choices, optional_id
@@ -58,6 +60,7 @@ from .forms import (
 PER_PAGE = 50
 NEXT_ACTIONS_ON_QUEUE = 5
 QUEUE_MANAGERS = (ADMIN, CAMPAIGN, TEAMLEAD)
+CONTACT_STAGES = ("new", "assigned")  # first contact can be logged (the lead page's "Contact gelegd")
 
 
 def _filters() -> queues.QueueFilters:
@@ -71,17 +74,43 @@ def _filters() -> queues.QueueFilters:
     )
 
 
+# The reference lists the pages offer, read on every page view; the statements are built once.
+_CHANNEL_OPTIONS = select(Channel.id, Channel.name).where(Channel.active.is_(True)).order_by(Channel.sort_order)
+_PHASE_OPTIONS = select(Phase.id, Phase.name).order_by(Phase.starts_on)
+_LOST_REASON_OPTIONS = (select(LostReason.code, LostReason.name).where(LostReason.active.is_(True))
+                        .order_by(LostReason.sort_order, LostReason.name))
+_SECTOR_OPTIONS = select(Sector.id, Sector.name).where(Sector.active.is_(True)).order_by(Sector.sort_order, Sector.name)
+_QUEUE_STAGES = [(code, label) for code, label in STAGE_LABELS.items() if code not in ("placed", "lost")]
+
+
 def _filter_options():
     return {
-        "channels": db.session.execute(select(Channel.id, Channel.name).where(Channel.active.is_(True))
-                                       .order_by(Channel.sort_order)).all(),
-        "phases": db.session.execute(select(Phase.id, Phase.name).order_by(Phase.starts_on)).all(),
-        "stages": [(code, label) for code, label in STAGE_LABELS.items() if code not in ("placed", "lost")],
+        "channels": db.session.execute(_CHANNEL_OPTIONS).all(),
+        "phases": db.session.execute(_PHASE_OPTIONS).all(),
+        "stages": _QUEUE_STAGES,
     }
 
 
-def _page(query):
-    return db.paginate(query, per_page=PER_PAGE, error_out=False)
+class _Page(Pagination):
+    """A page of a `Listing` (services.leads.queries).
+
+    It reads one row more than it shows. A page with nothing after it is the last, so its rows give the
+    total; only a page with more after it (or one past the end) needs the count query.
+    """
+
+    def _query_items(self) -> list:
+        rows = self._query_args["listing"].page(offset=self._query_offset, limit=self.per_page + 1)
+        self.more = len(rows) > self.per_page
+        return rows[:self.per_page]
+
+    def _query_count(self) -> int:
+        if self.more or (not self.items and self.page > 1):
+            return self._query_args["listing"].count()
+        return self._query_offset + len(self.items)
+
+
+def _page(listing: lead_queries.Listing) -> _Page:
+    return _Page(listing=listing, per_page=PER_PAGE, error_out=False)
 
 
 @bp.route("/mijn")
@@ -150,7 +179,11 @@ def _visible_lead(lead_id: int) -> Lead:
 @bp.route("/<int:lead_id>")
 @roles_required(*WORK_LEADS)
 def detail(lead_id: int):
-    return _render_detail(_visible_lead(lead_id))
+    # One statement: the visibility check and everything the page shows of the lead itself.
+    lead = lead_queries.lead_for_page(lead_id, acting_user())
+    if lead is None:
+        abort(404)  # another team's lead does not exist for this user
+    return _render_detail(lead)
 
 
 def _render_detail(lead: Lead, *, activity_form: ActivityForm | None = None, stage_form: StageForm | None = None,
@@ -158,8 +191,7 @@ def _render_detail(lead: Lead, *, activity_form: ActivityForm | None = None, sta
     """The lead page; a form that failed comes back with what was typed and why it was refused."""
     user = acting_user()
     if lead.contact is not None:
-        audit.record_read(user, lead.contact)  # the page shows the contact's personal data
-        db.session.commit()
+        audit.record_read(user, lead.contact)  # the page shows the contact's personal data: committed below
     reassign = None
     if can_reassign(user, lead) and lead.is_open:
         reassign = ReassignForm()
@@ -176,13 +208,20 @@ def _render_detail(lead: Lead, *, activity_form: ActivityForm | None = None, sta
         vacancy_form = vacancy_form or VacancyForm(formdata=None, sector_id=lead.employer.sector_id)
         _stage_options(stage_form, lead)
         _vacancy_options(vacancy_form)
-    return render_template(
+    may_decline, may_take = lead.owner_id == user.id and lead.is_open, can_take(user, lead)
+    page = render_template(
         "leads/detail.html", lead=lead, timeline=activities.lead_timeline(lead),
-        vacancy_statuses=VACANCY_STATUSES, may_work=may_work,
-        may_decline=lead.owner_id == user.id and lead.is_open, may_take=can_take(user, lead),
-        contact_form=ContactLoggedForm(), decline_form=DeclineForm(), reassign_form=reassign, take_form=TakeForm(),
+        vacancy_statuses=VACANCY_STATUSES, may_work=may_work, may_decline=may_decline, may_take=may_take,
+        # Only the forms the page shows are built.
+        contact_form=ContactLoggedForm() if may_work and lead.stage in CONTACT_STAGES else None,
+        decline_form=DeclineForm() if may_decline else None, reassign_form=reassign,
+        take_form=TakeForm() if may_take else None,
         activity_form=activity_form, stage_form=stage_form, vacancy_form=vacancy_form,
     )
+    # The read of the contact's data is committed once the page is made, before it is sent (a commit earlier
+    # would expire every object the page still has to show, and read each of them again).
+    db.session.commit()
+    return page
 
 
 def _advisor_choices(lead: Lead):
@@ -260,15 +299,11 @@ def _stage_options(form: StageForm, lead: Lead) -> None:
     """Forward stages up to `vacancy`, then lost; `placed` follows from registering a placement."""
     forward = STAGES[STAGES.index(lead.stage) + 1:STAGES.index("placed")] if lead.is_open else ()
     form.to_stage.choices = choices([*((stage, STAGE_LABELS[stage]) for stage in forward), (LOST, STAGE_LABELS[LOST])])
-    reasons = db.session.execute(select(LostReason.code, LostReason.name).where(LostReason.active.is_(True))
-                                 .order_by(LostReason.sort_order, LostReason.name)).all()
-    form.lost_reason.choices = choices([("", "— kies een reden —"), *reasons])
+    form.lost_reason.choices = choices([("", "— kies een reden —"), *db.session.execute(_LOST_REASON_OPTIONS)])
 
 
 def _vacancy_options(form: VacancyForm) -> None:
-    sectors = db.session.execute(select(Sector.id, Sector.name).where(Sector.active.is_(True))
-                                 .order_by(Sector.sort_order, Sector.name)).all()
-    form.sector_id.choices = choices([("", "— onbekend —"), *sectors])
+    form.sector_id.choices = choices([("", "— onbekend —"), *db.session.execute(_SECTOR_OPTIONS)])
 
 
 @bp.route("/<int:lead_id>/activiteit", methods=["POST"])
@@ -349,7 +384,7 @@ def register_vacancy(lead_id: int):
 @roles_required(*WORK_LEADS)
 def my_actions():
     user = acting_user()
-    page = _page(activities.next_actions_query(user))
+    page = _page(lead_queries.listing(activities.next_actions_query(user), entities=True))
     return render_template("leads/my_actions.html", page=page, actions=activities.with_leads(list(page.items)))
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, exists, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import Select, and_, bindparam, exists, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from ...extensions import db
 from ...models import (
@@ -36,6 +36,7 @@ from ..calendar import today
 from ..errors import Conflict, ValidationError
 from ..normalise import refuse_bsn
 from . import lifecycle as lead_service
+from . import queries
 
 MAX_OUTCOME = 5000
 MAX_NEXT_ACTION = 300  # the column's length
@@ -144,9 +145,8 @@ class NextAction:
         return self.activity.next_action_due is not None and self.activity.next_action_due < today()
 
 
-def next_actions_query(user: User) -> Select[tuple[Activity]]:
-    """The user's open next actions, the most overdue first: from their activities that are the
-    latest on an open lead they may still see."""
+def _open_next_actions(actor_id) -> Select[tuple[Activity]]:
+    """Next actions on activities by `actor_id` that are the latest on their lead, while the lead is open."""
     later = aliased(Activity)
     superseded = exists(select(later.id).where(
         later.lead_id == Activity.lead_id,
@@ -156,23 +156,41 @@ def next_actions_query(user: User) -> Select[tuple[Activity]]:
     return (
         select(Activity)
         .join(Lead, Lead.id == Activity.lead_id)
-        .where(Activity.actor_id == user.id, Activity.next_action_due.is_not(None), Lead.stage.in_(OPEN_STAGES),
-               visible_leads_clause(user), ~superseded)
+        .where(Activity.actor_id == actor_id, Activity.next_action_due.is_not(None), Lead.stage.in_(OPEN_STAGES),
+               ~superseded)
         .order_by(Activity.next_action_due, Activity.occurred_at, Activity.id)
     )
+
+
+# The start queue shows a user's first next actions with their leads and employers on every visit: built once,
+# the user bound at execution (building the statement took longer than running it).
+_NEXT_ACTIONS_WITH_LEADS = (_open_next_actions(bindparam("actor_id")).add_columns(Lead)
+                            .options(joinedload(Lead.employer)))
+
+
+def next_actions_query(user: User) -> Select[tuple[Activity]]:
+    """The user's open next actions, the most overdue first: from their activities that are the
+    latest on an open lead they may still see."""
+    return _open_next_actions(user.id).where(visible_leads_clause(user))
 
 
 def with_leads(activities: list[Activity]) -> list[NextAction]:
     """Pair activities with their leads (and employers), in one query for the lot."""
     ids = {a.lead_id for a in activities}
     leads = {lead.id: lead for lead in db.session.scalars(
-        select(Lead).where(Lead.id.in_(ids)).options(selectinload(Lead.employer)))} if ids else {}
+        select(Lead).where(Lead.id.in_(ids)).options(joinedload(Lead.employer)))} if ids else {}
     return [NextAction(activity, leads[activity.lead_id]) for activity in activities]
 
 
 def next_actions(user: User, limit: int | None = None) -> list[NextAction]:
-    query = next_actions_query(user)
-    return with_leads(list(db.session.scalars(query.limit(limit) if limit else query)))
+    """The user's open next actions with their leads and employers, in one statement."""
+    if limit:
+        query = queries.for_user("next_actions", user,
+                                 lambda visible: _NEXT_ACTIONS_WITH_LEADS.where(visible).limit(bindparam("limit")))
+    else:
+        query = _NEXT_ACTIONS_WITH_LEADS.where(visible_leads_clause(user))
+    rows = db.session.execute(query, {"actor_id": user.id, "limit": limit})
+    return [NextAction(activity, lead) for activity, lead in rows]
 
 
 # --- the lead's timeline ----------------------------------------------------------------------------
@@ -193,22 +211,27 @@ class TimelineEntry:
         return self.at, _ORDER[self.kind], getattr(self.item, "id", 0)
 
 
+# One statement per kind of entry, built once (the lead bound at execution); what an entry names (its channel,
+# its actor) is joined into it, so a timeline of any length is these six statements.
+_TIMELINE = (
+    ("touchpoint", "occurred_at", select(Touchpoint).where(Touchpoint.lead_id == bindparam("lead_id")).options(
+        joinedload(Touchpoint.channel), joinedload(Touchpoint.phase), joinedload(Touchpoint.ad_code))),
+    ("assignment", "at", select(LeadAssignment).where(LeadAssignment.lead_id == bindparam("lead_id")).options(
+        joinedload(LeadAssignment.actor))),
+    ("activity", "occurred_at", select(Activity).where(Activity.lead_id == bindparam("lead_id")).options(
+        joinedload(Activity.actor))),
+    ("vacancy", "created_at", select(Vacancy).where(Vacancy.lead_id == bindparam("lead_id")).options(
+        joinedload(Vacancy.sector))),
+    ("stage", "at", select(LeadStageEvent).where(LeadStageEvent.lead_id == bindparam("lead_id")).options(
+        joinedload(LeadStageEvent.actor))),
+    ("escalation", "at", select(LeadEscalation).where(LeadEscalation.lead_id == bindparam("lead_id")).options(
+        joinedload(LeadEscalation.notified_user))),
+)
+
+
 def lead_timeline(lead: Lead) -> list[TimelineEntry]:
     """Everything that happened on a lead, newest first: touchpoints, assignments, activities,
     vacancies, stage changes and SLA escalations (one query per kind)."""
-    entries = [TimelineEntry(t.occurred_at, "touchpoint", t) for t in db.session.scalars(
-        select(Touchpoint).where(Touchpoint.lead_id == lead.id).options(
-            selectinload(Touchpoint.channel), selectinload(Touchpoint.phase), selectinload(Touchpoint.ad_code)))]
-    entries += [TimelineEntry(a.at, "assignment", a) for a in db.session.scalars(
-        select(LeadAssignment).where(LeadAssignment.lead_id == lead.id).options(
-            selectinload(LeadAssignment.actor)))]
-    entries += [TimelineEntry(a.occurred_at, "activity", a) for a in db.session.scalars(
-        select(Activity).where(Activity.lead_id == lead.id).options(selectinload(Activity.actor)))]
-    entries += [TimelineEntry(v.created_at, "vacancy", v) for v in db.session.scalars(
-        select(Vacancy).where(Vacancy.lead_id == lead.id).options(selectinload(Vacancy.sector)))]
-    entries += [TimelineEntry(e.at, "stage", e) for e in db.session.scalars(
-        select(LeadStageEvent).where(LeadStageEvent.lead_id == lead.id).options(selectinload(LeadStageEvent.actor)))]
-    entries += [TimelineEntry(e.at, "escalation", e) for e in db.session.scalars(
-        select(LeadEscalation).where(LeadEscalation.lead_id == lead.id).options(
-            selectinload(LeadEscalation.notified_user)))]
+    entries = [TimelineEntry(getattr(item, at), kind, item)
+               for kind, at, query in _TIMELINE for item in db.session.scalars(query, {"lead_id": lead.id})]
     return sorted(entries, key=lambda entry: entry.sort_key, reverse=True)

@@ -1,19 +1,29 @@
-"""Queue and workload queries: my leads, the team queue, overdue leads, load and equity per advisor."""
+"""Queue and workload queries: my leads, the team queue, overdue leads, load and equity per advisor.
+
+The queue functions give a `Listing` to page through. Its rows (`_base`) are the lead's id, stage, SLA due time,
+escalation, priority, owner and waiting reason, and the names of its employer, municipality, sector, channel,
+phase and owner. A queue's statements are built once per kind and set of filters (`_statements`)."""
 from __future__ import annotations
 
+import functools
 import statistics
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, and_, func, select, text
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import Select, and_, bindparam, func, select, text
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import (
     Absence,
+    Channel,
     Employer,
     Lead,
     LeadAssignment,
     LeadDecline,
+    Municipality,
+    Phase,
+    Sector,
     Team,
     User,
     utcnow,
@@ -21,6 +31,7 @@ from ...models import (
 from ...models.leads import OPEN_STAGES_SQL
 from ...permissions import ADMIN, ADVISOR, CAMPAIGN, TEAMLEAD, visible_leads_clause
 from ..calendar import AMSTERDAM, today, working_days_between
+from ..leads.queries import Listing, listing, listing_statements
 
 WAITING_FOR_CONTACT_SQL = "stage IN ('new', 'assigned')"
 
@@ -33,60 +44,95 @@ class QueueFilters:
     overdue_only: bool = False
     q: str = ""
 
+    def values(self) -> dict[str, Any]:
+        """The filters that are set, as the statement's parameters (their names make the statement's shape)."""
+        values = {"stage": self.stage, "channel_id": self.channel_id, "phase_id": self.phase_id,
+                  "now": utcnow() if self.overdue_only else None, "q": self.q.strip().lower()}
+        return {name: value for name, value in values.items() if value}
+
 
 def _ordered(query: Select) -> Select:
     # SLA due time first (the most urgent on top), then the transparent priority score.
     return query.order_by(Lead.sla_due_at.is_(None), Lead.sla_due_at, Lead.priority.desc(), Lead.id)
 
 
-def _filtered(query: Select, filters: QueueFilters) -> Select:
-    if filters.stage:
-        query = query.where(Lead.stage == filters.stage)
-    if filters.channel_id:
-        query = query.where(Lead.channel_id == filters.channel_id)
-    if filters.phase_id:
-        query = query.where(Lead.phase_id == filters.phase_id)
-    if filters.overdue_only:
-        query = query.where(text(WAITING_FOR_CONTACT_SQL), Lead.sla_due_at < utcnow())
-    if filters.q.strip():
-        query = query.where(func.lower(Employer.name).contains(filters.q.strip().lower()))
+def _filtered(query: Select, shape: frozenset[str]) -> Select:
+    """The filters named in `shape`, their values bound at execution (QueueFilters.values)."""
+    if "stage" in shape:
+        query = query.where(Lead.stage == bindparam("stage"))
+    if "channel_id" in shape:
+        query = query.where(Lead.channel_id == bindparam("channel_id"))
+    if "phase_id" in shape:
+        query = query.where(Lead.phase_id == bindparam("phase_id"))
+    if "now" in shape:
+        query = query.where(text(WAITING_FOR_CONTACT_SQL), Lead.sla_due_at < bindparam("now"))
+    if "q" in shape:
+        query = query.where(func.lower(Employer.name).contains(bindparam("q")))
     return query
 
 
 def _base() -> Select:
-    # Everything a queue row shows, loaded with the page (no query per row).
-    return select(Lead).join(Lead.employer).options(
-        contains_eager(Lead.employer).selectinload(Employer.municipality),
-        contains_eager(Lead.employer).selectinload(Employer.sector),
-        selectinload(Lead.channel), selectinload(Lead.phase), selectinload(Lead.owner),
+    """Everything a queue row shows, as plain columns of one statement: a queue is read, not changed, so its
+    rows need no ORM objects (building those was most of a queue page's time). Each joined table is one row
+    per lead, so a page of any length is this one statement."""
+    owner = aliased(User)
+    return (
+        select(Lead.id, Lead.stage, Lead.sla_due_at, Lead.escalation_level, Lead.priority, Lead.owner_id,
+               Lead.waiting_reason, Employer.name.label("employer_name"), Municipality.name.label("municipality_name"),
+               Sector.name.label("sector_name"), Channel.name.label("channel_name"), Phase.name.label("phase_name"),
+               owner.name.label("owner_name"))
+        .join(Employer, Employer.id == Lead.employer_id)
+        .outerjoin(Municipality, Municipality.id == Employer.municipality_id)
+        .outerjoin(Sector, Sector.id == Employer.sector_id)
+        .outerjoin(Channel, Channel.id == Lead.channel_id)
+        .outerjoin(Phase, Phase.id == Lead.phase_id)
+        .outerjoin(owner, owner.id == Lead.owner_id)
     )
 
 
-def my_queue(user: User, filters: QueueFilters) -> Select:
-    """The advisor's own open leads (served by the partial index on owner + SLA due time)."""
-    return _ordered(_filtered(_base().where(Lead.owner_id == user.id, text(OPEN_STAGES_SQL)), filters))
+@functools.cache
+def _statements(kind: str, shape: frozenset[str]) -> tuple[Select, Select]:
+    """The statements of a queue (`kind`) with these filters, built once: the values are parameters."""
+    if kind == "mine":  # served by the partial index on owner + SLA due time
+        query = _ordered(_filtered(_base().where(Lead.owner_id == bindparam("owner_id"), text(OPEN_STAGES_SQL)), shape))
+    elif kind == "unrouted":
+        query = _ordered(_filtered(_base().where(Lead.team_id.is_(None), Lead.owner_id.is_(None),
+                                                 text(OPEN_STAGES_SQL)), shape))
+    else:  # a team's open leads, waiting (unassigned) ones first; or only those
+        query = _base().where(Lead.team_id == bindparam("team_id"), text(OPEN_STAGES_SQL))
+        if kind == "waiting":
+            query = query.where(Lead.owner_id.is_(None))
+        query = _filtered(query, shape).order_by(
+            Lead.owner_id.is_not(None), Lead.sla_due_at.is_(None), Lead.sla_due_at, Lead.priority.desc(), Lead.id)
+    return listing_statements(query)
 
 
-def team_queue(team_id: int, filters: QueueFilters, *, waiting_only: bool = False) -> Select:
+def _listing(kind: str, filters: QueueFilters, **ids: int) -> Listing:
+    values = filters.values()
+    return Listing(*_statements(kind, frozenset(values)), {**values, **ids})
+
+
+def my_queue(user: User, filters: QueueFilters) -> Listing:
+    """The advisor's own open leads, the most urgent first."""
+    return _listing("mine", filters, owner_id=user.id)
+
+
+def team_queue(team_id: int, filters: QueueFilters, *, waiting_only: bool = False) -> Listing:
     """A team's open leads; waiting (unassigned) ones first."""
-    query = _base().where(Lead.team_id == team_id, text(OPEN_STAGES_SQL))
-    if waiting_only:
-        query = query.where(Lead.owner_id.is_(None))
-    return _filtered(query, filters).order_by(
-        Lead.owner_id.is_not(None), Lead.sla_due_at.is_(None), Lead.sla_due_at, Lead.priority.desc(), Lead.id
-    )
+    return _listing("waiting" if waiting_only else "team", filters, team_id=team_id)
 
 
-def unrouted(filters: QueueFilters) -> Select:
+def unrouted(filters: QueueFilters) -> Listing:
     """Open leads that no rule sent to a team (for the campaign team and admins)."""
-    return _ordered(_filtered(_base().where(Lead.team_id.is_(None), Lead.owner_id.is_(None), text(OPEN_STAGES_SQL)),
-                              filters))
+    return _listing("unrouted", filters)
 
 
-def overdue(user: User, filters: QueueFilters) -> Select:
-    """Leads the user may see whose first contact is past its SLA."""
+def overdue(user: User, filters: QueueFilters) -> Listing:
+    """Leads the user may see whose first contact is past its SLA (built per request: what the user may see
+    is part of the statement)."""
+    values = filters.values()
     query = _base().where(visible_leads_clause(user), text(WAITING_FOR_CONTACT_SQL), Lead.sla_due_at < utcnow())
-    return _ordered(_filtered(query, filters))
+    return listing(_ordered(_filtered(query, frozenset(values))), values)
 
 
 def is_visible(user: User, lead_id: int) -> bool:
