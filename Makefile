@@ -1,5 +1,6 @@
-# `make run` (set up and serve with demo data), `make test` (set up and test) and
-# `make lint` (set up and check the code with ruff, configured in pyproject.toml).
+# `make run` (set up and serve with demo data), `make test` (set up and test),
+# `make lint` (set up and check the code with ruff, configured in pyproject.toml) and
+# `make wheel-check` (build the wheel and run it installed: scripts/check_wheel.sh).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,9 +8,9 @@ FLASK := $(PY) -m flask --app campaign_crm
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint setup migrate seed browser clean
+.PHONY: run test lint wheel-check setup migrate seed browser clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
@@ -40,6 +41,9 @@ test: setup browser
 
 lint: setup
 	$(VENV)/bin/ruff check .
+
+wheel-check: setup
+	scripts/check_wheel.sh
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

@@ -6,11 +6,12 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import BASE_DIR, Config, ConfigError
+from .config import MIGRATIONS_DIR, TEMPLATES_DIR, Config, ConfigError, instance_dir
 
 
 def create_app(config_class: type[Config] | Config = Config) -> Flask:
-    """Build the application: config → request limits → extensions → blueprints → CLI → error pages."""
+    """Build the application: config → logs and request ids → request limits → extensions → blueprints → CLI →
+    tasks → error pages."""
     try:
         config = config_class() if isinstance(config_class, type) else config_class
     except ConfigError as exc:
@@ -19,25 +20,38 @@ def create_app(config_class: type[Config] | Config = Config) -> Flask:
 
     app = Flask(
         __name__,
-        template_folder=str(BASE_DIR / "templates"),
-        instance_path=str(BASE_DIR / "instance"),
+        # The wheel carries templates and migrations inside the package; a checkout keeps them at its root.
+        template_folder=str(TEMPLATES_DIR),
+        instance_path=getattr(config, "INSTANCE_PATH", None) or str(instance_dir()),
     )
     app.config.from_object(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["INSTANCE_PATH"] = app.instance_path
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith(f"sqlite:///{app.instance_path}/"):
+        # The default SQLite file lives in the instance folder; made only then (an installed app run from a
+        # read-only working directory with PostgreSQL needs none).
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["PROXY_COUNT"]:
         # The client's address and scheme come from the proxy's headers, so rate limits count
         # per visitor and generated links use https.
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    register_observability(app)
     register_request_limits(app)
     register_extensions(app)
     register_security(app)
     register_blueprints(app)
     register_cli(app)
+    register_tasks(app)
     register_error_handlers(app)
     register_template_helpers(app)
     return app
+
+
+def register_observability(app: Flask) -> None:
+    from .observability import init_observability
+
+    init_observability(app)
 
 
 def register_request_limits(app: Flask) -> None:
@@ -51,7 +65,7 @@ def register_extensions(app: Flask) -> None:
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -91,6 +105,12 @@ def register_cli(app: Flask) -> None:
     from .cli import register_commands
 
     register_commands(app)
+
+
+def register_tasks(app: Flask) -> None:
+    from .tasks import init_tasks
+
+    init_tasks(app)
 
 
 def register_error_handlers(app: Flask) -> None:

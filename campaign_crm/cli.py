@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import doctor
 from .extensions import db
 from .models import ESCALATION_LEVELS, ROLES, Setting, User, utcnow
 from .services import demo, imports
@@ -301,7 +302,24 @@ def processing_register(with_settings: bool) -> None:
     click.echo(privacy.register_markdown(values), nl=False)
 
 
+@click.command("doctor")
+@click.option("--no-mail-connect", is_flag=True,
+              help="Niet met de mailserver verbinden; alleen controleren of de mailinstellingen gezet zijn.")
+@with_appcontext
+def doctor_command(no_mail_connect: bool) -> None:
+    """Check a production configuration: one line per check (OK or FOUT with what to set); exit status 1 when
+    any check fails."""
+    results = doctor.run_checks(current_app._get_current_object(), connect_mail=not no_mail_connect)
+    for check in results:
+        click.echo(f"{'OK  ' if check.ok else 'FOUT'}  {check.name}: {check.detail}")
+    failed = sum(1 for check in results if not check.ok)
+    if failed:
+        click.echo(f"{failed} van de {len(results)} controles mislukt.")
+        raise SystemExit(1)
+    click.echo(f"Alle {len(results)} controles in orde.")
+
+
 def register_commands(app: Flask) -> None:
     for command in (seed_demo, create_user, create_api_token, import_leads, route_waiting, sla_sweep,
-                    checkin_reminders, purge_personal_data, processing_register):
+                    checkin_reminders, purge_personal_data, processing_register, doctor_command):
         app.cli.add_command(command)

@@ -7,8 +7,22 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = BASE_DIR / "instance"
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = PACKAGE_DIR.parent  # the checkout; site-packages when installed from a wheel
+# A checkout (also `pip install -e .`) has pyproject.toml beside the package; an installed wheel has not.
+IN_CHECKOUT = (BASE_DIR / "pyproject.toml").is_file()
+
+
+def bundled(name: str) -> Path:
+    """The folder `name` (templates, migrations) that the wheel puts inside the package, else the checkout's."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else BASE_DIR / name
+
+
+TEMPLATES_DIR = bundled("templates")
+MIGRATIONS_DIR = bundled("migrations")
+LOG_FORMATS = ("json", "text")
+DEV_SECRET_KEY = "dev-only-not-secret"  # outside production only, when SECRET_KEY is empty
 
 
 class ConfigError(ValueError):
@@ -48,10 +62,38 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} moet true of false zijn, niet {raw!r}.")
 
 
-def database_url(raw: str | None) -> str:
+def instance_dir() -> Path:
+    """Where the SQLite default and other local files live: INSTANCE_PATH, else `instance/` in the checkout,
+    else (an installed wheel, never inside site-packages) `instance/` in the working directory."""
+    raw = _env("INSTANCE_PATH")
+    if raw is not None:
+        return Path(raw).expanduser().resolve()
+    return BASE_DIR / "instance" if IN_CHECKOUT else Path.cwd() / "instance"
+
+
+def log_format() -> str:
+    """LOG_FORMAT: json in production, text otherwise (read by the app and by gunicorn's logger class)."""
+    default = "json" if _env("CRM_ENV", "development") == "production" else "text"
+    value = (_env("LOG_FORMAT", default) or default).lower()
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT moet json of text zijn, niet {value!r}.")
+    return value
+
+
+def web_server_settings() -> dict[str, object]:
+    """The gunicorn settings that come from the environment (gunicorn.conf.py)."""
+    return {
+        "bind": _env("WEB_BIND", "127.0.0.1:8000"),
+        "workers": _env_positive_int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)),
+        "threads": _env_positive_int("WEB_THREADS", 4),
+        "timeout": _env_positive_int("WEB_TIMEOUT", 60),
+    }
+
+
+def database_url(raw: str | None, instance: Path | None = None) -> str:
     """Return a usable SQLAlchemy URL for DATABASE_URL, or explain in one line why not."""
     if raw is None:
-        return f"sqlite:///{INSTANCE_DIR / 'campaign_crm.db'}"
+        return f"sqlite:///{(instance or instance_dir()) / 'campaign_crm.db'}"
     try:
         url = make_url(raw)
     except ArgumentError:
@@ -80,8 +122,9 @@ class Config:
         if self.SECRET_KEY is None:
             if self.ENV_NAME == "production":
                 raise ConfigError("SECRET_KEY is verplicht in productie (CRM_ENV=production).")
-            self.SECRET_KEY = "dev-only-not-secret"
-        self.SQLALCHEMY_DATABASE_URI = database_url(_env("DATABASE_URL"))
+            self.SECRET_KEY = DEV_SECRET_KEY
+        self.INSTANCE_PATH = str(instance_dir())
+        self.SQLALCHEMY_DATABASE_URI = database_url(_env("DATABASE_URL"), Path(self.INSTANCE_PATH))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -127,6 +170,18 @@ class Config:
         self.LOGIN_ACCOUNT_LIMIT = _env("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes")
         # How long the one-time set-up link of a new account works.
         self.SETUP_LINK_HOURS = _env_int("SETUP_LINK_HOURS", 72)
+        # Background work (periodic jobs, large imports): with a redis:// URL tasks go to Redis and run in
+        # `flask worker` processes; empty, they run in a worker thread inside the app process (`make run`).
+        self.TASK_BROKER_URL = _env("TASK_BROKER_URL", "")
+        # Outgoing mail (notices, set-up links): an SMTP server; empty MAIL_SERVER sends nothing.
+        self.MAIL_SERVER = _env("MAIL_SERVER", "")
+        self.MAIL_PORT = _env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USERNAME = _env("MAIL_USERNAME")
+        self.MAIL_PASSWORD = _env("MAIL_PASSWORD")
+        self.MAIL_FROM = _env("MAIL_FROM", "")
+        # Log lines as JSON objects (one per line, with the request id) or as plain text.
+        self.LOG_FORMAT = log_format()
         # Error logs name the failing SQL but never the values in it (personal data, tokens).
         self.SQLALCHEMY_ENGINE_OPTIONS["hide_parameters"] = True
         self.TESTING = False

@@ -5,12 +5,13 @@ from flask import Flask, Response, g, render_template, request
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from .config import BASE_DIR
+from .config import TEMPLATES_DIR
 from .extensions import db, login_manager
+from .observability import current_request_id
 
 # The page for a database that cannot be reached: plain HTML read once at start-up, because every
 # rendered template asks Flask-Login for the current user, and that asks the database.
-UNAVAILABLE_PAGE = (BASE_DIR / "templates" / "errors" / "unavailable.html").read_bytes()
+UNAVAILABLE_PAGE = (TEMPLATES_DIR / "errors" / "unavailable.html").read_bytes()
 
 MESSAGES = {
     400: ("Ongeldig verzoek", "Het verzoek kon niet worden verwerkt. Ververs de pagina en probeer het opnieuw."),
@@ -46,7 +47,8 @@ def error_page(status: int, text: str | None = None, headers=None):
     """A Dutch error page; `text` says what was wrong and where, instead of the general message."""
     title, general = MESSAGES.get(status, MESSAGES[500])
     try:
-        page = render_template("errors/error.html", status=status, title=title, text=text or general)
+        page = render_template("errors/error.html", status=status, title=title, text=text or general,
+                               request_id=current_request_id())
     except SQLAlchemyError:  # the page asks for the logged-in user, and the database is gone
         _rollback_quietly()
         return unavailable_page()

@@ -75,6 +75,7 @@ def admin_sections() -> list[tuple[str, str, str]]:
         ("Instellingen", "admin.edit_settings", "Termijnen, het doel voor LKS-banen en bewaartermijnen.",
          MANAGE_SETTINGS),
         ("Logboek", "admin.audit_log", "Wie wat wijzigde en wie persoonsgegevens inzag.", REVIEW_AUDIT_LOG),
+        ("Taken", "admin.task_runs", "Achtergrondtaken: planning, fouten en lopende imports.", {ADMIN}),
     ]
     return [(label, endpoint, about) for label, endpoint, about, roles in sections if role in roles]
 

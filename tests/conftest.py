@@ -21,6 +21,7 @@ from campaign_crm.services.accounts import auth as auth_service
 from campaign_crm.services.accounts import organisation, users
 from campaign_crm.services.campaigns.campaigns import PhaseInput, create_campaign
 from campaign_crm.services.capture.intake import TouchpointInput, record_touchpoint
+from campaign_crm.tasks import EngineSettings
 from tests.helpers import (
     PASSWORD,
     Login,
@@ -57,6 +58,8 @@ def app(database_url):
         snapshot = {name: [dict(row._mapping) for row in db.session.execute(db.metadata.tables[name].select())]
                     for name in REFERENCE_TABLES}
     app.config["REFERENCE_SNAPSHOT"] = snapshot
+    # Tasks retry as they do in production, but after milliseconds instead of seconds.
+    app.config["TASK_OPTIONS"] = {"*": {"min_backoff": 10, "max_backoff": 50}}
     yield app
     with app.app_context():
         db.session.remove()
@@ -71,6 +74,19 @@ def _clean_state(request):
         with app.app_context():
             reset_database()
             limiter.reset()
+        app.extensions["tasks"].discard_queued()  # a task a test queued and did not run is not run by the next
+
+
+@pytest.fixture
+def task_worker(app):
+    """The app's in-process task worker, running for the length of the test (the suite otherwise starts none and
+    runs queued tasks with tests.helpers.run_queued_tasks)."""
+    engine = app.extensions["tasks"]
+    engine.settings.embedded_worker, engine.settings.worker_timeout = True, 100  # quick to stop
+    engine.ensure_embedded_worker()
+    yield engine
+    engine.stop_embedded_worker()
+    engine.settings.embedded_worker, engine.settings.worker_timeout = False, EngineSettings.worker_timeout
 
 
 @pytest.fixture

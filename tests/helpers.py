@@ -22,6 +22,7 @@ import io
 import os
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -59,6 +60,7 @@ from campaign_crm.models import (
     RiskSignal,
     RoutingRule,
     Sector,
+    TaskRun,
     Team,
     Touchpoint,
     User,
@@ -860,3 +862,47 @@ def read_csv(content: bytes) -> list[list[str]]:
     """The rows of a report CSV export (semicolons, a UTF-8 BOM first so that Excel reads the accents)."""
     assert content.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM first, so Excel reads the accents"
     return list(csv.reader(io.StringIO(content[3:].decode("utf-8"), newline=""), delimiter=";"))
+
+
+# --- background tasks ------------------------------------------------------------------------------------------
+
+def run_queued_tasks(app, timeout: float = 30.0) -> None:
+    """Run every task the app has queued (and the retries they schedule) with a worker in this process, then stop
+    it. Called outside an application context: each task opens its own."""
+    app.extensions["tasks"].drain(timeout=timeout)
+
+
+def add_task_run(task: str = "sla-sweep", *, status: str = "failed", key: str | None = None,
+                 error: str | None = "Onverwachte fout (RuntimeError)") -> TaskRun:
+    """A task-run row as the engine leaves it (by default a failed periodic run); flushes."""
+    now = utcnow()
+    run = TaskRun(task=task, key=key or f"{task}:test-{uuid.uuid4().hex[:8]}", status=status, args={}, attempts=1,
+                  enqueued_at=now, started_at=now, finished_at=now if status in ("done", "failed") else None,
+                  updated_at=now, error=error if status == "failed" else None)
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def wait_until(condition, *, timeout: float = 20.0, interval: float = 0.05, what: str = "the condition"):
+    """Call `condition` until it answers something true (returned) or `timeout` seconds pass (AssertionError)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(interval)
+
+
+# A generic list's columns, mapped to the import's fields.
+EMPLOYER_LIST_MAPPING = {"employer_name": "Bedrijfsnaam", "contact_name": "Contactpersoon", "email": "E-mail"}
+
+
+def employer_list(rows: int) -> bytes:
+    """A generic list (Dutch Excel CSV) of `rows` different employers, without ids: an import that applied a row
+    twice would make a second touchpoint for it."""
+    lines = ["Bedrijfsnaam;Contactpersoon;E-mail"]
+    lines += [f"Werkgever {n:05d};Contact {n:05d};info@werkgever-{n:05d}.example" for n in range(1, rows + 1)]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")

@@ -44,6 +44,8 @@ from .reference import (
                          SizeClass,
 )
 from .routing import ESCALATION_LEVELS, LeadDecline, LeadEscalation, RoutingRule
+from .tasks import TaskCheckpoint as TaskCheckpoint
+from .tasks import TaskRun as TaskRun
 from .types import utcnow
 from .users import ROLES, Absence, ApiToken, User, UserSession
 

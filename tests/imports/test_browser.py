@@ -1,5 +1,6 @@
-"""The import pages in headless Chromium: a real file upload, the streamed preview and apply, and
-reflow at 320 pixels (WCAG 1.4.10). Uses the browser set-up of tests/browser."""
+"""The import pages in headless Chromium: a real file upload, the streamed preview, the apply as a background
+task (the page reloads itself until the result is there), and reflow at 320 pixels (WCAG 1.4.10). Uses the
+browser set-up of tests/browser."""
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,7 @@ def shot(page, step: str) -> None:
     page.screenshot(path=ARTIFACTS / f"imports-{step}.png", full_page=True)
 
 
-def test_upload_preview_and_apply_in_a_browser(app, page, factory):
+def test_upload_preview_and_apply_in_a_browser(app, page, factory, task_worker):
     from playwright.sync_api import expect
 
     who = factory.user("campaign")
@@ -40,8 +41,8 @@ def test_upload_preview_and_apply_in_a_browser(app, page, factory):
     with app.app_context():
         assert count(Lead) == 0
 
-    page.get_by_role("button", name="Nu inlezen").click()
-    expect(page.get_by_role("heading", name="Resultaat: ingelezen", exact=False)).to_be_visible()
+    page.get_by_role("button", name="Nu inlezen").click()  # a background task; the page reloads until it is done
+    expect(page.get_by_role("heading", name="Resultaat: ingelezen", exact=False)).to_be_visible(timeout=20_000)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download de afgewezen rijen (CSV voor Excel)").click()
     assert download.value.suggested_filename.endswith("-afgewezen-rijen.csv")

@@ -40,7 +40,7 @@ from campaign_crm.services.leads import lifecycle as lead_service
 from campaign_crm.services.placements import jobcoaches, risk
 from campaign_crm.services.placements import records as placement_service
 from campaign_crm.services.routing import rules as routing_rules
-from tests.helpers import Login, bearer, intake_lead, login, placement_input
+from tests.helpers import Login, add_task_run, bearer, intake_lead, login, placement_input
 
 OK, LOGIN, FORBIDDEN, HIDDEN, UNAUTHORIZED = "ok", "login", "forbidden", "hidden", "unauthorized"
 # One letter each, so that the tables below read as a grid (O is the letter of ok, never a zero).
@@ -86,6 +86,8 @@ ADVISOR_PROFILE = roles("teamlead_a", "admin")
 WEB = {
     ("GET", "/"): logged_in(),
     ("GET", "/health"): public(),
+    ("GET", "/healthz"): public(),
+    ("GET", "/readyz"): public(),
     ("GET", "/toegankelijkheid"): public(),
     # Public pages for employers and jobcoaches.
     ("GET", "/aanmelden"): public(),
@@ -129,6 +131,9 @@ WEB = {
     ("GET", "/beheer/instellingen"): ADMIN_ONLY,
     ("POST", "/beheer/instellingen"): ADMIN_ONLY,
     ("GET", "/beheer/logboek"): ADMIN_ONLY,
+    # Background work: the task runs and starting a failed one again.
+    ("GET", "/beheer/taken"): ADMIN_ONLY,
+    ("POST", "/beheer/taken/<int:run_id>/opnieuw"): ADMIN_ONLY,
     # A contact's AVG (GDPR) inzage and erasure.
     ("GET", "/beheer/contactpersonen/<int:contact_id>/avg"): ADMIN_ONLY,
     ("GET", "/beheer/contactpersonen/<int:contact_id>/avg.json"): ADMIN_ONLY,
@@ -375,6 +380,7 @@ def world(app, factory, campaign) -> World:
             b"Bedrijf;E-mail\nBakkerij Jansen;jan@bakkerij-jansen.example\n", "werkgevers.csv",
             imports.ImportOptions(preset="generic", campaign="aknp"), actor=None)
         applied_batch_id = _applied_batch_id()
+        failed_run = add_task_run("sla-sweep", status="failed")
         tokens = {}
         for actor, role, partner in (("admin", "admin", None), ("campaign", "campaign", partner_b),
                                      ("management", "management", partner_a), ("advisor_a", "advisor", partner_a),
@@ -390,6 +396,7 @@ def world(app, factory, campaign) -> World:
             signal_id=signal.id, organisation_id=coach.id, token=coach_token, kind="livestream", slug=event.slug,
             event_id=event.id, code=ad.code, ad_code_id=ad.id, channel_id=channel.id, mapping_id=mapping.id,
             absence_id=absence.id, rule_id=rule.id, batch_id=previewed.id, applied_batch_id=applied_batch_id,
+            run_id=failed_run.id,
         )
     return World(logins, tokens, values)
 

@@ -1,7 +1,9 @@
 """Import pages: upload, column mapping (generic lists), preview, apply with progress, error file.
 
-Preview and apply stream their page while they work (one request, one transaction, no background
-job): the progress lines arrive as chunks are done, the result follows on the same page.
+The preview streams its page while it works (one request, one transaction that is rolled back): the
+progress lines arrive as chunks are done, the result follows on the same page. The apply is a background
+task: the button enqueues it and leads to the batch page, which shows the rows done (the task updates them
+after every committed chunk) and reloads itself until the task is done, then shows the result.
 """
 from __future__ import annotations
 
@@ -25,16 +27,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...extensions import db
-from ...models import Campaign, Channel, ImportBatch, ImportMapping, Phase
+from ...models import Campaign, Channel, ImportBatch, ImportMapping, Phase, TaskRun
 from ...permissions import RUN_CAMPAIGNS, acting_user, roles_required
 from ...request_limits import database_id
 from ...services import audit, imports
 from ...services.errors import ValidationError
+from ...tasks import IMPORT_TASK, TaskQueueUnavailable, current_engine, runs
 from .blueprint import bp
 from .forms import ActionForm, UploadForm, choices, mapping_form_class
 
 PROGRESS_EVERY_SECONDS = 1.0
 ERRORS_ON_PAGE = 200
+REFRESH_SECONDS = 3  # the batch page reloads itself this often while its import runs (unless switched off)
 
 
 def _fill_upload_choices(form: UploadForm) -> None:
@@ -76,8 +80,15 @@ def new_import():
             if options.preset == "generic":
                 return redirect(url_for("imports.map_columns", batch_id=batch.id))
             return redirect(url_for("imports.show_batch", batch_id=batch.id))
-    return render_template("imports/new_import.html", form=form, presets=imports.PRESETS,
-                           batches=imports.recent_batches(), max_upload_mb=current_app.config["MAX_UPLOAD_MB"])
+    batches = imports.recent_batches()
+    running = {run.key for run in runs.by_keys([_run_key(b.id) for b in batches]).values() if run.active}
+    return render_template("imports/new_import.html", form=form, presets=imports.PRESETS, batches=batches,
+                           running={b.id for b in batches if _run_key(b.id) in running},
+                           max_upload_mb=current_app.config["MAX_UPLOAD_MB"])
+
+
+def _run_key(batch_id: int) -> str:
+    return f"{IMPORT_TASK}:{batch_id}"
 
 
 def _upload_errors(form: UploadForm, exc: ValidationError) -> None:
@@ -136,24 +147,46 @@ def map_columns(batch_id: int):
 @roles_required(*RUN_CAMPAIGNS)
 def show_batch(batch_id: int):
     batch = db.get_or_404(ImportBatch, batch_id)
-    if batch.status == "previewed" and not batch.summary:  # not computed yet, or the mapping changed
+    run = runs.by_key(_run_key(batch.id))
+    if batch.status == "previewed" and not batch.summary and run is None:  # not computed yet, or the mapping changed
         if batch.preset == "generic" and not batch.options.get("mapping"):
             return redirect(url_for("imports.map_columns", batch_id=batch.id))
-        return _stream(batch, apply=False)
-    return render_template("imports/show_batch.html", state=SimpleNamespace(batch=batch, failure=None),
-                           form=ActionForm(), errors_on_page=ERRORS_ON_PAGE)
+        return _stream(batch)
+    running = run is not None and run.active and batch.status != "applied"
+    # A run that failed for good while the batch could not be marked (the database was gone) still says why.
+    failure = run.error if run is not None and run.status == "failed" and batch.status == "previewed" else None
+    refresh = running and request.args.get("verversen") != "uit"
+    state = SimpleNamespace(batch=batch, failure=failure, run=run if running else None)
+    return render_template("imports/show_batch.html", state=state, form=ActionForm(), errors_on_page=ERRORS_ON_PAGE,
+                           refresh_seconds=REFRESH_SECONDS if refresh else None), 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/<int:batch_id>/inlezen", methods=["POST"])
 @roles_required(*RUN_CAMPAIGNS)
 def apply_batch(batch_id: int):
+    """Enqueue the apply (once: a second click finds the run already queued) and show the batch's progress."""
     batch = db.get_or_404(ImportBatch, batch_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     if batch.status == "applied":
         flash("Dit bestand is al ingelezen.", "info")
         return redirect(url_for("imports.show_batch", batch_id=batch.id))
-    return _stream(batch, apply=True)
+    try:
+        imports.check_options(imports.batch_options(batch))
+    except ValidationError as exc:
+        db.session.rollback()
+        imports.mark_failed(batch.id, exc.message)
+        db.session.commit()
+        flash(exc.message, "error")
+        return redirect(url_for("imports.new_import"))
+    try:
+        run: TaskRun = current_engine().enqueue_import(batch.id, actor=acting_user())
+    except TaskQueueUnavailable as exc:
+        flash(exc.message, "error")
+    else:
+        if run.active:
+            flash("Het bestand wordt op de achtergrond ingelezen; deze pagina laat de voortgang zien.", "info")
+    return redirect(url_for("imports.show_batch", batch_id=batch.id))
 
 
 @bp.route("/<int:batch_id>/afgewezen.csv")
@@ -176,23 +209,21 @@ def _open_batch(batch_id: int) -> ImportBatch:
     return batch
 
 
-def _stream(batch: ImportBatch, *, apply: bool) -> Response:
-    """Run a preview or the apply while streaming progress lines, then the result, as one page."""
+def _stream(batch: ImportBatch) -> Response:
+    """Compute the preview while streaming progress lines, then the result, as one page (nothing is stored but
+    the preview's summary on the batch)."""
     actor = acting_user()
     form = ActionForm()
     generate_csrf()  # made now: the session cookie is sent before the body streams
     get_flashed_messages(with_categories=True)  # popped now for the same reason; base.html reads the cached list
     batch_id = batch.id
     try:
-        run = imports.start(batch, actor=actor, apply=apply)
+        run = imports.start(batch, actor=actor, apply=False)
     except ValidationError as exc:
         db.session.rollback()
-        if apply:
-            imports.mark_failed(batch_id, exc.message)
-            db.session.commit()
         flash(exc.message, "error")
         return redirect(url_for("imports.new_import"))
-    state = SimpleNamespace(batch=batch, failure=None, apply=apply)
+    state = SimpleNamespace(batch=batch, failure=None, run=None)
 
     def progress():
         last = 0.0
@@ -205,13 +236,10 @@ def _stream(batch: ImportBatch, *, apply: bool) -> Response:
             imports.finish(batch_id, run, actor=actor)
             db.session.commit()
         except Exception as exc:  # the boundary: nothing half-written, a message instead of a stack trace
-            current_app.logger.exception("import %s failed", batch_id)
-            state.failure = imports.failure_message(exc, preview=not apply)
+            current_app.logger.exception("import %s preview failed", batch_id)
+            state.failure = imports.failure_message(exc, preview=True)
             try:
                 db.session.rollback()
-                if apply:
-                    imports.mark_failed(batch_id, state.failure)
-                    db.session.commit()
             except SQLAlchemyError:  # the database itself is gone: the page still says what happened
                 return
         state.batch = db.session.get(ImportBatch, batch_id)

@@ -1,9 +1,14 @@
-"""Preview and apply an import: every record through the one intake, in one transaction.
+"""Preview and apply an import: every record through the one intake.
 
 The preview runs exactly what the apply runs, inside a SAVEPOINT that is always rolled back, so
 "create / attach / unchanged / rejected" in the preview are the intake's own answers (including rows
 that attach to a lead an earlier row of the same file creates), and nothing is written. The apply
 runs in the caller's transaction; the caller commits once, or rolls back and nothing is changed.
+
+A resumable apply (the background task: `checkpoints` given) is the same pass in chunks that each run in a
+transaction of their own: after every chunk `steps()` yields, `checkpoint` says what the chunk did, and the
+caller stores it with the chunk and commits. Started again with the stored checkpoints, the run skips the
+chunks already committed and rebuilds its report from them, so every row is applied once.
 """
 from __future__ import annotations
 
@@ -71,7 +76,7 @@ from .readers import read_grid
 IMPORT_LOCK_NAMESPACE = 4712  # advisory-lock namespace; the intake's employer identities use 4711
 ALREADY_RUNNING = ("Er wordt al een ander bestand ingelezen. Er is niets opgeslagen; probeer het opnieuw "
                    "zodra dat klaar is.")
-CHUNK = 500  # records per intake batch (and per look-up of known keys in event reports)
+CHUNK = 500  # records per intake batch (and per look-up of known keys in event reports); a resumable apply commits each
 SAMPLE = 100  # rows per category kept for the preview page
 MAX_WARNINGS = 1000
 # Small reference tables the intake and routing read for every row. The session's identity map holds
@@ -80,6 +85,12 @@ _PINNED = (Setting, Campaign, Phase, Channel, Interest, Municipality, Sector, Ro
 # Objects worth keeping in the session between chunks; everything else is flushed and let go.
 _KEEP = (ImportBatch, User, Campaign, Phase, Channel, ChannelUtm, Setting, Interest, Municipality, Sector, SbiMapping,
          AdCode, RoutingRule, Team)
+# The counters of a report that a checkpoint carries as differences.
+_COUNTS = ("created_leads", "attached", "unchanged", "repeated_in_file", "recorded", "rejected_rows", "warnings_total")
+# The tables an import fills in bulk: their statistics (and on PostgreSQL the visibility map) are refreshed after a
+# large import, so the reports' index-only scans and the planner see the new rows.
+BULK_TABLES = ("employers", "contacts", "leads", "touchpoints", "lead_assignments", "lead_stage_events",
+               "event_registrations")
 
 
 @dataclass
@@ -140,6 +151,28 @@ class ImportReport:
                                 "values": values})
             values = None  # the row's cells once, with its first error
 
+    def mark(self) -> dict[str, Any]:
+        """Where the report stands, for `since`."""
+        return {"counts": {name: getattr(self, name) for name in _COUNTS}, "errors": len(self.errors),
+                "warnings": len(self.warnings), "samples": {code: len(rows) for code, rows in self.samples.items()}}
+
+    def since(self, mark: dict[str, Any]) -> dict[str, Any]:
+        """What the report gained after `mark` (one chunk's share, as JSON), for `add` in a later run."""
+        samples = {code: rows[mark["samples"].get(code, 0):] for code, rows in self.samples.items()}
+        return {"counts": {name: getattr(self, name) - mark["counts"][name] for name in _COUNTS},
+                "errors": self.errors[mark["errors"]:], "warnings": self.warnings[mark["warnings"]:],
+                "samples": {code: rows for code, rows in samples.items() if rows}, "event": self.event}
+
+    def add(self, part: dict[str, Any]) -> None:
+        """Add one chunk's share (from `since`), as if this report had counted the chunk itself."""
+        for name, value in part["counts"].items():
+            setattr(self, name, getattr(self, name) + value)
+        self.errors.extend(part["errors"])
+        self.warnings.extend(part["warnings"])
+        for code, rows in part["samples"].items():
+            self.samples.setdefault(code, []).extend(rows)
+        self.event = part.get("event") or self.event
+
     def warn(self, record: Record, message: str, *, column: str | None = None) -> None:
         """An intake warning ("field: text"), or one about a file `column` the preset already knows."""
         self.warnings_total += 1
@@ -190,20 +223,38 @@ def file_columns(data: bytes, filename: str) -> tuple[list[str], list[dict[str, 
 
 
 class ImportRun:
-    """One pass over a parsed file; `steps()` does the work and yields (rows done, rows total) per chunk."""
+    """One pass over a parsed file; `steps()` does the work and yields (rows done, rows total) per chunk.
+
+    With `checkpoints` (a list, empty for a first run) the run is resumable: each chunk runs in its own
+    transaction, which the caller commits after each yield together with `checkpoint`; the chunks those
+    checkpoints describe were committed by an earlier run and are skipped.
+    """
 
     def __init__(self, parsed: ParsedFile, options: ImportOptions, *, actor: User | None, batch_id: int | None,
-                 dry_run: bool) -> None:
+                 dry_run: bool, checkpoints: list[dict[str, Any]] | None = None, chunk_size: int = CHUNK) -> None:
         self.parsed, self.options, self.dry_run = parsed, options, dry_run
         self.actor_id = actor.id if actor is not None else None
         self.batch_id = batch_id
+        self.chunk_size = chunk_size
+        self.resumable = checkpoints is not None
         self.report = ImportReport(preset=parsed.preset, rows=parsed.rows, columns=parsed.columns,
                                    format_label=parsed.format_label, notes=list(parsed.notes))
+        self.checkpoint: dict[str, Any] | None = None  # the last chunk's, in a resumable run
+        self.chunks_done = 0  # chunks committed by earlier runs (skipped)
         self._seen: dict[str, int] = {}
         self._event_id: int | None = None
         self._new_employers: set[int] = set()
-        self._lookups = Lookups()  # code look-ups, asked once for the whole file
+        self._new_employer_order: list[int] = []
+        self._max_employer: int | None = None
+        self._done, self._last_row = 0, None
+        self._lookups = Lookups()  # code look-ups, asked once for the whole file (once per chunk when resumable)
         self._router: routing.Router | None = None  # made when the run starts, inside its transaction
+        if checkpoints:
+            self._restore(checkpoints)
+
+    @property
+    def rows_done(self) -> int:
+        return min(self._done, self.report.rows)
 
     def run(self) -> ImportReport:
         for _ in self.steps():
@@ -211,60 +262,119 @@ class ImportRun:
         return self.report
 
     def steps(self) -> Iterator[tuple[int, int]]:
+        if self.resumable:
+            yield from self._resumable_steps()
+            return
         started = time.perf_counter()
         savepoint = db.session.begin_nested() if self.dry_run else None
-        driver = db.session.connection().connection.driver_connection
-        # psycopg prepares a statement run 5 times, and PostgreSQL may then keep one generic plan,
-        # made while this transaction's tables were still small: a sequential scan that gets slower
-        # with every chunk (seconds per look-up after some 50,000 rows). During the run, statements
-        # are sent unprepared, so each look-up is planned for its values. (Not `plan_cache_mode =
-        # force_custom_plan`: that also re-plans every foreign-key check of every row written.)
-        postgresql = db.session.get_bind().dialect.name == "postgresql"
-        prepare_threshold = driver.prepare_threshold if postgresql else None
-        if postgresql:
-            driver.prepare_threshold = None
+        postgresql, driver, threshold = _unprepared()
         try:
-            if postgresql and not db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:namespace, 0)"),
-                                                    {"namespace": IMPORT_LOCK_NAMESPACE}):
-                raise Conflict(ALREADY_RUNNING)
-            pinned = [row for model in _PINNED for row in db.session.scalars(select(model))]
-            pinned += db.session.scalars(select(User).where(User.role.in_(CARRY_LEADS),
-                                                            User.active.is_(True))).all()
-            self._max_employer = db.session.scalar(select(func.max(Employer.id))) or 0
-            # One router for the whole file: every new lead is routed before it is written (from the
-            # first new lead on, the advisors' rows stay locked until the import's transaction ends).
-            self._router = routing.Router(actor=db.session.get(User, self.actor_id) if self.actor_id else None)
-            if self.parsed.event is not None:
-                self._event_id = self._find_or_create_event(self.parsed.event).id
-            done, last_row = 0, None
+            pinned = self._open(wait=False)
             records = iter(self.parsed.records)
-            while chunk := list(islice(records, CHUNK)):
-                actor = db.session.get(User, self.actor_id) if self.actor_id else None
-                event = db.session.get(Event, self._event_id) if self._event_id else None
-                if any(record.registration is not None for record in chunk):
-                    known = _known_keys([r for r in chunk if r.key and not r.errors])
-                    for record in chunk:
-                        self._one(record, known, actor, event)
-                else:
-                    self._batch(chunk, actor)  # the intake itself answers "unchanged" for known keys
-                for record in chunk:
-                    if record.row != last_row:  # a person's registration and attendance share their rows
-                        done, last_row = done + len(record.rows), record.row
+            while chunk := list(islice(records, self.chunk_size)):
+                self._process(chunk)
                 db.session.flush()
                 _let_go()
-                yield min(done, self.report.rows), self.report.rows
+                yield self.rows_done, self.report.rows
         except BaseException:
             if savepoint is not None and savepoint.is_active:
                 savepoint.rollback()
             raise
         finally:
             if postgresql:
-                driver.prepare_threshold = prepare_threshold
+                driver.prepare_threshold = threshold
         if savepoint is not None:
             savepoint.rollback()
         del pinned
+        self._close(started)
+
+    def _resumable_steps(self) -> Iterator[tuple[int, int]]:
+        started = time.perf_counter()
+        records = iter(self.parsed.records)
+        for _ in islice(records, self.chunks_done * self.chunk_size):
+            pass  # committed by an earlier run
+        seq = self.chunks_done
+        while chunk := list(islice(records, self.chunk_size)):
+            self.checkpoint = self._chunk_in_its_own_transaction(chunk, seq)
+            yield self.rows_done, self.report.rows
+            seq += 1
+        self._close(started)
+
+    def _chunk_in_its_own_transaction(self, chunk: list[Record], seq: int) -> dict[str, Any]:
+        """Apply one chunk in the current transaction (the caller commits it) and say what it did."""
+        postgresql, driver, threshold = _unprepared()
+        try:
+            pinned = self._open(wait=True)
+            self._lookups = Lookups()  # the code tables do not change under one transaction, but may between
+            mark, seen, new = self.report.mark(), len(self._seen), len(self._new_employer_order)
+            self._process(chunk)
+            db.session.flush()
+            _let_go()
+            del pinned
+        finally:
+            if postgresql:
+                driver.prepare_threshold = threshold
+        return {"seq": seq, "chunk_size": self.chunk_size, "rows_done": self._done, "last_row": self._last_row,
+                "max_employer": self._max_employer, "event_id": self._event_id, "report": self.report.since(mark),
+                "seen": dict(islice(self._seen.items(), seen, None)), "new_employers": self._new_employer_order[new:]}
+
+    def _restore(self, checkpoints: list[dict[str, Any]]) -> None:
+        """Take over what the committed chunks did: report, keys seen, new employers, where the rows stand."""
+        for seq, data in enumerate(checkpoints):
+            if data["seq"] != seq or data["chunk_size"] != self.chunk_size:
+                raise ValueError("the checkpoints do not describe consecutive chunks of this run")
+            self.report.add(data["report"])
+            self._seen.update(data["seen"])
+            for employer_id in data["new_employers"]:
+                self._note_new_employer(employer_id)
+            self._max_employer = data["max_employer"]
+            self._event_id = data["event_id"] or self._event_id
+            self._done, self._last_row = data["rows_done"], data["last_row"]
+        self.chunks_done = len(checkpoints)
+
+    def _open(self, *, wait: bool) -> list[Any]:
+        """Start work in the current transaction: the import lock, the reference rows pinned, a router, the
+        event. Returns the pinned rows (keep them until the transaction's work is flushed)."""
+        if db.session.get_bind().dialect.name == "postgresql":
+            if wait:  # a resumable chunk waits its turn; it holds nothing yet, so it cannot deadlock
+                db.session.execute(text("SELECT pg_advisory_xact_lock(:namespace, 0)"),
+                                   {"namespace": IMPORT_LOCK_NAMESPACE})
+            elif not db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:namespace, 0)"),
+                                       {"namespace": IMPORT_LOCK_NAMESPACE}):
+                raise Conflict(ALREADY_RUNNING)
+        pinned = [row for model in _PINNED for row in db.session.scalars(select(model))]
+        pinned += db.session.scalars(select(User).where(User.role.in_(CARRY_LEADS), User.active.is_(True))).all()
+        if self._max_employer is None:
+            self._max_employer = db.session.scalar(select(func.max(Employer.id))) or 0
+        # One router per transaction: every new lead is routed before it is written (from the first new lead
+        # on, the advisors' rows stay locked until the transaction ends).
+        self._router = routing.Router(actor=db.session.get(User, self.actor_id) if self.actor_id else None)
+        if self.parsed.event is not None and self._event_id is None:
+            self._event_id = self._find_or_create_event(self.parsed.event).id
+        return pinned
+
+    def _process(self, chunk: list[Record]) -> None:
+        """One chunk of records through the intake, counted in the report and in the rows done."""
+        actor = db.session.get(User, self.actor_id) if self.actor_id else None
+        event = db.session.get(Event, self._event_id) if self._event_id else None
+        if any(record.registration is not None for record in chunk):
+            known = _known_keys([r for r in chunk if r.key and not r.errors])
+            for record in chunk:
+                self._one(record, known, actor, event)
+        else:
+            self._batch(chunk, actor)  # the intake itself answers "unchanged" for known keys
+        for record in chunk:
+            if record.row != self._last_row:  # a person's registration and attendance share their rows
+                self._done, self._last_row = self._done + len(record.rows), record.row
+
+    def _close(self, started: float) -> None:
         self.report.new_employers = len(self._new_employers)
         self.report.seconds = time.perf_counter() - started
+
+    def _note_new_employer(self, employer_id: int) -> None:
+        if employer_id not in self._new_employers:
+            self._new_employers.add(employer_id)
+            self._new_employer_order.append(employer_id)
 
     def _batch(self, chunk: list[Record], actor: User | None) -> None:
         """A chunk of touchpoints through the intake as one batch, then reported row by row, in order."""
@@ -329,7 +439,7 @@ class ImportRun:
         employer_id = result.employer_id
         existing = employer_id is not None and employer_id <= self._max_employer
         if employer_id is not None and not existing:
-            self._new_employers.add(employer_id)
+            self._note_new_employer(employer_id)
         if result.unchanged:
             self._unchanged(record, earlier_row)
         elif result.created:
@@ -418,6 +528,24 @@ def _known_keys(records: list[Record]) -> set[str]:
     return known
 
 
+def _unprepared() -> tuple[bool, Any, Any]:
+    """Send the current transaction's statements unprepared on PostgreSQL; returns (postgresql, the driver
+    connection, its threshold before) so the caller can put the threshold back.
+
+    psycopg prepares a statement run 5 times, and PostgreSQL may then keep one generic plan, made while this
+    transaction's tables were still small: a sequential scan that gets slower with every chunk (seconds per
+    look-up after some 50,000 rows). During the run, statements are sent unprepared, so each look-up is planned
+    for its values. (Not `plan_cache_mode = force_custom_plan`: that also re-plans every foreign-key check of
+    every row written.)
+    """
+    driver = db.session.connection().connection.driver_connection
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    threshold = driver.prepare_threshold if postgresql else None
+    if postgresql:
+        driver.prepare_threshold = None
+    return postgresql, driver, threshold
+
+
 def _let_go() -> None:
     """Drop flushed rows from the session so memory stays flat over a long file."""
     for obj in list(db.session.identity_map.values()):
@@ -462,14 +590,17 @@ def set_mapping(batch: ImportBatch, mapping: dict[str, str]) -> None:
     batch.summary = {}
 
 
-def start(batch: ImportBatch, *, actor: User | None, apply: bool) -> ImportRun:
-    """An ImportRun over a stored batch: a preview (rolled back) or the apply (in the caller's transaction)."""
+def start(batch: ImportBatch, *, actor: User | None, apply: bool, checkpoints: list[dict[str, Any]] | None = None,
+          chunk_size: int = CHUNK) -> ImportRun:
+    """An ImportRun over a stored batch: a preview (rolled back) or the apply (in the caller's transaction; with
+    `checkpoints`, resumable in chunks that the caller commits one by one)."""
     if batch.status == "applied":
         raise ValidationError("Dit bestand is al ingelezen.", {"batch": "Al ingelezen."})
     options = batch_options(batch)
     check_options(options)
     parsed = parse(batch.content or b"", batch.filename, options)
-    return ImportRun(parsed, options, actor=actor, batch_id=batch.id, dry_run=not apply)
+    return ImportRun(parsed, options, actor=actor, batch_id=batch.id, dry_run=not apply, checkpoints=checkpoints,
+                     chunk_size=chunk_size)
 
 
 def finish(batch_id: int, run: ImportRun, *, actor: User | None) -> ImportBatch:
@@ -510,6 +641,34 @@ def failure_message(exc: BaseException, *, preview: bool = False) -> str:
                 + " is gestopt en er is niets opgeslagen. Probeer het opnieuw als de database weer bereikbaar is.")
     return ("Het voorbeeld kon niet worden berekend; er is niets opgeslagen." if preview
             else "Het inlezen is mislukt; er is niets opgeslagen.")
+
+
+def stopped_message(exc: BaseException, *, rows_done: int, rows: int) -> str:
+    """What to tell the user when a resumable apply stopped for good: what was kept, and how to go on."""
+    if not rows_done:
+        if isinstance(exc, ValidationError):
+            return f"{exc.message} Er is niets opgeslagen."
+        return failure_message(exc)
+    reason = ("De verbinding met de database is verbroken. " if isinstance(exc, OperationalError)
+              else exc.message + " " if isinstance(exc, (Conflict, ValidationError)) else "")
+    return (f"{reason}Het inlezen is gestopt na {rows_done} van {rows} rijen; die rijen zijn opgeslagen. Met "
+            "'Opnieuw proberen' gaat het inlezen verder waar het stopte.")
+
+
+def refresh_statistics(tables: tuple[str, ...] = BULK_TABLES) -> str:
+    """After a large import: `VACUUM (ANALYZE)` the tables an import fills on PostgreSQL (planner statistics, and
+    the visibility map that index-only scans need), plain `ANALYZE` on SQLite. VACUUM cannot run inside a
+    transaction, so this uses a connection of its own in autocommit mode, outside the session. Returns what ran."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in tables:
+                connection.execute(text(f'VACUUM (ANALYZE) "{table}"'))
+        return f"VACUUM (ANALYZE) op {', '.join(tables)}"
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+    return "ANALYZE"
 
 
 def mark_failed(batch_id: int, message: str) -> None:
