@@ -61,6 +61,12 @@ class Lead(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id"))
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    # The last touch before the adviesgesprek (phase_id and channel_id above are the first touch): the
+    # phase and channel of the lead's last touchpoint that carries one, at or before meeting_at (without a
+    # meeting: the last such touchpoint); None when no touchpoint carries one. Written only by
+    # services.leads.attribution, whenever the lead's touchpoints or its meeting time change.
+    last_touch_phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id"))
+    last_touch_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
     stage: Mapped[str] = mapped_column(String(12), default="new", info=NOT_PERSONAL)
     message: Mapped[str | None] = mapped_column(
         Text, info=personal("vrije tekst van de werkgever", "retention_lead_text_months"))
@@ -88,8 +94,8 @@ class Lead(db.Model):
     employer: Mapped[Employer] = relationship()
     contact: Mapped[Contact | None] = relationship()
     campaign: Mapped[Campaign | None] = relationship()
-    phase: Mapped[Phase | None] = relationship()
-    channel: Mapped[Channel | None] = relationship()
+    phase: Mapped[Phase | None] = relationship(foreign_keys=[phase_id])
+    channel: Mapped[Channel | None] = relationship(foreign_keys=[channel_id])
     owner: Mapped[User | None] = relationship()
     team: Mapped[Team | None] = relationship()
     lost_reason: Mapped[LostReason | None] = relationship()
@@ -104,10 +110,12 @@ class Lead(db.Model):
     __table_args__ = (
         UniqueConstraint("external_source", "external_id", name="uq_leads_external_source_external_id"),
         # The report cohort: leads created in a period, with what the funnel and first-contact reports
-        # count and group on, so SQLite answers them from the index alone (10x faster at 1M leads,
-        # see docs/reports.md). It starts with created_at, so it also serves every created_at range.
+        # count and group on (first and last touch), so SQLite and PostgreSQL answer them from the index
+        # alone (10x faster at 1M leads, see docs/reports.md). It starts with created_at, so it also
+        # serves every created_at range.
         Index("ix_leads_cohort", "created_at", "channel_id", "phase_id", "team_id", "owner_id", "assigned_at",
-              "contacted_at", "meeting_at", "vacancy_at", "placed_at", "lost_at", "sla_due_at"),
+              "contacted_at", "meeting_at", "vacancy_at", "placed_at", "lost_at", "sla_due_at",
+              "last_touch_channel_id", "last_touch_phase_id"),
         Index("ix_leads_stage", "stage"),
         Index("ix_leads_owner_stage", "owner_id", "stage"),
         # Queues: an advisor's open leads by SLA due time, and a team's waiting leads. Partial

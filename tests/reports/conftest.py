@@ -9,6 +9,7 @@ import pytest
 from campaign_crm.extensions import db
 from campaign_crm.models import Placement, Touchpoint, User
 from campaign_crm.services.calendar import AMSTERDAM
+from campaign_crm.services.leads import attribution
 
 
 @pytest.fixture
@@ -54,7 +55,8 @@ LAST_TOUCH_EXTRA = [
 @pytest.fixture
 def last_touch_dataset(app, report_dataset):
     """`report_dataset` with the touchpoints of LAST_TOUCH_EXTRA: ties, a touch at and one after the meeting,
-    channel and phase from different touchpoints, a touch dated before its lead."""
+    channel and phase from different touchpoints, a touch dated before its lead; the stored last touch
+    worked out again, as the intake does for the touchpoints it records."""
     with app.app_context():
         for key, moment, channel, phase in LAST_TOUCH_EXTRA:
             db.session.add(Touchpoint(
@@ -62,5 +64,6 @@ def last_touch_dataset(app, report_dataset):
                 lead_id=report_dataset.leads[key], channel_id=report_dataset.channels.get(channel),
                 phase_id=report_dataset.phases.get(phase)))
             db.session.flush()  # one at a time, so the ids follow the list
+        attribution.refresh_last_touch(report_dataset.leads.values())
         db.session.commit()
     return report_dataset

@@ -2,5 +2,5 @@
 form in front of it (`public_form`), and livestream and meeting registrations that become leads
 (`events`).
 
-May import: the kernel, `campaigns` and `routing`.
+May import: the kernel, `campaigns`, `leads` (the last touch of the leads it writes to) and `routing`.
 """

@@ -18,6 +18,7 @@ from ...models import (
 )
 from .. import audit
 from ..errors import Conflict, ValidationError
+from ..leads import attribution
 from ..leads import lifecycle as lead_service
 
 # Filled from the merged-away employer when the survivor has no value; the survivor wins otherwise.
@@ -154,5 +155,6 @@ def _fold_open_leads(employer_id: int, actor: User | None) -> list[int]:
                                   note=f"Dubbele lead: samengevoegd in lead {keeper.id} bij het samenvoegen van "
                                        "werkgevers.")
         closed.append(lead.id)
-    db.session.flush()
+    # The keeper's last touch may now be one of the touchpoints it took over; the closed leads have none left.
+    attribution.refresh_last_touch([keeper.id, *closed])
     return closed

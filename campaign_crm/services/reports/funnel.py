@@ -7,10 +7,9 @@ from typing import Any
 
 import holidays
 import numpy as np
-from sqlalchemy import FromClause, Select, and_, case, func, literal, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 
-from ...models import Lead, Touchpoint, utcnow
+from ...models import Lead, utcnow
 from ..calendar import today
 from ..errors import ValidationError
 from .filters import GROUP_BYS, ReportFilter, lead_conditions, lead_from
@@ -22,7 +21,7 @@ from .groups import (
     needs_owner,
     ordered,
 )
-from .sqltime import day_number, dialect, local_date, run, without_jit, years_for
+from .sqltime import day_number, local_date, run, years_for
 
 FUNNEL_STAGES = ("assigned", "contacted", "meeting", "vacancy", "placed")
 TOUCHES = ("first", "last")
@@ -35,74 +34,28 @@ def rate(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def _last_touch_lookup(column: str) -> Select:
-    """The `column` (channel_id or phase_id) of the lead's last touchpoint that carries one, at or before
-    the meeting (leads without a meeting: their last such touchpoint); at most one row per lead.
+def _attributed(name: str, touch: str) -> ColumnElement[Any]:
+    """The column a funnel groups or filters `name` on: channel and phase by the chosen touch, the rest as is.
 
-    One backward step in ix_touchpoints_lead_last (lead_id, occurred_at, id, channel_id, phase_id), read
-    from the index alone; ties in time go to the touchpoint recorded last (highest id)."""
-    tp = aliased(Touchpoint, name=f"last_{column}")
-    value = getattr(tp, column)
-    return (select(value.label("value"))
-            .where(tp.lead_id == Lead.id, value.is_not(None),
-                   or_(Lead.meeting_at.is_(None), tp.occurred_at <= Lead.meeting_at))
-            .order_by(tp.occurred_at.desc(), tp.id.desc())
-            .limit(1))
-
-
-def _last_touches(frm: FromClause, touched: set[str]) -> tuple[FromClause, dict[str, Any]]:
-    """The attributed channel or phase id per lead for each touched column (the lead's own, first-touch
-    value when it has no such touchpoint), and the FROM clause that provides them.
-
-    The same lookup on both databases; PostgreSQL joins it LATERAL, SQLite (no LATERAL) runs it as a
-    correlated subquery. As a join, PostgreSQL knows the attributed column has a handful of values and
-    groups in a hash table; the same lookup as a subquery in the select list made it sort all the
-    cohort's rows to group them (~25% slower at 1M leads: docs/benchmarks.md)."""
-    attributed = {}
-    for name in sorted(touched):
-        column = f"{name}_id"
-        lookup = _last_touch_lookup(column)
-        if dialect() == "postgresql":
-            found = lookup.lateral(f"last_{name}")
-            frm = frm.outerjoin(found, true())
-            value = found.c.value
-        else:
-            value = lookup.correlate(Lead).scalar_subquery()
-        attributed[name] = func.coalesce(value, getattr(Lead, column))
-    return frm, attributed
-
-
-def _touched(flt: ReportFilter, groups: list[str], touch: str) -> set[str]:
-    """The columns (channel, phase) attributed to the last touch: grouped or filtered on, with touch=last."""
-    if touch != "last":
-        return set()
-    return {name for name in LAST_TOUCH_GROUPS if name in groups or getattr(flt, f"{name}_id")}
+    The last touch is stored on the lead (services.leads.attribution); a lead none of whose touchpoints
+    carries a channel (or phase) keeps its own, first-touch value."""
+    if touch == "last" and name in LAST_TOUCH_GROUPS:
+        return func.coalesce(getattr(Lead, f"last_touch_{name}_id"), getattr(Lead, f"{name}_id"))
+    return lead_group_column(name)
 
 
 def _funnel_query(flt: ReportFilter, groups: list[str], touch: str) -> Select:
     """One GROUP BY over the cohort: per group (g0, g1, …), created and the count of each stage reached."""
     frm = lead_from(flt, employer=any(needs_employer(g) for g in groups), owner=any(needs_owner(g) for g in groups))
     stage_columns = [getattr(Lead, key) for key in STAGE_KEYS]
-    touched = _touched(flt, groups, touch)
-    if not touched:
-        plain = [lead_group_column(name) for name in groups]
-        query = select(*(col.label(f"g{i}") for i, col in enumerate(plain)), func.count().label("created"),
-                       *[func.count(col).label(col.key) for col in stage_columns])
-        return query.select_from(frm).where(*lead_conditions(flt)).group_by(*plain)
-    # Last touch: a lookup per lead (_last_touches), grouped in an outer select over the per-lead rows
-    # (PostgreSQL refuses to group on a subquery that reads ungrouped columns). Measured at 1M leads, the
-    # lookup beats ranking the cohort's touchpoints with row_number() (a join and a sort of all their
-    # touchpoints, worse as the period grows) on both databases: docs/benchmarks.md.
-    frm, attributed = _last_touches(frm, touched)
-    per_lead = {name: (attributed[name] if name in attributed else lead_group_column(name)).label(name)
-                for name in (*groups, *sorted(touched - set(groups)))}
-    inner = (select(*per_lead.values(), *stage_columns).select_from(frm)
-             .where(*lead_conditions(flt, touch_columns=False)).subquery("cohort"))
-    where = [inner.c[name] == getattr(flt, f"{name}_id") for name in sorted(touched) if getattr(flt, f"{name}_id")]
-    keys = [inner.c[name] for name in groups]
+    keys = [_attributed(name, touch) for name in groups]
+    where = lead_conditions(flt, touch_columns=touch == "first")
+    if touch == "last":
+        where += [_attributed(name, touch) == getattr(flt, f"{name}_id")
+                  for name in LAST_TOUCH_GROUPS if getattr(flt, f"{name}_id")]
     query = select(*(col.label(f"g{i}") for i, col in enumerate(keys)), func.count().label("created"),
-                   *[func.count(inner.c[key]).label(key) for key in STAGE_KEYS])
-    return query.select_from(inner).where(*where).group_by(*keys)
+                   *[func.count(col).label(col.key) for col in stage_columns])
+    return query.select_from(frm).where(*where).group_by(*keys)
 
 
 def _stages(counts: dict[str, int], created: int) -> dict[str, dict[str, Any]]:
@@ -145,10 +98,6 @@ def funnel(flt: ReportFilter, group_by: str | None = None, touch: str = "first",
     """
     _check(touch, group_by, split_by)
     groups = [g for g in (group_by, split_by) if g]
-    if _touched(flt, groups, touch):
-        # PostgreSQL prices a lookup per lead high enough to compile the plan (JIT): ~150 ms of
-        # compiling for a query that runs in about as long.
-        without_jit()
     result = [dict(row) for row in run(_funnel_query(flt, groups, touch)).mappings()]
     report: dict[str, Any] = {
         "from": flt.period.start.isoformat(), "to": flt.period.end.isoformat(),

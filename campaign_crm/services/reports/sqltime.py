@@ -23,13 +23,6 @@ def run(query: Any) -> Any:
     return db.session.connection().execute(query)
 
 
-def without_jit() -> None:
-    """PostgreSQL: no JIT compilation for the rest of this transaction (SET LOCAL). Plans with a lookup
-    per row are priced far above `jit_above_cost`, and compiling them costs more than it saves."""
-    if dialect() == "postgresql":
-        db.session.connection().exec_driver_sql("SET LOCAL jit = off")
-
-
 def dialect() -> str:
     """The name of the database dialect in use: sqlite or postgresql."""
     return db.session.get_bind().dialect.name
