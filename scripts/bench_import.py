@@ -10,7 +10,8 @@ Imports it into a fresh SQLite database, and into a throwaway PostgreSQL databas
 points at one; each in its own process, so peak memory (ru_maxrss) is that of one import. Prints
 rows/s for the first import (de-duplication, intake, routing) and for importing the file again
 (every row already there), the CPU time of the importing process (on a shared machine the wall
-time also holds time spent waiting for a core), and the peak memory of the process.
+time also holds time spent waiting for a core), the peak memory of the process, and the machine's
+load average (1 minute) before and after each database's run.
 """
 from __future__ import annotations
 
@@ -217,7 +218,9 @@ def main() -> None:
     for engine in engines:
         command = [sys.executable, __file__, "--worker", engine, "--file", str(file),
                    *(["--profile"] if args.profile else [])]
+        load_before = os.getloadavg()[0]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
+        load = f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
         if done.returncode != 0:
             print("\n".join(line[:300] for line in done.stderr.splitlines()[-30:]), file=sys.stderr)
             print(f"{engine}: the import failed (see above)")
@@ -231,7 +234,7 @@ def main() -> None:
                   f"(this process: {r['cpu_seconds']:.1f} CPU s, {r['rows_per_cpu_s']:,} rows per CPU s)  "
                   f"peak RSS {r['peak_rss_mb']:>4} MB  created {r['created_leads']:,}, attached {r['attached']:,}, "
                   f"unchanged {r['unchanged']:,}, rejected {r['rejected_rows']:,}")
-        print(f"{result['engine']:<10} stored: {result['stored']}")
+        print(f"{result['engine']:<10} stored: {result['stored']}; {load}")
     file.unlink()
 
 

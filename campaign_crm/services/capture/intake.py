@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -38,12 +39,13 @@ from ...models import (
     User,
     utcnow,
 )
-from ...models.leads import OPEN_STAGES_SQL, lead_interests
+from ...models.leads import OPEN_STAGES, lead_interests
 from ...permissions import ADMIN, CAMPAIGN
 from .. import bulk, normalise, reference
 from ..calendar import AMSTERDAM, sla_due, today
 from ..campaigns import ad_codes
 from ..errors import ValidationError
+from ..leads import attribution
 from ..routing import engine as routing
 from ..routing import priority
 
@@ -160,6 +162,7 @@ def size_class(raw: str | None) -> str | None:
                           {"employer.size": "Verwacht 1-9, 10-49, 50-249, 250+ of een aantal."})
 
 
+@cache
 def _max_length(column) -> int:
     """The length of a model's string column, so input is checked against what the table holds."""
     return column.property.columns[0].type.length
@@ -335,6 +338,15 @@ class _Record:
     how_heard: str | None
     warnings: list[str]
     index: int = 0
+    # The ids of campaign, phase, channel and ad code, read off the objects once.
+    campaign_id: int | None = None
+    phase_id: int | None = None
+    channel_id: int | None = None
+    ad_code_id: int | None = None
+
+    def __post_init__(self) -> None:
+        self.campaign_id, self.phase_id = _id(self.campaign), _id(self.phase)
+        self.channel_id, self.ad_code_id = _id(self.channel), _id(self.ad_code)
 
     @property
     def identity_keys(self) -> list[str]:
@@ -677,10 +689,14 @@ class _Plan:
                                        "function": row.function, "consent_basis": row.consent_basis})
                 self.contacts_existing.append(contact)
                 self._index_contact(contact)
-            for row in db.session.execute(
-                select(Lead.id, Lead.employer_id, Lead.campaign_id, Lead.message)
-                .where(Lead.employer_id.in_(found), text("leads." + OPEN_STAGES_SQL)).order_by(Lead.id)
-            ):
+            # The employers' leads, open ones picked here: given the stage condition too, SQLite may read every
+            # open lead by the stage index instead of the employers' leads (a plan that gets slower with every
+            # lead stored). An employer has few leads.
+            their_leads = db.session.execute(
+                select(Lead.id, Lead.employer_id, Lead.campaign_id, Lead.message, Lead.stage)
+                .where(Lead.employer_id.in_(found))
+            ).all()
+            for row in sorted((row for row in their_leads if row.stage in OPEN_STAGES), key=lambda row: row.id):
                 employer = self.existing[row.employer_id]
                 if employer.open_lead is None:
                     employer.open_lead = leads[row.id] = _LeadRow(row.id, employer, row.campaign_id, row.message, set())
@@ -736,11 +752,13 @@ class _Plan:
             created = lead is None and data.make_lead
             if created:
                 message = (data.message or "").strip() or None
-                lead = employer.open_lead = _LeadRow(None, employer, record.campaign.id if record.campaign else None,
-                                                     message, set())
+                lead = employer.open_lead = _LeadRow(None, employer, record.campaign_id, message, set())
                 lead.values = {
-                    "contact": contact, "campaign_id": lead.campaign_id, "phase_id": _id(record.phase),
-                    "channel_id": _id(record.channel), "stage": "new", "message": message,
+                    "contact": contact, "campaign_id": lead.campaign_id, "phase_id": record.phase_id,
+                    "channel_id": record.channel_id, "stage": "new", "message": message,
+                    # Its last touch so far; _last_touch takes the batch's later records into account, so
+                    # the lead is written with it and refresh_last_touch below has nothing to rewrite.
+                    "last_touch_channel_id": record.channel_id, "last_touch_phase_id": record.phase_id,
                     "external_source": data.external_source if data.external_id else None,
                     "external_id": data.external_id, "created_at": record.occurred_at,
                     "sla_due_at": self._sla_due(record.occurred_at, sla_days),
@@ -755,6 +773,7 @@ class _Plan:
             touchpoints.append((record, contact, lead, created))
 
         self._score()
+        self._last_touch(touchpoints)
         if router is not None:
             self._route(router)
         self._write_employers()
@@ -765,6 +784,7 @@ class _Plan:
                 router.record(lead.id, lead.routed)
             router.write()
         touchpoint_ids = self._write_touchpoints(touchpoints)
+        attribution.refresh_last_touch(lead.id for _, _, lead, _ in touchpoints if lead is not None)
         self._expire_changed()
         return [
             IntakeResult(lead_id=lead.id if lead else None, touchpoint_id=touchpoint_id,
@@ -772,6 +792,22 @@ class _Plan:
                          attached=lead is not None and not created, warnings=record.warnings)
             for (record, contact, lead, created), touchpoint_id in zip(touchpoints, touchpoint_ids, strict=True)
         ]
+
+    def _last_touch(self, touchpoints: list[tuple[_Record, _ContactRow, _LeadRow | None, bool]]) -> None:
+        """A new lead's last touch by the rule of `attribution.refresh_last_touch`, from all of this batch's
+        touchpoints (its only ones; no meeting yet), also when a later record of the batch attaches to it: it is
+        written with the lead, and the refresh has nothing to rewrite. The touchpoints get their ids in this
+        order, so a later one of the same time is the later recorded."""
+        latest: dict[tuple[int, str], datetime] = {}
+        for record, _, lead, _ in touchpoints:
+            if lead is None or lead.id is not None:
+                continue  # no lead, or one that existed before this batch: the refresh works that out
+            for column, value in (("last_touch_channel_id", record.channel_id),
+                                  ("last_touch_phase_id", record.phase_id)):
+                key = (id(lead), column)
+                if value is not None and (key not in latest or record.occurred_at >= latest[key]):
+                    latest[key] = record.occurred_at
+                    lead.values[column] = value
 
     def _sla_due(self, occurred_at: datetime, working_days: int) -> datetime:
         """calendar.sla_due, once per Amsterdam day (the due time depends on the day alone)."""
@@ -865,10 +901,10 @@ class _Plan:
     def _write_touchpoints(self, touchpoints: list[tuple[_Record, _ContactRow, _LeadRow | None, bool]]) -> list[int]:
         return bulk.insert_rows(Touchpoint, [{
             "kind": record.data.kind, "occurred_at": record.occurred_at, "employer_id": contact.employer.id,
-            "contact_id": contact.id, "lead_id": lead.id if lead else None, "campaign_id": _id(record.campaign),
-            "phase_id": _id(record.phase), "channel_id": _id(record.channel),
+            "contact_id": contact.id, "lead_id": lead.id if lead else None, "campaign_id": record.campaign_id,
+            "phase_id": record.phase_id, "channel_id": record.channel_id,
             **{f"utm_{key}": record.utm.get(key) for key in ("source", "medium", "campaign", "content", "term", "id")},
-            "ad_code_id": _id(record.ad_code), "how_heard": record.how_heard, "message": record.data.message or None,
+            "ad_code_id": record.ad_code_id, "how_heard": record.how_heard, "message": record.data.message or None,
             "external_source": record.data.external_source if record.data.external_id else None,
             "external_id": record.data.external_id, "import_batch_id": record.data.import_batch_id,
             "created_at": self.now,

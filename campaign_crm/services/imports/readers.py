@@ -24,6 +24,7 @@ XLSX_MAX_UNPACKED_MB = 400
 XLSX_MAX_SHEETS = 50
 XLSX_MAX_ROWS = 250_000
 XLSX_MAX_COLUMNS = 500
+ROWS_PER_SLICE = 5000  # rows of a table turned into Python values at a time
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
@@ -157,9 +158,14 @@ class Table:
         return len(self.frame)
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        # A slice of rows at a time, column by column into Python lists: pandas hands out one cell at a
+        # time far more slowly, and lists of the whole file would only add memory.
         columns = self.columns
-        for number, *values in self.frame.itertuples(index=True, name=None):
-            yield number, dict(zip(columns, values, strict=False))
+        for start in range(0, len(self.frame), ROWS_PER_SLICE):
+            part = self.frame.iloc[start:start + ROWS_PER_SLICE]
+            cells = [part.iloc[:, i].tolist() for i in range(len(columns))]
+            for number, *values in zip(part.index.tolist(), *cells, strict=True):
+                yield number, dict(zip(columns, values, strict=False))
 
     def values(self, column: str) -> list[str]:
         return self.frame[column].tolist() if column in self.frame else []

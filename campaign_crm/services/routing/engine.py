@@ -11,6 +11,7 @@ who was first, and writes nothing.
 """
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -40,6 +41,7 @@ from .. import bulk
 from ..calendar import AMSTERDAM
 from ..errors import Conflict, ValidationError
 from ..leads.lifecycle import assign_lead
+from ..mail import notices
 
 _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -63,12 +65,24 @@ def pick_advisor(candidates: Sequence[Candidate | AdvisorFacts]) -> Candidate | 
     eligible = [c for c in candidates if c.capacity > 0 and c.open_leads < c.capacity]
     if not eligible:
         return None
+    if all(c.capacity <= _EXACT_CAPACITY for c in eligible):
+        return min(eligible, key=_load_order)
     # Compare ratios exactly (a/b < c/d ⇔ a·d < c·b) so 1/10 and 2/20 tie.
     best = eligible[0]
     for candidate in eligible[1:]:
         if _better(candidate, best):
             best = candidate
     return best
+
+
+# Up to this capacity the load ratio as a float orders advisors exactly like the exact comparison: two
+# different ratios below 1 with denominators under 2**26 differ by at least 2**-52, more than the rounding
+# of a division can close, and equal ratios round to the same float.
+_EXACT_CAPACITY = 2**26
+
+
+def _load_order(c: Candidate) -> tuple[float, datetime, int]:
+    return c.open_leads / c.capacity, c.last_assigned_at or _NEVER, c.id
 
 
 def _better(a: Candidate, b: Candidate) -> bool:
@@ -279,15 +293,19 @@ def choose(facts: LeadFacts, rules: list[RuleFacts], advisors: dict[int, Advisor
         if not present:
             return Choice(None, rule.team_id, rule.id,
                           NO_SKILL.format(team=rule.team_name, sector=facts.sector_name or "(onbekend)"))
-    willing = [a for a in present if a.id not in excluded]
+    willing = [a for a in present if a.id not in excluded] if excluded else present
     if not willing:
         return Choice(None, rule.team_id, rule.id, ALL_DECLINED.format(team=rule.team_name))
     pick = pick_advisor(willing)
     if pick is None:
         return Choice(None, rule.team_id, rule.id, ALL_FULL.format(team=rule.team_name))
-    return Choice(pick.id, rule.team_id, rule.id, (
-        f"Regel '{rule.name}' → team {rule.team_name}: {advisors[pick.id].name} had de laagste belasting "
-        f"({pick.open_leads}/{pick.capacity} open leads)."
+    return _picked(rule, advisors[pick.id])
+
+
+def _picked(rule: RuleFacts, advisor: AdvisorFacts) -> Choice:
+    return Choice(advisor.id, rule.team_id, rule.id, (
+        f"Regel '{rule.name}' → team {rule.team_name}: {advisor.name} had de laagste belasting "
+        f"({advisor.open_leads}/{advisor.capacity} open leads)."
     ))
 
 
@@ -360,13 +378,14 @@ class Router:
         self._assignments: list[dict] = []
         self._events: list[dict] = []
         self._moved: set[int] = set()  # advisors whose last assignment moved since the last write
+        self._pools: dict[int, list[tuple[float, datetime, int]] | None] = {}  # per team; None: use `choose`
 
     def decide(self, facts: LeadFacts, *, stage: str, at: datetime, excluded: set[int] = frozenset()) -> Routed:
         if self.rules is None:
             self.rules = load_rules()
             self.advisors = load_advisors(
                 ids=db.session.scalars(select(User.id).where(User.role == ADVISOR)).all(), day=self._day)
-        choice = choose(facts, self.rules, self.advisors, excluded)
+        choice = self._from_pool(facts, excluded) or choose(facts, self.rules, self.advisors, excluded)
         columns: dict[str, object] = {"owner_id": choice.advisor_id, "team_id": choice.team_id,
                                       "waiting_reason": None if choice.advisor_id else choice.reason}
         if choice.advisor_id is not None:
@@ -378,6 +397,43 @@ class Router:
             assigned = choice.advisor_id is not None
             columns.update(stage="assigned" if assigned else "new", assigned_at=at if assigned else None)
         return Routed(choice, columns, at, stage, choice.advisor_id is not None and facts.account_manager_id is None)
+
+    def _from_pool(self, facts: LeadFacts, excluded: set[int]) -> Choice | None:
+        """`choose` for the common case (no account manager, a rule without a skill, nobody excluded), with the
+        team's present advisors kept in a heap by load between leads instead of compared all again; None for
+        every other case. An advisor's key only grows (an assignment raises the load), so an entry that is out
+        of date is put back with its key of now until the least loaded one is on top."""
+        if facts.account_manager_id is not None or excluded:
+            return None
+        rule = next((r for r in self.rules if r.matches(facts)), None)
+        if rule is None or rule.requires_skill:
+            return None
+        if rule.team_id not in self._pools:
+            self._pools[rule.team_id] = self._pool(rule)
+        pool = self._pools[rule.team_id]
+        if pool is None:
+            return None
+        while pool:
+            advisor = self.advisors[pool[0][2]]
+            now = _load_order(advisor)
+            if now != pool[0]:
+                heapq.heapreplace(pool, now)
+            elif advisor.open_leads >= advisor.capacity:
+                break  # the least loaded is full, so everyone is
+            else:
+                return _picked(rule, advisor)
+        return Choice(None, rule.team_id, rule.id, ALL_FULL.format(team=rule.team_name))
+
+    def _pool(self, rule: RuleFacts) -> list[tuple[float, datetime, int]] | None:
+        members = [a for a in self.advisors.values() if a.team_id == rule.team_id and a.eligible_role]
+        present = [a for a in members if not a.absent]
+        if not members or not present:
+            return None  # `choose` gives the reason to wait
+        if any(a.capacity > _EXACT_CAPACITY for a in present):
+            return None
+        pool = [_load_order(a) for a in present if a.capacity > 0]
+        heapq.heapify(pool)
+        return pool
 
     def record(self, lead_id: int, routed: Routed) -> None:
         choice = routed.choice
@@ -446,6 +502,11 @@ def route_many(lead_ids: list[int], *, actor: User | None = None, kind: str = "r
     bulk.update_rows(Lead, lead_updates)
     router.write()
     bulk.update_rows(Employer, new_managers)
+    routed_to: dict[int, list[int]] = {}
+    for change in lead_updates:
+        if change["owner_id"] is not None:
+            routed_to.setdefault(change["owner_id"], []).append(change["id"])
+    notices.leads_assigned(routed_to, key=f"routed:{at:%Y%m%dT%H%M%S%f}", why="Verdeeld door de routering.")
     assigned = sum(1 for change in lead_updates if change["owner_id"] is not None)
     return assigned, len(lead_updates) - assigned
 
@@ -512,16 +573,18 @@ def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: dat
     else:
         _take_write_lock()
     leads = list(db.session.scalars(query))
-    for lead in leads:
-        backup = advisor.backup
-        if (backup is not None and backup.active and backup.role == ADVISOR
-                and backup.id not in absent_ids([backup.id], day)):
-            _lock_users([backup.id])
-            if open_lead_counts([backup.id]).get(backup.id, 0) < backup.capacity:
-                assign_lead(lead, backup, team=backup.team, actor=actor, at=at, kind="backup",
-                            reason=f"{why}: overgedragen aan vervanger {backup.name}.", expected_owner_id=advisor.id)
-                continue
-        route_lead(lead, actor=actor, kind="reroute", exclude=[advisor.id], at=at, expected_owner_id=advisor.id)
+    with notices.grouped():  # one mail per advisor, not one per lead
+        for lead in leads:
+            backup = advisor.backup
+            if (backup is not None and backup.active and backup.role == ADVISOR
+                    and backup.id not in absent_ids([backup.id], day)):
+                _lock_users([backup.id])
+                if open_lead_counts([backup.id]).get(backup.id, 0) < backup.capacity:
+                    assign_lead(lead, backup, team=backup.team, actor=actor, at=at, kind="backup",
+                                reason=f"{why}: overgedragen aan vervanger {backup.name}.",
+                                expected_owner_id=advisor.id)
+                    continue
+            route_lead(lead, actor=actor, kind="reroute", exclude=[advisor.id], at=at, expected_owner_id=advisor.id)
     return len(leads)
 
 
@@ -534,4 +597,5 @@ def hand_over_for_absences(*, actor: User | None = None, at: datetime | None = N
             User.id.in_(select(Lead.owner_id).where(text(OPEN_STAGES_SQL))),
         ).order_by(User.id)
     ).all()
-    return sum(hand_over_open_leads(owner, why=f"{owner.name} is afwezig", actor=actor, at=at) for owner in owners)
+    with notices.grouped():  # a backup of several absent advisors gets one mail
+        return sum(hand_over_open_leads(owner, why=f"{owner.name} is afwezig", actor=actor, at=at) for owner in owners)

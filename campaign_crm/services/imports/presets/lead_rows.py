@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 
 from sqlalchemy import func, select
 
@@ -80,7 +79,10 @@ class LeadRows:
     def build(self, number: int, row: dict[str, str], *, key: str | None, channel: str | None = None,
               occurred_at: datetime | None = None, utm: dict[str, str] | None = None,
               record_errors: list[tuple[str, str]] = ()) -> Record:
-        get = partial(self.get, row)
+        # Each mapped cell cleaned once; a field without a column reads as "".
+        cleaned = dict.fromkeys(F.FIELDS, "")
+        cleaned.update((name, clean_text(row.get(column))) for name, column in self.mapping.items())
+        get = cleaned.__getitem__
         record = Record(row=number, values=row, key=key)
         record.columns = {INTAKE_FIELDS[f]: c for f, c in self.mapping.items() if f in INTAKE_FIELDS}
         for column, message in record_errors:
