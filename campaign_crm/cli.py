@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -17,7 +19,9 @@ from .models import ESCALATION_LEVELS, ROLES, Setting, User, utcnow
 from .services import demo, imports
 from .services.accounts import auth as auth_service
 from .services.accounts import organisation, users
+from .services.calendar import long_date
 from .services.errors import Conflict, ValidationError
+from .services.mail import digest, notices, outbox
 from .services.placements import checkins
 from .services.privacy import retention as purge
 from .services.privacy import rights as privacy
@@ -238,8 +242,9 @@ def _import_outcome(report: imports.ImportReport, *, dry_run: bool, batch_id: in
 @with_appcontext
 def route_waiting() -> None:
     """Hand over the open leads of advisors absent today, then route every waiting lead again."""
-    handed_over = routing.hand_over_for_absences()
-    assigned, waiting = routing.route_waiting()
+    with notices.grouped():  # one mail per advisor for the whole run
+        handed_over = routing.hand_over_for_absences()
+        assigned, waiting = routing.route_waiting()
     db.session.commit()
     click.echo(f"{handed_over} leads van afwezige adviseurs overgedragen; {assigned} wachtende leads toegewezen, "
                f"{waiting} wachten nog (met reden).")
@@ -281,12 +286,56 @@ def purge_personal_data(dry_run: bool) -> None:
     width = max(len(line.label) for line in lines)
     for line in lines:
         click.echo(f"{line.label:<{width}}  {line.rows:>7}  (bewaartermijn {line.months} maanden: "
-                   f"van vóór {line.cutoff:%d-%m-%Y})")
+                   f"van vóór {long_date(line.cutoff)})")
     total = sum(line.rows for line in lines)
     if dry_run:
         click.echo(f"Proefdraai: {total} regels zouden worden gewist; er is niets gewijzigd.")
     else:
         click.echo(f"Klaar: {total} regels gewist of geanonimiseerd.")
+
+
+@click.command("send-mail")
+@click.option("--loop", is_flag=True,
+              help="Blijven versturen: na elke ronde --interval seconden wachten (de mailwerker); stopt op SIGTERM.")
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconden tussen twee rondes met --loop.")
+@click.option("--rounds", default=0, type=click.IntRange(0), help="Met --loop: stoppen na zoveel rondes (0: nooit).")
+@with_appcontext
+def send_mail(loop: bool, interval: int, rounds: int) -> None:
+    """Send the e-mails in the outbox that are due (retries included) and print the counts; --loop keeps going."""
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if loop else None
+    done = 0
+    try:
+        while True:
+            try:
+                report = outbox.send_due(current_app.config)
+            except SQLAlchemyError as exc:
+                db.session.rollback()
+                if not loop:
+                    raise click.ClickException(f"De database is niet bereikbaar ({type(exc).__name__}); "
+                                               "er is niets verstuurd.") from None
+                click.echo(f"De database is niet bereikbaar ({type(exc).__name__}); over {interval} s opnieuw.",
+                           err=True)
+            else:
+                click.echo(report.summary())
+            done += 1
+            if not loop or (rounds and done >= rounds) or stop.wait(interval):
+                break
+    except KeyboardInterrupt:
+        click.echo("Gestopt.")
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+@click.command("daily-digest")
+@with_appcontext
+def daily_digest() -> None:
+    """Queue today's digest (next actions, check-ins, leads near their deadline) for every user who has one."""
+    report = digest.queue_digests(utcnow())
+    db.session.commit()
+    click.echo(report.summary() + " Verstuur ze met send-mail.")
 
 
 @click.command("processing-register")
@@ -321,5 +370,6 @@ def doctor_command(no_mail_connect: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     for command in (seed_demo, create_user, create_api_token, import_leads, route_waiting, sla_sweep,
-                    checkin_reminders, purge_personal_data, processing_register, doctor_command):
+                    checkin_reminders, purge_personal_data, processing_register, doctor_command, send_mail,
+                    daily_digest):
         app.cli.add_command(command)

@@ -131,6 +131,10 @@ class Config:
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", self.ENV_NAME == "production")
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
+        # When the shared store (Redis) is down, each process counts in its own memory until it is back: logins
+        # stay limited and no request fails because of the limiter (`flask doctor` checks that the store answers).
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
         self.LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
         self.API_RATE_LIMIT = _env("API_RATE_LIMIT", "300 per minute")
         self.PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
@@ -173,6 +177,8 @@ class Config:
         # Background work (periodic jobs, large imports): with a redis:// URL tasks go to Redis and run in
         # `flask worker` processes; empty, they run in a worker thread inside the app process (`make run`).
         self.TASK_BROKER_URL = _env("TASK_BROKER_URL", "")
+        # Finished task runs are deleted after this many days by the nightly purge (the latest of each task stays).
+        self.TASK_RUN_KEEP_DAYS = _env_int("TASK_RUN_KEEP_DAYS", 30)
         # Outgoing mail (notices, set-up links): an SMTP server; empty MAIL_SERVER sends nothing.
         self.MAIL_SERVER = _env("MAIL_SERVER", "")
         self.MAIL_PORT = _env_int("MAIL_PORT", 25)
@@ -180,6 +186,17 @@ class Config:
         self.MAIL_USERNAME = _env("MAIL_USERNAME")
         self.MAIL_PASSWORD = _env("MAIL_PASSWORD")
         self.MAIL_FROM = _env("MAIL_FROM", "")
+        # The outbox: a message that fails is tried again after MAIL_RETRY_SECONDS, then twice as long each time (at
+        # most MAIL_MAX_RETRY_SECONDS); after MAIL_MAX_ATTEMPTS attempts it is given up ("dead", on the admin page).
+        self.MAIL_MAX_ATTEMPTS = _env_positive_int("MAIL_MAX_ATTEMPTS", 8)
+        self.MAIL_RETRY_SECONDS = _env_positive_int("MAIL_RETRY_SECONDS", 60)
+        self.MAIL_MAX_RETRY_SECONDS = _env_positive_int("MAIL_MAX_RETRY_SECONDS", 3600)
+        # A message a sender took and did not finish within this many seconds (the sender died) is sent again.
+        self.MAIL_SENDING_TIMEOUT_SECONDS = _env_positive_int("MAIL_SENDING_TIMEOUT_SECONDS", 600)
+        # Seconds the SMTP connection may take per step; messages per sending run; days sent mail is kept.
+        self.MAIL_SMTP_TIMEOUT = _env_positive_int("MAIL_SMTP_TIMEOUT", 10)
+        self.MAIL_BATCH_SIZE = _env_positive_int("MAIL_BATCH_SIZE", 200)
+        self.MAIL_KEEP_DAYS = _env_positive_int("MAIL_KEEP_DAYS", 30)
         # Log lines as JSON objects (one per line, with the request id) or as plain text.
         self.LOG_FORMAT = log_format()
         # Error logs name the failing SQL but never the values in it (personal data, tokens).

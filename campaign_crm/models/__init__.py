@@ -20,6 +20,8 @@ from .leads import (
                          LeadAssignment,
                          LeadStageEvent,
 )
+from .mail import MailAttachment, NoticePreference, OutboxMessage
+from .meetings import CalendarFeed, Meeting, MeetingAttendee  # noqa: F401  (seen by Alembic)
 from .partners import Partner, Team
 from .placements import (
                          Activity,
@@ -59,4 +61,5 @@ __all__ = [
     "ESCALATION_LEVELS", "LeadDecline", "LeadEscalation", "RoutingRule",
     "Activity", "CheckIn", "EndHow", "EndWhy", "Instrument", "Intervention", "JobcoachOrganisation", "Placement",
     "RiskCase", "RiskSignal", "Vacancy",
+    "MailAttachment", "NoticePreference", "OutboxMessage",
 ]

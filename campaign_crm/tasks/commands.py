@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..models import utcnow
-from ..services.calendar import AMSTERDAM
+from ..services.calendar import AMSTERDAM, long_datetime
 from . import schedule
 from .engine import TaskEngine
 from .jobs import TASKS
@@ -67,7 +67,7 @@ def scheduler_command(list_only: bool) -> None:
     now = utcnow()
     for task, when in triggers.items():
         upcoming = schedule.next_run(when, now)
-        shown = upcoming.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M") if upcoming else "nooit"
+        shown = long_datetime(upcoming) if upcoming else "nooit"
         click.echo(f"{task:<22} {lines[task]:<24} volgende: {shown}  ({TASKS[task].label})")
     if list_only:
         return

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..extensions import db
@@ -14,6 +16,7 @@ from ..models import ImportBatch, TaskRun, User, utcnow
 from ..services import imports
 from ..services.errors import DomainError, NotFound
 from ..services.imports import runner as import_runner
+from ..services.mail import digest, notices, outbox
 from ..services.placements import checkins
 from ..services.privacy import retention
 from ..services.routing import engine as routing
@@ -71,8 +74,9 @@ def sla_sweep(context: TaskContext) -> None:
 
 
 def route_waiting(context: TaskContext) -> None:
-    handed_over = routing.hand_over_for_absences()
-    assigned, waiting = routing.route_waiting()
+    with notices.grouped():  # one mail per advisor for the whole run
+        handed_over = routing.hand_over_for_absences()
+        assigned, waiting = routing.route_waiting()
     context.summary = (f"{handed_over} leads van afwezige adviseurs overgedragen; {assigned} wachtende leads "
                        f"toegewezen, {waiting} wachten nog.")
 
@@ -84,8 +88,21 @@ def checkin_reminders(context: TaskContext) -> None:
 
 
 def purge_personal_data(context: TaskContext) -> None:
+    """The retention purge, and the task runs older than TASK_RUN_KEEP_DAYS (they hold no personal data, but a
+    minutely job adds up)."""
     lines = retention.purge_personal_data(dry_run=False)
-    context.summary = f"{sum(line.rows for line in lines)} regels gewist of geanonimiseerd."
+    pruned = runs.prune(utcnow() - timedelta(days=current_app.config["TASK_RUN_KEEP_DAYS"]))
+    context.summary = (f"{sum(line.rows for line in lines)} regels gewist of geanonimiseerd; "
+                       f"{pruned} oude taakuitvoeringen opgeruimd.")
+
+
+def send_mail(context: TaskContext) -> None:
+    """Commits the claim and each message's result itself: a message that went out stays sent."""
+    context.summary = outbox.send_due(current_app.config).summary()
+
+
+def daily_digest(context: TaskContext) -> None:
+    context.summary = digest.queue_digests(utcnow()).summary()
 
 
 # --- a web import ----------------------------------------------------------------------------------------------
@@ -145,6 +162,11 @@ TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in (
     TaskSpec("purge-personal-data", "Persoonsgegevens wissen",
              "Anonimiseert persoonsgegevens waarvan de bewaartermijn voorbij is.", purge_personal_data,
              time_limit=30 * MINUTE),
+    TaskSpec("send-mail", "E-mail versturen",
+             "Verstuurt de e-mails in de wachtrij die aan de beurt zijn; mislukte worden later opnieuw geprobeerd.",
+             send_mail, max_retries=1, time_limit=5 * MINUTE),
+    TaskSpec("daily-digest", "Dagelijks overzicht",
+             "Zet voor iedereen met open werk het dagelijkse overzicht klaar om te versturen.", daily_digest),
     TaskSpec(IMPORT_TASK, "Import inlezen",
              "Leest een geüpload bestand in, in delen die elk apart worden opgeslagen.", import_leads,
              max_retries=5, min_backoff=30 * SECOND, time_limit=120 * MINUTE, priority=10,

@@ -20,6 +20,8 @@ DEFAULT_SCHEDULE: dict[str, str] = {
     "route-waiting": "0 7 * * *",  # every morning at 07:00
     "checkin-reminders": "30 7 * * *",  # every morning at 07:30
     "purge-personal-data": "0 2 * * *",  # every night at 02:00
+    "send-mail": "* * * * *",  # every minute: the outbox
+    "daily-digest": "0 7 * * mon-fri",  # working days at 07:00 (the job skips public holidays)
 }
 LOOK_BACK = timedelta(days=8)  # far enough back for any of these schedules to have fired
 

@@ -77,3 +77,13 @@ def test_with_memory_storage_each_instance_counts_alone(instances):
     second = instances("memory://", "crm-test")
 
     assert second.test_client().post("/login", data=WRONG_LOGIN).status_code == 200
+
+
+def test_with_the_shared_store_down_logins_are_still_limited_in_memory_and_no_request_fails(instances):
+    closed_port = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    app = instances(closed_port, "crm-test-down")
+
+    use_up_the_login_limit(app)  # 200, 200, 200, then 429: counted in the process's memory
+
+    page = app.test_client().get("/login")
+    assert page.status_code == 200

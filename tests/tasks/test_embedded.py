@@ -7,14 +7,15 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from dramatiq.brokers.stub import StubBroker
+from sqlalchemy import select
 
 from campaign_crm import create_app
 from campaign_crm.config import TestingConfig
 from campaign_crm.extensions import db
-from campaign_crm.models import TaskRun
+from campaign_crm.models import TaskRun, utcnow
 from campaign_crm.observability import bind_request_id, current_request_id, use_format
 from campaign_crm.services.routing import sla
-from campaign_crm.tasks import EngineSettings, TaskEngine, schedule
+from campaign_crm.tasks import EngineSettings, TaskEngine, runs, schedule
 from campaign_crm.tasks.engine import QUEUE
 from tests.helpers import add_task_run, run_queued_tasks, wait_until
 
@@ -144,3 +145,24 @@ def test_the_scheduler_lists_its_jobs_and_the_worker_needs_redis(app, runner):
     refused = runner.invoke(args=["worker"])
     assert refused.exit_code == 1
     assert "flask worker heeft TASK_BROKER_URL nodig" in refused.output
+
+
+def test_the_nightly_purge_deletes_old_finished_runs_but_keeps_the_latest_of_each_task_and_active_ones(app, ctx):
+    old = utcnow() - timedelta(days=45)
+    old_done, old_failed, latest_mail, old_running = (
+        add_task_run("send-mail", status="done"), add_task_run("send-mail", status="failed"),
+        add_task_run("send-mail", status="done"), add_task_run("sla-sweep", status="running"))
+    for run in (old_done, old_failed, latest_mail, old_running):
+        run.enqueued_at = run.started_at = run.updated_at = old
+        run.finished_at = old if run.status != "running" else None
+    recent = add_task_run("send-mail", status="done")
+    only_sweep = add_task_run("sla-sweep", status="done")
+    only_sweep.finished_at = old
+    db.session.flush()
+    ids = {run.id for run in (old_done, old_failed, latest_mail, old_running, recent, only_sweep)}
+
+    pruned = runs.prune(utcnow() - timedelta(days=30))
+
+    left = set(db.session.scalars(select(TaskRun.id).where(TaskRun.id.in_(ids))))
+    assert pruned == 3  # the old done and failed send-mail runs and the older finished one (`recent` is the latest)
+    assert left == {old_running.id, recent.id, only_sweep.id}

@@ -1,5 +1,6 @@
 """Admin page for background work (/beheer/taken): per task its last and next run, failed runs with their reason
-and a button to start them again, and the imports that are running."""
+and a button to start them again, the imports that are running, and the e-mail outbox with the messages that were
+given up (each with a button to send it again)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,14 +10,17 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import ImportBatch, TaskRun, utcnow
+from ...models import ImportBatch, OutboxMessage, TaskRun, utcnow
+from ...models.mail import MAIL_STATUSES
 from ...permissions import ADMIN, acting_user, roles_required
-from ...services.errors import ValidationError
+from ...services.errors import Conflict, ValidationError
+from ...services.mail import outbox
 from ...tasks import IMPORT_TASK, TASKS, TaskQueueUnavailable, current_engine, runs, schedule
 from ..forms import ActionForm
 from .blueprint import bp
 
 FAILURES_ON_PAGE = 50
+DEAD_MAIL_ON_PAGE = 50
 RECENT_ON_PAGE = 30
 FAILURE_WINDOW = timedelta(days=30)
 MISSED_AFTER = timedelta(minutes=10)  # a scheduled slot without a run this long after it: is the scheduler running?
@@ -51,7 +55,8 @@ def task_runs():
         "admin/tasks.html", tasks=tasks, failures=runs.failures(FAILURES_ON_PAGE), stuck=stuck,
         running_imports=running_imports, batches=batches, recent=recent, form=ActionForm(), labels=TASK_LABELS,
         broker="Redis" if engine.uses_redis else "in het webproces (geen TASK_BROKER_URL)",
-        failure_days=FAILURE_WINDOW.days,
+        failure_days=FAILURE_WINDOW.days, mail_counts=outbox.status_counts(), mail_statuses=MAIL_STATUSES,
+        dead_mail=outbox.dead_messages(DEAD_MAIL_ON_PAGE),
     ), 200, {"Cache-Control": "no-store"}
 
 
@@ -76,3 +81,21 @@ def retry_task_run(run_id: int):
 
 
 TASK_LABELS = {name: spec.label for name, spec in TASKS.items()}
+
+
+@bp.route("/taken/mail/<int:message_id>/opnieuw", methods=["POST"])
+@roles_required(ADMIN)
+def retry_mail(message_id: int):
+    """Send a given-up e-mail again (back in the queue, attempts reset); audited."""
+    message = db.get_or_404(OutboxMessage, message_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        outbox.retry(message, actor=acting_user())
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"De e-mail \u201c{message.subject}\u201d staat weer in de wachtrij.", "success")
+    return redirect(url_for("admin.task_runs", _anchor="mail-kop"))

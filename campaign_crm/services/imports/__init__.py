@@ -7,7 +7,7 @@ Every record goes through the one intake: a chunk of touchpoints at a time throu
 `capture.intake.record_touchpoints` (Zoom and Teams reports one person at a time through
 `capture.events.record_registration`); this package reads files and counts what the intake answered.
 
-May import: the kernel, `campaigns`, `capture` and `routing`.
+May import: the kernel, `campaigns`, `capture`, `routing` and `mail` (one notice per advisor per import).
 """
 from . import fields
 from .fields import FIELDS, save_mapping, saved_mappings, suggest_mapping

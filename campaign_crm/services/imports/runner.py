@@ -58,6 +58,7 @@ from ..capture.intake import (
     record_touchpoints,
 )
 from ..errors import Conflict, ValidationError
+from ..mail import notices
 from ..routing import engine as routing
 from ..spreadsheets import dutch_csv
 from .presets import (
@@ -76,7 +77,8 @@ from .readers import read_grid
 IMPORT_LOCK_NAMESPACE = 4712  # advisory-lock namespace; the intake's employer identities use 4711
 ALREADY_RUNNING = ("Er wordt al een ander bestand ingelezen. Er is niets opgeslagen; probeer het opnieuw "
                    "zodra dat klaar is.")
-CHUNK = 500  # records per intake batch (and per look-up of known keys in event reports); a resumable apply commits each
+# Records per intake batch (and per look-up of known keys in event reports); a resumable apply commits each.
+CHUNK = 1000
 SAMPLE = 100  # rows per category kept for the preview page
 MAX_WARNINGS = 1000
 # Small reference tables the intake and routing read for every row. The session's identity map holds
@@ -622,6 +624,7 @@ def finish(batch_id: int, run: ImportRun, *, actor: User | None) -> ImportBatch:
         audit.record(actor, "import_applied", batch, preset=batch.preset, rows=report.rows,
                      created_leads=report.created_leads, attached=report.attached, unchanged=report.unchanged,
                      rejected_rows=report.rejected_rows)
+        notices.leads_imported(batch.id, since=batch.created_at)
     db.session.flush()
     return batch
 

@@ -22,6 +22,8 @@ from ...models import (
 )
 from .. import normalise, reference
 from ..errors import Conflict, ValidationError
+from ..mail import notices
+from . import attribution
 
 
 def change_stage(
@@ -51,6 +53,7 @@ def change_stage(
             {"at": "Ligt voor het moment waarop de lead in de huidige fase kwam; fasen volgen elkaar op in de tijd."},
         )
     normalise.refuse_bsn(note, "note")
+    meeting_set = False
     if to_stage == LOST:
         reason = reference.lost_reason(lost_reason or "")
         lead.lost_reason = reason
@@ -63,6 +66,7 @@ def change_stage(
                 f"Van {STAGE_LABELS[from_stage]} terug of stil naar {STAGE_LABELS[to_stage]} kan niet; "
                 "fasen gaan alleen vooruit."
             )
+        meeting_set = lead.meeting_at is None and target >= STAGES.index("meeting")
         for stage in STAGES[current + 1 : target + 1]:
             if getattr(lead, f"{stage}_at") is None:
                 setattr(lead, f"{stage}_at", at)
@@ -71,6 +75,10 @@ def change_stage(
     lead.stage = to_stage
     event = LeadStageEvent(lead=lead, from_stage=from_stage, to_stage=to_stage, at=at, actor=actor, note=note)
     db.session.add(event)
+    if meeting_set:
+        # Touchpoints after the meeting no longer count for the last touch (some may be recorded already).
+        db.session.flush()
+        attribution.refresh_last_touch([lead.id])
     return event
 
 
@@ -98,6 +106,7 @@ def assign_lead(
         raise Conflict("Een afgesloten lead kan niet worden toegewezen.")
     team = team if team is not None else (advisor.team if advisor else None)
     waiting_reason = None if advisor else reason
+    previous_owner_id = None  # whose lead it was, for the notices
     if inspect(lead).persistent:
         db.session.flush()  # the caller's own changes first: the comparison is with what the caller sees
         expected = lead.owner_id if expected_owner_id is ... else expected_owner_id
@@ -114,6 +123,7 @@ def assign_lead(
         db.session.refresh(lead)
         if not claimed:
             raise _assigned_meanwhile(lead, actor)
+        previous_owner_id = expected
     else:  # a lead not written yet: nobody else can see it
         lead.owner, lead.team, lead.waiting_reason = advisor, team, waiting_reason
     assignment = LeadAssignment(lead=lead, advisor=advisor, team=team, reason=reason, actor=actor, at=at,
@@ -124,6 +134,7 @@ def assign_lead(
         if lead.stage == "new":
             change_stage(lead, "assigned", actor=actor, at=at, note=reason)
     db.session.flush()
+    notices.assignment_changed(assignment, previous_owner_id=previous_owner_id)
     return assignment
 
 

@@ -2,5 +2,5 @@
 the steps around it, safe under concurrency), the routing rules (`rules`), the queues and workload
 (`queues`), the priority score (`priority`) and the SLA ladder for first contact (`sla`).
 
-May import: the kernel and `leads`.
+May import: the kernel, `leads` and `mail` (bulk routing sends one notice per advisor).
 """
