@@ -46,6 +46,25 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Full-text tables that migration 0016 makes on SQLite (and the shadow tables FTS5 keeps for them): not in the
+# models, so `flask db check` leaves them alone.
+FULL_TEXT_TABLE_PREFIX = "search_"
+
+
+def include_name(name, type_, parent_names):
+    return not (type_ == "table" and name and name.startswith(FULL_TEXT_TABLE_PREFIX))
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out of the comparison an index the models make for one database only (`Index.ddl_if(dialect=…)`,
+    such as the pg_trgm indexes) when checking another."""
+    if type_ == "index" and not reflected:
+        only_on = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+        if only_on and only_on != context.get_context().dialect.name:
+            return False
+    return True
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -93,6 +112,8 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -51,7 +51,12 @@ class Employer(db.Model):
     account_manager: Mapped[User | None] = relationship()
     contacts: Mapped[list[Contact]] = relationship(back_populates="employer", order_by="Contact.id")
 
-    __table_args__ = (Index("ix_employers_name_key_postcode", "name_key", "postcode"),)
+    __table_args__ = (
+        Index("ix_employers_name_key_postcode", "name_key", "postcode"),
+        # Name fragments for the search box (PostgreSQL; SQLite has an FTS5 table, migration 0016).
+        Index("ix_employers_name_key_trgm", "name_key", postgresql_using="gin",
+              postgresql_ops={"name_key": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+    )
 
 
 class EmployerNonDuplicate(db.Model):
@@ -87,6 +92,11 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     employer: Mapped[Employer] = relationship(back_populates="contacts")
+
+    __table_args__ = (
+        Index("ix_contacts_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+    )
 
 
 class Touchpoint(db.Model):

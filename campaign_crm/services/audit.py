@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from limits import parse as parse_limit
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db, limiter
 from ..models import AuditEvent, User
@@ -73,6 +73,16 @@ def refusal_worth_recording(*key: str) -> bool:
 def record_read(actor: User, obj: Any) -> AuditEvent:
     """Log that `actor` looked at a record with personal data."""
     return record(actor, "read", obj)
+
+
+def record_reads(actor: User, object_type: str, object_ids: list[int]) -> None:
+    """Log that `actor` saw these records with personal data: one read entry each, written in one statement
+    (a list page costs the same number of statements however many records it shows)."""
+    if object_ids:
+        origin = db.session.info.get(ORIGIN_KEY)
+        db.session.execute(insert(AuditEvent), [
+            {"actor_id": actor.id, "action": "read", "object_type": object_type, "object_id": object_id,
+             "origin": origin, "outcome": OK, "detail": {}} for object_id in object_ids])
 
 
 def recent_events(*, object_type: str | None = None, actor_id: int | None = None, action: str | None = None,
