@@ -11,8 +11,10 @@ with next actions, vacancies). One lead of the full queue has 5 entries on its t
 
 Then it requests each page through the Flask test client as a logged-in user (the application's own
 configuration: CSRF on, a real password hash), round-robin after a warm-up, and prints per page the
-median and p95 server time, the ratio of the median to /health's median, and the SQL statements each
-request sent (counted with a SQLAlchemy event listener; the lowest and highest of all runs). The
+median and p95 server time, the ratio of the median to /health's median, the median CPU time of the
+request's thread and its ratio (on a machine shared with other work the CPU time is the steadier figure; on
+SQLite it is all of the server's work, on PostgreSQL the database server's part is not in it), and the SQL
+statements each request sent (counted with a SQLAlchemy event listener; the lowest and highest of all runs). The
 pages that differ only in the number of rows (a queue of 10 and of 50 leads, a timeline of 5 and of 50
 entries) must send the same number of statements.
 
@@ -51,6 +53,7 @@ from campaign_crm.services.calendar import today
 from campaign_crm.services.capture.intake import ContactInput, EmployerInput, TouchpointInput, record_touchpoint
 from campaign_crm.services.leads import activities, vacancies
 from campaign_crm.services.leads import lifecycle as lead_service
+from campaign_crm.services.leads import queries as lead_queries
 from campaign_crm.services.leads.activities import ActivityInput
 from campaign_crm.services.routing import sla
 
@@ -196,7 +199,7 @@ def build_dataset(demo_leads: int) -> Dataset:
     sla.sweep()
     db.session.commit()
     for lead_id, expected in ((lead_5, 5), (lead_50, 50)):
-        found = len(activities.lead_timeline(db.session.get(Lead, lead_id)))
+        found = len(lead_queries.lead_timeline(lead_id))
         assert found == expected, f"lead {lead_id}: {found} timeline entries, expected {expected}"
     return Dataset(lead_user.email, a10.email, a50.email, lead_5, lead_50)
 
@@ -210,6 +213,7 @@ class Page:
     login: str | None
     client: object = None
     times: list | None = None
+    cpu: list | None = None
     statements: list | None = None
 
 
@@ -245,16 +249,17 @@ def measure(app, pages: list[Page], *, runs: int, warmup: int) -> None:
     event.listen(engine, "before_cursor_execute", count)
     try:
         for page in pages:
-            page.times, page.statements = [], []
+            page.times, page.cpu, page.statements = [], [], []
         for _ in range(warmup):
             for page in pages:
                 assert page.client.get(page.url).status_code == 200, page.url
         for _ in range(runs):
             for page in pages:
                 seen[0] = 0
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.thread_time()
                 response = page.client.get(page.url)
                 page.times.append((time.perf_counter() - started) * 1000)
+                page.cpu.append((time.thread_time() - cpu_started) * 1000)
                 page.statements.append(seen[0])
                 assert response.status_code == 200, (page.url, response.status_code)
     finally:
@@ -267,14 +272,16 @@ def p95(values: list[float]) -> float:
 
 
 def report(pages: list[Page], dialect: str, runs: int) -> None:
-    health = statistics.median(pages[0].times)
+    health, health_cpu = statistics.median(pages[0].times), statistics.median(pages[0].cpu)
     print(f"\n{dialect}, {runs} requests per page (round-robin), load average {os.getloadavg()[0]:.2f}")
-    print(f"{'page':<26} {'median ms':>10} {'p95 ms':>8} {'× /health':>10} {'statements':>11}")
+    print(f"{'page':<26} {'median ms':>10} {'p95 ms':>8} {'× /health':>10} {'CPU ms':>7} {'× /health':>10} "
+          f"{'statements':>11}")
     for page in pages:
         low, high = min(page.statements), max(page.statements)
         spread = f"{low}" if low == high else f"{low}–{high}"
-        print(f"{page.name:<26} {statistics.median(page.times):>10.2f} {p95(page.times):>8.2f} "
-              f"{statistics.median(page.times) / health:>9.1f}× {spread:>11}")
+        median, cpu = statistics.median(page.times), statistics.median(page.cpu)
+        print(f"{page.name:<26} {median:>10.2f} {p95(page.times):>8.2f} {median / health:>9.1f}× "
+              f"{cpu:>7.2f} {cpu / health_cpu:>9.1f}× {spread:>11}")
 
 
 def profile(page: Page, runs: int) -> None:

@@ -19,6 +19,7 @@ DEMO_LEADS="${DEMO_LEADS:-2000}"
 QUEUE_LEADS="${QUEUE_LEADS:-25}"
 ADVISORS=100
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/crm_load.XXXXXX)}"
+mkdir -p "$OUT_DIR"
 PY=.venv/bin/python
 DB_NAME="crm_load_$(date +%s)_$$"
 export DATABASE_URL="${PG_URL%/}/${DB_NAME}"

@@ -11,7 +11,9 @@ what the server's own overhead costs while it is busy. Any answer other than the
 The statistics restart when the last advisor has logged in: the figures are of the work, not of the logins
 (a password hash costs tens of milliseconds of CPU on purpose).
 
-Settings (environment): LOAD_ADVISORS (100), LOAD_PASSWORD, LOAD_EMAIL (`load-{n:03d}@load.example`).
+Settings (environment): LOAD_ADVISORS (100), LOAD_PASSWORD, LOAD_EMAIL (`load-{n:03d}@load.example`),
+LOAD_THINK ("5-15": seconds an advisor reads and types between two rounds of the loop, drawn evenly; a person
+working fast. "0.5-2" offers more than two cores can serve and measures the server at saturation instead).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from locust import HttpUser, between, constant, task
 ADVISORS = int(os.environ.get("LOAD_ADVISORS", "100"))
 PASSWORD = os.environ.get("LOAD_PASSWORD", "Last-test-wachtwoord-2026")
 EMAIL = os.environ.get("LOAD_EMAIL", "load-{n:03d}@load.example")
+THINK_MIN, THINK_MAX = (float(part) for part in os.environ.get("LOAD_THINK", "5-15").split("-"))
 
 LEAD_LINK = re.compile(r'<th scope="row"><a href="/leads/(\d+)">')
 CSRF = re.compile(r'name="{prefix}csrf_token" type="hidden" value="([^"]+)"')
@@ -44,7 +47,7 @@ class Advisor(HttpUser):
     """One of the advisors made for the test, working its own queue."""
 
     fixed_count = ADVISORS
-    wait_time = between(0.5, 2.0)  # reading the page before the next click
+    wait_time = between(THINK_MIN, THINK_MAX)  # reading and typing before the next round
 
     def on_start(self) -> None:
         self.email = EMAIL.format(n=next(_numbers))

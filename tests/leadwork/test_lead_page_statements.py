@@ -14,9 +14,10 @@ from campaign_crm.services.routing import sla
 from tests.helpers import counting_statements, intake_lead, login
 
 # What the lead page reads besides the login check: the lead with everything it shows of itself (1), the
-# audit entry of the read (1), the lost reasons and sectors of the work forms (2), the timeline (6: touchpoints,
-# assignments, activities, vacancies, stage events, escalations) and the lead's placements (1).
-LEAD_PAGE_STATEMENTS = 11
+# audit entry of the read (1), the lost reasons and sectors of the work forms (2), the timeline (1: touchpoints,
+# assignments, activities, vacancies, stage events and escalations together), the lead's placements (1) and its
+# meetings (1).
+LEAD_PAGE_STATEMENTS = 7
 
 
 def statements(app, client, path: str) -> int:

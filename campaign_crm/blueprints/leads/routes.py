@@ -45,6 +45,7 @@ from ...services.leads import queries as lead_queries
 from ...services.routing import engine as routing
 from ...services.routing import queues
 from ..forms import choices, optional_id
+from . import fields
 from .blueprint import bp
 from .forms import (
     ActivityForm,
@@ -210,13 +211,13 @@ def _render_detail(lead: Lead, *, activity_form: ActivityForm | None = None, sta
         _vacancy_options(vacancy_form)
     may_decline, may_take = lead.owner_id == user.id and lead.is_open, can_take(user, lead)
     page = render_template(
-        "leads/detail.html", lead=lead, timeline=activities.lead_timeline(lead),
+        "leads/detail.html", lead=lead, timeline=lead_queries.lead_timeline(lead.id),
         vacancy_statuses=VACANCY_STATUSES, may_work=may_work, may_decline=may_decline, may_take=may_take,
         # Only the forms the page shows are built.
         contact_form=ContactLoggedForm() if may_work and lead.stage in CONTACT_STAGES else None,
         decline_form=DeclineForm() if may_decline else None, reassign_form=reassign,
         take_form=TakeForm() if may_take else None,
-        activity_form=activity_form, stage_form=stage_form, vacancy_form=vacancy_form,
+        activity_form=activity_form, stage_form=stage_form, vacancy_form=vacancy_form, fields=fields,
     )
     # The read of the contact's data is committed once the page is made, before it is sent (a commit earlier
     # would expire every object the page still has to show, and read each of them again).

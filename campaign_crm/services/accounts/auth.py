@@ -11,7 +11,8 @@ from pathlib import Path
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits import parse as parse_limit
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...extensions import db, limiter
@@ -148,6 +149,11 @@ def start_session(user: User, *, ip_address: str = "", user_agent: str = "") -> 
     return raw
 
 
+# Every logged-in request asks this: the user comes with the session row, in a statement built once.
+_SESSION_WITH_USER = (select(UserSession).where(UserSession.token_hash == bindparam("token_hash"))
+                      .options(joinedload(UserSession.user)))
+
+
 def user_for_session(raw: str | None, *, idle: timedelta, lifetime: timedelta,
                      now: datetime | None = None) -> User | None:
     """The active user behind a session token, or None when it was ended, idle too long or too old.
@@ -156,7 +162,7 @@ def user_for_session(raw: str | None, *, idle: timedelta, lifetime: timedelta,
     """
     if not raw:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(raw)))
+    row = db.session.scalar(_SESSION_WITH_USER, {"token_hash": _digest(raw)})
     if row is None or not row.user.active:
         return None
     now = now or utcnow()

@@ -10,11 +10,46 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Integer,
+    Row,
+    Select,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ...extensions import db
-from ...models import LOST, STAGES, Employer, Lead, Phase, User
+from ...models import (
+    ESCALATION_LEVELS,
+    LOST,
+    STAGES,
+    Activity,
+    AdCode,
+    Channel,
+    Employer,
+    Lead,
+    LeadAssignment,
+    LeadEscalation,
+    LeadStageEvent,
+    Phase,
+    Sector,
+    Touchpoint,
+    User,
+    Vacancy,
+)
+from ...models.employers import TOUCHPOINT_KINDS
+from ...models.placements import ACTIVITY_KINDS
 from ...permissions import visible_leads_clause
 from .. import reference
 from ..errors import ValidationError
@@ -140,3 +175,68 @@ def listing_statements(query: Select) -> tuple[Select, Select]:
 def listing(query: Select, params: dict[str, Any] | None = None, *, entities: bool = False) -> Listing:
     """A Listing of a statement built for this request (its values in it, or in `params`)."""
     return Listing(*listing_statements(query), params or {}, entities)
+
+
+# --- the lead's timeline ------------------------------------------------------------------------------
+
+# What an entry can show besides its kind, time, id and label; each kind fills its own columns, the rest are NULL.
+_ENTRY_COLUMNS = {
+    "code": String, "from_stage": String, "who": String, "text": String, "channel": String, "phase": String,
+    "ad_code": String, "utm_source": String, "utm_medium": String, "utm_campaign": String, "next_action": String,
+    "next_action_due": Date, "sector": String, "hours_per_week": Integer, "banenafspraak": Boolean, "status": String,
+}
+# At the same moment, a cause comes before its effect: the touchpoint before the assignment it led to, an
+# activity or vacancy before the stage change it made.
+_ORDER = {"touchpoint": 0, "assignment": 1, "activity": 2, "vacancy": 3, "stage": 4, "escalation": 5}
+
+
+def _entries(kind: str, model, at, *joins, labels: dict[str, str] | None = None, **columns) -> Select:
+    """One kind of timeline entry of the lead `:lead_id`, as the columns every kind has; `labels` name its code."""
+    who = columns.pop("who_of", None)
+    person = aliased(User)
+    if who is not None:
+        columns["who"] = person.name
+    code = columns.get("code")
+    label = case(labels, value=code, else_=code) if labels else cast(null(), String)
+    # A typed NULL (CAST): PostgreSQL matches a UNION's column types branch by branch.
+    filled = [columns.get(name, cast(null(), type_)).label(name) for name, type_ in _ENTRY_COLUMNS.items()]
+    query = select(literal(kind).label("kind"), at.label("at"), model.id.label("id"), label.label("label"), *filled)
+    query = query.select_from(model)
+    for target, on in joins:
+        query = query.outerjoin(target, on)
+    if who is not None:
+        query = query.outerjoin(person, person.id == who)
+    return query.where(model.lead_id == bindparam("lead_id"))
+
+
+# Everything that happened on a lead in one statement, whatever its length: plain rows, no ORM objects.
+_TIMELINE = union_all(
+    _entries("touchpoint", Touchpoint, Touchpoint.occurred_at,
+             (Channel, Channel.id == Touchpoint.channel_id), (Phase, Phase.id == Touchpoint.phase_id),
+             (AdCode, AdCode.id == Touchpoint.ad_code_id), labels=TOUCHPOINT_KINDS,
+             code=Touchpoint.kind, text=Touchpoint.message, channel=Channel.name, phase=Phase.name,
+             ad_code=AdCode.code,
+             utm_source=Touchpoint.utm_source, utm_medium=Touchpoint.utm_medium, utm_campaign=Touchpoint.utm_campaign),
+    _entries("assignment", LeadAssignment, LeadAssignment.at, text=LeadAssignment.reason,
+             who_of=LeadAssignment.actor_id),
+    _entries("activity", Activity, Activity.occurred_at, labels=ACTIVITY_KINDS, code=Activity.kind,
+             text=Activity.outcome, next_action=Activity.next_action, next_action_due=Activity.next_action_due,
+             who_of=Activity.actor_id),
+    _entries("vacancy", Vacancy, Vacancy.created_at, (Sector, Sector.id == Vacancy.sector_id),
+             text=Vacancy.title, sector=Sector.name, hours_per_week=Vacancy.hours_per_week,
+             banenafspraak=Vacancy.banenafspraak, status=Vacancy.status),
+    _entries("stage", LeadStageEvent, LeadStageEvent.at, code=LeadStageEvent.to_stage,
+             from_stage=LeadStageEvent.from_stage, text=LeadStageEvent.note, who_of=LeadStageEvent.actor_id),
+    _entries("escalation", LeadEscalation, LeadEscalation.at, labels=ESCALATION_LEVELS, code=LeadEscalation.level,
+             who_of=LeadEscalation.notified_user_id),
+)
+
+
+def lead_timeline(lead_id: int) -> list[Row]:
+    """Everything that happened on a lead, newest first: touchpoints, assignments, activities, vacancies, stage
+    changes and SLA escalations. Each entry has `kind`, `at`, `id`, `label` (the name of a touchpoint's,
+    activity's or escalation's `code`) and the columns of `_ENTRY_COLUMNS` its kind fills: `who` is the actor
+    (for an escalation: whom it was reported to), `text` the message, reason, outcome, vacancy title or note."""
+    entries = list(db.session.execute(_TIMELINE, {"lead_id": lead_id}))
+    entries.sort(key=lambda entry: (entry.at, _ORDER[entry.kind], entry.id), reverse=True)
+    return entries

@@ -153,23 +153,23 @@ class AdvisorLoad:
         return self.open_leads / self.advisor.capacity if self.advisor.capacity else None
 
 
+@functools.cache
+def _load_statement(one_team: bool) -> Select:
+    """Active advisors (of the team `:team_id`) with their open leads and whether they are away on `:day`."""
+    open_leads = (select(func.count()).select_from(Lead)
+                  .where(Lead.owner_id == User.id, text(OPEN_STAGES_SQL)).scalar_subquery())
+    away = (select(Absence.id).where(Absence.user_id == User.id, Absence.starts_on <= bindparam("day"),
+                                     Absence.ends_on >= bindparam("day")).exists())
+    query = (select(User, open_leads.label("open_leads"), away.label("away"))
+             .where(User.role == ADVISOR, User.active.is_(True)).order_by(User.name, User.id))
+    return query.where(User.team_id == bindparam("team_id")) if one_team else query
+
+
 def team_load(team_id: int | None = None) -> list[AdvisorLoad]:
-    """Open leads against capacity per active advisor (of one team, or all), with who is away today."""
-    advisors = select(User).where(User.role == ADVISOR, User.active.is_(True)).order_by(User.name, User.id)
-    if team_id is not None:
-        advisors = advisors.where(User.team_id == team_id)
-    people = db.session.scalars(advisors).all()
-    ids = [p.id for p in people]
-    if not ids:
-        return []
-    open_counts = dict(db.session.execute(
-        select(Lead.owner_id, func.count()).where(Lead.owner_id.in_(ids), text(OPEN_STAGES_SQL)).group_by(Lead.owner_id)
-    ).all())
-    day = today()
-    away = set(db.session.scalars(
-        select(Absence.user_id).where(Absence.user_id.in_(ids), Absence.starts_on <= day, Absence.ends_on >= day)
-    ))
-    return [AdvisorLoad(p, open_counts.get(p.id, 0), p.id in away) for p in people]
+    """Open leads against capacity per active advisor (of one team, or all), with who is away today; one
+    statement."""
+    rows = db.session.execute(_load_statement(team_id is not None), {"team_id": team_id, "day": today()})
+    return [AdvisorLoad(advisor, open_leads, bool(away)) for advisor, open_leads, away in rows]
 
 
 def equity(team_id: int | None = None) -> list[AdvisorLoad]:
