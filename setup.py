@@ -9,7 +9,7 @@ SKIP = ["__pycache__", "*.__pycache__"]
 DATA = {
     "campaign_crm.data": ["*.gz", "*.md"],
     "campaign_crm.static": ["**/*.css", "**/*.js", "**/*.svg", "**/*.png", "**/*.ico"],
-    "campaign_crm.templates": ["**/*.html"],
+    "campaign_crm.templates": ["**/*.html", "**/*.txt"],
     "campaign_crm.migrations": ["README", "alembic.ini", "script.py.mako"],
 }
 

@@ -79,6 +79,7 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .blueprints import (
+        account,
         admin,
         api,
         auth,
@@ -88,15 +89,18 @@ def register_blueprints(app: Flask) -> None:
         jobcoach,
         leads,
         main,
+        meetings,
+        pipeline,
         placements,
         public,
         reports,
         routing,
+        search,
     )
     from .permissions import init_access_control
 
     for module in (auth, main, public, leads, placements, employers, campaigns, imports, routing, jobcoach, admin, api,
-                   reports):
+                   reports, search, account, meetings, pipeline):
         app.register_blueprint(module.bp)
     init_access_control(app)
 

@@ -1,9 +1,10 @@
-"""Template filters and globals: Dutch dates and numbers, and the navigation per role."""
+"""Template filters and globals: Dutch dates, numbers, plurals and phone numbers, and the navigation per role."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from types import SimpleNamespace
 
+import phonenumbers
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
@@ -23,24 +24,39 @@ from .permissions import (
     TEAMLEAD,
     WORK_LEADS,
 )
-from .services.calendar import AMSTERDAM, today
-
-MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+from .services.calendar import AMSTERDAM, long_date, today
 
 
 def nl_date(value: date | datetime | None) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, datetime):
-        value = value.astimezone(AMSTERDAM).date()
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    """`3 december 2026`."""
+    return "–" if value is None else long_date(value)
 
 
 def nl_datetime(value: datetime | None) -> str:
+    """`3 december 2026 14:05`, in Amsterdam time."""
     if value is None:
         return "–"
     local = value.astimezone(AMSTERDAM)
-    return f"{nl_date(local)} {local:%H:%M}"
+    return f"{long_date(local.date())} {local:%H:%M}"
+
+
+def nl_count(value: int, one: str, many: str) -> str:
+    """A count with its noun in the right form: `1 campagne`, `2 campagnes`, `1.250 leads`."""
+    return f"{nl_number(value)} {one if value == 1 else many}"
+
+
+def nl_phone(value: str | None) -> str:
+    """A stored (E.164) phone number as the Dutch write it: `06 12345678`, `010 123 4567`; foreign numbers in
+    international form; anything unparsable as stored."""
+    if not value:
+        return "–"
+    try:
+        number = phonenumbers.parse(value, "NL")
+    except phonenumbers.NumberParseException:
+        return value
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 31
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, style)
 
 
 def nl_value(value: object) -> str:
@@ -86,9 +102,10 @@ def navigation() -> list[tuple[str, str, bool]]:
         return []
     items = [("Overzicht", "main.index")]
     if current_user.role in CARRY_LEADS:
-        items.append(("Mijn leads", "leads.my_queue"))
+        items += [("Mijn leads", "leads.my_queue"), ("Bord", "pipeline.show_board")]
     if current_user.role in WORK_LEADS:
-        items += [("Mijn acties", "leads.my_actions"), ("Plaatsingen", "placements.list_placements")]
+        items += [("Mijn acties", "leads.my_actions"), ("Mijn agenda", "meetings.my_agenda"),
+                  ("Plaatsingen", "placements.list_placements")]
     if current_user.role in (ADVISOR, TEAMLEAD, ADMIN):
         items += [("Check-ins", "placements.my_checkins"), ("Signalen", "jobcoach.list_signals")]
     if current_user.role in (TEAMLEAD, CAMPAIGN, ADMIN):
@@ -123,6 +140,7 @@ ROLE_NAMES = SimpleNamespace(ADMIN=ADMIN, CAMPAIGN=CAMPAIGN, TEAMLEAD=TEAMLEAD, 
 
 
 def init_templating(app: Flask) -> None:
-    app.jinja_env.filters.update(nl_date=nl_date, nl_datetime=nl_datetime, nl_number=nl_number, nl_value=nl_value)
+    app.jinja_env.filters.update(nl_date=nl_date, nl_datetime=nl_datetime, nl_number=nl_number, nl_value=nl_value,
+                                 nl_count=nl_count, nl_phone=nl_phone)
     app.jinja_env.globals.update(navigation=navigation, admin_sections=admin_sections, stage_labels=STAGE_LABELS,
                                  escalation_labels=ESCALATION_LEVELS, today=today, roles=ROLE_NAMES)

@@ -56,7 +56,7 @@ print(sum(1 for n in names if n.startswith(sys.argv[2]) and n.endswith(sys.argv[
   [ "$expected" -gt 0 ] && [ "$found" -eq "$expected" ] || fail "$3 in de wheel: $found bestanden, verwacht $expected"
   echo "$3: $found bestanden"
 }
-expect_files templates .html campaign_crm/templates/
+expect_files templates "" campaign_crm/templates/  # pages (.html) and mail texts (.txt)
 expect_files migrations/versions .py campaign_crm/migrations/versions/
 expect_files campaign_crm/static "" campaign_crm/static/
 expect_files migrations alembic.ini campaign_crm/migrations/

@@ -74,6 +74,7 @@ from campaign_crm.services.capture.intake import (
     TouchpointInput,
     record_touchpoint,
 )
+from campaign_crm.services.leads import attribution
 from campaign_crm.services.leads import lifecycle as lead_service
 from campaign_crm.services.placements import jobcoaches
 from campaign_crm.services.placements import records as placement_service
@@ -680,6 +681,8 @@ def build_report_dataset(campaign_id: int) -> ReportDataset:
     for key, when, channel in REPORT_LATER_TOUCHES:
         db.session.add(Touchpoint(kind="form", occurred_at=when, employer=employers[key], lead=leads[key],
                                   campaign_id=campaign_id, channel_id=channels.get(channel)))
+    db.session.flush()
+    attribution.refresh_last_touch(lead.id for lead in leads.values())  # as the intake would
     db.session.commit()
     return ReportDataset(
         leads={k: v.id for k, v in leads.items()}, partners={k: v.id for k, v in partners.items()},
@@ -785,11 +788,13 @@ def page_tables(page: str) -> dict[str, dict]:
     return parser.tables
 
 
-_MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december"]
 
 
 def page_value(text: str):
-    """A cell as shown → its value: "1.200" → 1200, "62,3%" → 0.623, "1,5" → 1.5, "31 jan 2026" → date, "–" → None."""
+    """A cell as shown → its value: "1.200" → 1200, "62,3%" → 0.623, "1,5" → 1.5, "31 januari 2026" → date,
+    "–" → None."""
     if text in ("–", ""):
         return None
     if re.fullmatch(r"-?[\d.]+", text):
@@ -798,7 +803,7 @@ def page_value(text: str):
         return float(text[:-1].replace(".", "").replace(",", ".")) / 100
     if re.fullmatch(r"-?[\d.]+,\d+", text):
         return float(text.replace(".", "").replace(",", "."))
-    match = re.fullmatch(r"(\d{1,2}) (\w{3}) (\d{4})", text)
+    match = re.fullmatch(r"(\d{1,2}) (\w{3,9}) (\d{4})", text)
     if match and match.group(2) in _MONTHS:
         return date(int(match.group(3)), _MONTHS.index(match.group(2)) + 1, int(match.group(1)))
     return text

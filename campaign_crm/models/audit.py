@@ -13,6 +13,7 @@ from .users import User
 
 ACTION_LABELS = {
     "read": "Ingezien",
+    "search": "Gezocht",
     "login": "Ingelogd",
     "password_changed": "Wachtwoord gewijzigd",
     "password_reset": "Wachtwoord opnieuw ingesteld",
@@ -58,6 +59,8 @@ ACTION_LABELS = {
     "intervention_added": "Interventie toegevoegd",
     "intervention_finished": "Interventie afgerond",
     "activity_logged": "Activiteit vastgelegd",
+    "next_action_done": "Volgende actie afgerond",
+    "next_action_dropped": "Volgende actie vervallen",
     "vacancy_registered": "Vacature geregistreerd",
     "jobcoach_org_created": "Jobcoachorganisatie aangemaakt",
     "jobcoach_org_updated": "Jobcoachorganisatie gewijzigd",
@@ -87,7 +90,7 @@ OBJECT_LABELS = {
     "routing_rules": "Routeringsregel", "channels": "Kanaal", "settings": "Instelling",
     "activities": "Activiteit", "vacancies": "Vacature", "jobcoach_organisations": "Jobcoachorganisatie",
     "risk_signals": "Signaal", "placements": "Plaatsing", "checkins": "Check-in", "risk_cases": "Risicodossier",
-    "interventions": "Interventie", "purge": "Bewaartermijnen",
+    "interventions": "Interventie", "purge": "Bewaartermijnen", "search": "Zoekvak",
 }
 
 

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from .reference import Sector
     from .users import User
 
+NEXT_ACTION_NONE, NEXT_ACTION_OPEN, NEXT_ACTION_DONE, NEXT_ACTION_DROPPED = "none", "open", "done", "dropped"
+NEXT_ACTION_STATUSES = {NEXT_ACTION_OPEN: "Open", NEXT_ACTION_DONE: "Gedaan", NEXT_ACTION_DROPPED: "Vervallen"}
+
 ACTIVITY_KINDS = {
     "call": "Telefoongesprek",
     "email": "E-mail",
@@ -89,12 +92,24 @@ class Activity(db.Model):
     next_action: Mapped[str] = mapped_column(String(300), default="",
                                              info=personal("vrije tekst", "retention_lead_text_months"))
     next_action_due: Mapped[date | None]
+    # A next action stays open until it is done or dropped (by anyone who works the lead); only then does it
+    # leave "Mijn acties". Activities without a next action have status "none".
+    next_action_status: Mapped[str] = mapped_column(String(10), default=NEXT_ACTION_NONE, server_default="none",
+                                                    info=NOT_PERSONAL)
+    next_action_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_action_closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    next_action_closed_by: Mapped[User | None] = relationship(foreign_keys=[next_action_closed_by_id])
 
-    __table_args__ = (Index("ix_activities_next_action_due", "actor_id", "next_action_due"),)
+    __table_args__ = (Index("ix_activities_next_action_due", "actor_id", "next_action_due"),
+                      Index("ix_activities_open_actions", "actor_id", "next_action_status", "next_action_due"))
+
+    @property
+    def next_action_label(self) -> str:
+        return NEXT_ACTION_STATUSES.get(self.next_action_status, self.next_action_status)
 
     @property
     def kind_label(self) -> str:

@@ -1,4 +1,5 @@
-"""Dutch working days: weekends and public holidays skipped, for SLA due times."""
+"""Dutch dates: working days (weekends and public holidays skipped, for SLA due times) and dates written out as
+the Dutch write them (`3 december 2026`) in pages, messages and exports."""
 from __future__ import annotations
 
 import calendar as month_calendar
@@ -10,6 +11,21 @@ import holidays
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 END_OF_WORKDAY = time(17, 0)
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+
+
+def long_date(value: date | datetime) -> str:
+    """`3 december 2026`; a moment is first put in Amsterdam time."""
+    if isinstance(value, datetime):
+        value = value.astimezone(AMSTERDAM).date()
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def long_datetime(value: datetime) -> str:
+    """`3 december 2026 om 14:05`, in Amsterdam time."""
+    local = value.astimezone(AMSTERDAM)
+    return f"{long_date(local.date())} om {local:%H:%M}"
 
 
 @lru_cache(maxsize=32)

@@ -122,7 +122,8 @@ def interests(codes: list[str], field: str = "interests") -> list[Interest]:
     unknown = wanted - {i.code for i in found}
     if unknown:
         codes = ", ".join(sorted(unknown))
-        raise ValidationError(f"Onbekende interesse: {codes}.", {field: "Onbekende code(s): " + codes})
+        label = "Onbekende codes: " if len(unknown) > 1 else "Onbekende code: "
+        raise ValidationError(f"Onbekende interesse: {codes}.", {field: label + codes})
     return sorted(found, key=lambda i: i.sort_order)
 
 

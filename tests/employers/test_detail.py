@@ -35,7 +35,7 @@ def test_the_employer_page_shows_fields_contacts_leads_and_a_timeline_of_touchpo
     html = client.get(f"/werkgevers/{bakery['employer_id']}").get_data(as_text=True)
 
     assert "Bakkerij Jansen" in html and "24123456" in html
-    assert "jan@bakkerij-jansen.nl" in html and "+31101234567" in html  # both contacts, phone in E.164
+    assert "jan@bakkerij-jansen.nl" in html and "010 123 4567" in html  # both contacts, the phone as the Dutch write it
     assert "Olga Eigenaar" in html and "Noord" in html and "Toegewezen" in html
     assert MESSAGE in html and "Loonkostensubsidie (LKS)" in html
     assert html.count("Campagneformulier") == 2  # one row per touchpoint

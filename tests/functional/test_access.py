@@ -10,7 +10,8 @@ from tests.helpers import login
 # The pages anyone may open; everything in the `public` blueprint (campaign form, ad-code links,
 # event registration) is public by design, and the API guards itself with tokens.
 PUBLIC = {"auth.login", "auth.login_code", "auth.account_setup", "main.health", "main.healthz", "main.readyz",
-          "main.accessibility", "static", "jobcoach.signal", "jobcoach.signal_thank_you"}
+          "main.accessibility", "static", "jobcoach.signal", "jobcoach.signal_thank_you",
+          "meetings.feed"}
 
 
 def _is_public(endpoint: str) -> bool:

@@ -186,7 +186,7 @@ def test_an_admin_changes_a_retention_period_and_the_target(app, client, factory
     form = _form(client)
     form.update(retention_contact_months="18", lks_target_value="2500")
     response = client.post("/beheer/instellingen", data=form, follow_redirects=True)
-    assert "2 instelling(en) opgeslagen" in response.get_data(as_text=True)
+    assert "2 instellingen opgeslagen" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Setting, "retention_contact_months").value == 18
         assert db.session.get(Setting, "lks_target_value").value == 2500

@@ -202,18 +202,71 @@ def test_my_next_actions_lists_open_ones_the_most_overdue_first(app, client, des
     assert "Mijn volgende acties" in queue and queue.index("Terugbellen") < queue.index("Bezoek plannen")
 
 
-def test_a_later_activity_or_a_closed_lead_takes_a_next_action_off_the_list(app, client, desk, make_lead):
+def test_a_next_action_stays_open_after_a_later_activity_until_one_completes_it_or_the_lead_closes(
+        app, client, desk, make_lead):
     followed_up, lost, still_open = make_lead(), make_lead(), make_lead()
     login(client, desk.owner)
     tomorrow = (today() + timedelta(days=1)).isoformat()
     for lead_id, action in ((followed_up, "Offerte sturen"), (lost, "Terugbellen"), (still_open, "Bezoek plannen")):
         log(client, lead_id, next_action=action, next_action_due=tomorrow)
-    log(client, followed_up, kind="email", outcome="Offerte gestuurd")  # the follow-up, without a new next action
+    log(client, followed_up, kind="email", outcome="Nog een vraag beantwoord")  # says nothing of the open action
     client.post(f"/leads/{lost}/fase", data={"stage-to_stage": "lost", "stage-lost_reason": "not_interested"})
 
     with app.app_context():
-        listed = activities.next_actions(db.session.get(User, desk.owner.id))
-        assert [a.activity.next_action for a in listed] == ["Bezoek plannen"]
+        owner = db.session.get(User, desk.owner.id)
+        assert sorted(a.activity.next_action for a in activities.next_actions(owner)) == [
+            "Bezoek plannen", "Offerte sturen"]
+        lead = db.session.get(Lead, followed_up)
+        offer = activities.open_actions_on(lead)[0]
+        done = activities.log_activity(lead, activities.ActivityInput("email", "Offerte gestuurd",
+                                                                      completes=(offer.id,)), actor=owner)
+        db.session.commit()
+        assert done.completed == (offer,) and offer.next_action_status == "done"
+        assert offer.next_action_closed_by_id == owner.id and offer.next_action_closed_at == done.activity.occurred_at
+        assert [a.activity.next_action for a in activities.next_actions(owner)] == ["Bezoek plannen"]
+
+
+def test_a_next_action_is_marked_done_or_dropped_once_and_the_audit_trail_says_which(ctx, desk, make_lead):
+    lead = db.session.get(Lead, make_lead())
+    owner = db.session.get(User, desk.owner.id)
+    for action in ("Bellen", "Mailen"):
+        activities.log_activity(lead, activities.ActivityInput("call", "Gebeld", next_action=action,
+                                                               next_action_due=today()), actor=owner)
+    calling, mailing = activities.open_actions_on(lead)
+
+    activities.close_next_action(calling, done=True, actor=owner)
+    activities.close_next_action(mailing, done=False, actor=owner)
+
+    assert (calling.next_action_status, mailing.next_action_status) == ("done", "dropped")
+    assert activities.open_actions_on(lead) == []
+    with pytest.raises(Conflict):
+        activities.close_next_action(calling, done=False, actor=owner)
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "activities")).all()
+    assert "next_action_done" in actions and "next_action_dropped" in actions
+
+
+def test_an_activity_cannot_complete_an_action_of_another_lead_or_one_already_closed(ctx, desk, make_lead):
+    lead, other = db.session.get(Lead, make_lead()), db.session.get(Lead, make_lead())
+    owner = db.session.get(User, desk.owner.id)
+    activities.log_activity(other, activities.ActivityInput("call", "Gebeld", next_action="Terugbellen",
+                                                            next_action_due=today()), actor=owner)
+    foreign = activities.open_actions_on(other)[0]
+    before = count(Activity)
+
+    with pytest.raises(ValidationError) as refused:
+        activities.log_activity(lead, activities.ActivityInput("call", "Gebeld", completes=(foreign.id,)), actor=owner)
+
+    assert "completes" in refused.value.fields and count(Activity) == before
+    assert foreign.next_action_status == "open"
+
+
+@pytest.mark.parametrize(("weekday", "due_in", "group"), [
+    (0, -1, "overdue"), (0, 0, "today"), (0, 1, "week"), (0, 6, "week"), (0, 7, "later"),
+    (6, 0, "today"), (6, 1, "later"), (4, 2, "week"), (4, 3, "later"),
+])
+def test_mijn_acties_groups_by_overdue_today_this_week_and_later(weekday, due_in, group):
+    day = datetime(2026, 11, 30).date() + timedelta(days=weekday)  # 30 November 2026 is a Monday
+    assert activities.due_group(day + timedelta(days=due_in), day) == group
 
 
 def test_my_next_actions_are_mine_only(app, client, desk, make_lead):

@@ -61,7 +61,7 @@ def test_the_placement_page_shows_the_lkv_deadline_and_whether_it_was_requested(
                                   loonwaarde_pct=None, start_date=MONDAY)
     login(client, region.advisor)
     page = client.get(f"/plaatsingen/{placement_id}").get_data(as_text=True)
-    assert "aanvragen vóór" in page and "2 jun 2026" in page and "termijn verstreken" in page
+    assert "aanvragen vóór" in page and "2 juni 2026" in page and "termijn verstreken" in page
 
     response = client.post(f"/plaatsingen/{placement_id}/lkv", data={"lkv-lkv_requested_on": "2026-05-20"})
     assert response.status_code == 302

@@ -34,7 +34,7 @@ def test_the_registration_page_shows_the_event_without_login(client, make_event)
 
     assert slug == "livestream-werkgevers-vertellen"
     assert "<h1>Livestream: werkgevers vertellen</h1>" in page
-    assert "18 jun 2026 15:00 – 16:30" in page
+    assert "18 juni 2026 15:00 – 16:30" in page
     assert "Wilt u na afloop gebeld worden?" in page
 
 

@@ -17,7 +17,7 @@ from campaign_crm.services.reports.exports import (
     table_xlsx,
     workbook_xlsx,
 )
-from tests.helpers import export_url, page_table, read_csv, report_login
+from tests.helpers import export_url, page_table, page_value, read_csv, report_login
 
 DANGEROUS = ["=HYPERLINK(\"http://x.example\")", "+31 10 123", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "\nLF"]
 
@@ -31,14 +31,15 @@ def sample_table() -> Table:
 
 
 def csv_value(text: str):
-    """A CSV cell back to its value: "1200" → 1200, "0,6234" → 0.6234, "" → None; text stays text."""
+    """A CSV cell back to its value: "1200" → 1200, "0,6234" → 0.6234, "31 januari 2026" → date, "" → None; other
+    text stays text."""
     if text == "":
         return None
     if re.fullmatch(r"-?\d+", text):
         return int(text)
     if re.fullmatch(r"-?\d+,\d+", text):
         return float(text.replace(",", "."))
-    return text
+    return page_value(text)
 
 
 def assert_no_formula(content: bytes) -> None:
@@ -58,7 +59,7 @@ def assert_no_formula(content: bytes) -> None:
 def test_csv_is_semicolon_separated_utf8_with_bom_and_decimal_comma():
     rows = read_csv(table_csv(sample_table()))
     assert rows[0] == ["Naam", "Aantal", "Aandeel", "Dagen", "Datum"]
-    assert rows[1][1:] == ["1200", "0,6234", "1,5", "2026-01-31"]
+    assert rows[1][1:] == ["1200", "0,6234", "1,5", "31 januari 2026"]
     assert rows[-2] == ["Klein", "< 5", "", "", ""]
     assert rows[-1] == ["Totaal", "1204", "0,5", "2", ""]
 
@@ -84,6 +85,7 @@ def test_xlsx_keeps_numbers_as_numbers_and_has_no_formula_cell():
     assert [c.value for c in sheet[2]][1:4] == [1200, 0.6234, 1.5]
     assert sheet["C2"].number_format == "0.0%"
     assert sheet[2][4].value.date() == date(2026, 1, 31)
+    assert sheet[2][4].number_format == "[$-413]d mmmm yyyy"  # a date cell shown as `31 januari 2026`
     # (XML stores a lone CR as a line break, so "\rCR" comes back as "\nCR": still quoted.)
     assert [sheet.cell(row=r, column=1).value for r in range(2, len(DANGEROUS) + 2)] == [
         "'" + t.replace("\r", "\n") for t in DANGEROUS]

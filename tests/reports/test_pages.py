@@ -88,10 +88,10 @@ def test_the_filter_form_labels_every_control_and_keeps_the_choice(client, facto
     assert {"f-from", "f-to", "f-campaign", "f-phase", "f-channel", "f-sector", "f-municipality", "f-partner",
             "f-team", "f-group_by", "f-touch"} <= set(ids)
     for control in ids:
-        assert f'<label for="{control}">' in html, control
+        assert re.search(f'<label for="{control}"[ >]', html), control
     assert 'value="2026-05-04"' in html and 'value="2026-08-31"' in html
     assert '<option value="linkedin" selected>' in html and '<option value="phase" selected>' in html
-    assert "Periode: <strong>4 mei 2026 – 31 aug 2026</strong>" in html
+    assert "Periode: <strong>4 mei 2026 – 31 augustus 2026</strong>" in html
 
 
 def test_tertaal_shortcuts_keep_the_other_filters_and_mark_the_chosen_one(client, factory, report_with_placements):
@@ -291,10 +291,10 @@ def test_summaries_are_computed_from_the_numbers_in_dutch():
 
     lks = {"target": {"value": 2400, "date": "2026-12-31"},
            "months": [{"month_end": "2026-06-30", "active": 1200, "started": 3, "ended": 1, "target_line": 1500.0}]}
-    assert presenters.lks_summary(lks) == ("Op 30 jun 2026 liepen 1.200 LKS-banen. Dat is 80% van de doellijn "
-                                           "(1.500). Doel: 2.400 op 31 dec 2026.")
+    assert presenters.lks_summary(lks) == ("Op 30 juni 2026 liepen 1.200 LKS-banen. Dat is 80% van de doellijn "
+                                           "(1.500). Doel: 2.400 op 31 december 2026.")
     lks["months"][0]["active"] = "< 5"
-    assert presenters.lks_summary(lks).startswith("Op 30 jun 2026 liepen < 5 LKS-banen. Doel:")
+    assert presenters.lks_summary(lks).startswith("Op 30 juni 2026 liepen < 5 LKS-banen. Doel:")
 
     assert presenters.net_growth_summary([{"period": "T2 2026", "net": -3}]) == \
         "In T2 2026 was de netto krimp 3 LKS-banen."

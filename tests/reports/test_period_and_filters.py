@@ -41,7 +41,7 @@ def test_tertalen_over_a_range_cover_every_overlapping_tertaal():
 
 def test_a_free_period_has_a_dutch_label_and_a_half_open_utc_window_of_local_days():
     period = Period(date(2026, 3, 1), date(2026, 5, 10))
-    assert period.label == "1 mrt 2026 – 10 mei 2026"
+    assert period.label == "1 maart 2026 – 10 mei 2026"
     # Winter time (UTC+1) at the start, summer time (UTC+2) after the end.
     assert period.start_utc == datetime(2026, 2, 28, 23, 0, tzinfo=UTC)
     assert period.end_utc == datetime(2026, 5, 10, 22, 0, tzinfo=UTC)

@@ -37,6 +37,9 @@ from campaign_crm.services.campaigns import ad_codes
 from campaign_crm.services.campaigns import campaigns as campaign_service
 from campaign_crm.services.capture import events
 from campaign_crm.services.leads import lifecycle as lead_service
+from campaign_crm.services.mail import outbox
+from campaign_crm.services.meetings import feeds
+from campaign_crm.services.meetings import records as meetings
 from campaign_crm.services.placements import jobcoaches, risk
 from campaign_crm.services.placements import records as placement_service
 from campaign_crm.services.routing import rules as routing_rules
@@ -111,6 +114,8 @@ WEB = {
     ("POST", "/account/tweestaps/uit"): logged_in(),
     ("GET", "/account/wachtwoord"): logged_in(),
     ("POST", "/account/wachtwoord"): logged_in(),
+    ("GET", "/account/profiel"): logged_in(),
+    ("POST", "/account/profiel"): logged_in(),
     # A new account's one-time set-up link.
     ("GET", "/account/instellen/<token>"): public(),
     ("POST", "/account/instellen/<token>"): public(),
@@ -134,6 +139,7 @@ WEB = {
     # Background work: the task runs and starting a failed one again.
     ("GET", "/beheer/taken"): ADMIN_ONLY,
     ("POST", "/beheer/taken/<int:run_id>/opnieuw"): ADMIN_ONLY,
+    ("POST", "/beheer/taken/mail/<int:message_id>/opnieuw"): ADMIN_ONLY,
     # A contact's AVG (GDPR) inzage and erasure.
     ("GET", "/beheer/contactpersonen/<int:contact_id>/avg"): ADMIN_ONLY,
     ("GET", "/beheer/contactpersonen/<int:contact_id>/avg.json"): ADMIN_ONLY,
@@ -200,6 +206,9 @@ WEB = {
     ("POST", "/jobcoaches/signalen/<int:signal_id>/afgehandeld"): SIGNAL,
     # Leads and queues.
     ("GET", "/leads/mijn"): roles("advisor_a", "advisor_b", "teamlead_a"),
+    # The pipeline board of those who carry leads; a card moves as the lead's stage does (advisor A's lead).
+    ("GET", "/bord"): roles("advisor_a", "advisor_b", "teamlead_a"),
+    ("POST", "/bord/<int:lead_id>/verplaatsen"): (L, O, H, O, F, F, F),
     ("GET", "/leads/mijn/acties"): WORKERS,
     ("GET", "/leads/te-laat"): WORKERS,
     ("GET", "/leads/team"): QUEUE_MANAGERS,
@@ -217,6 +226,19 @@ WEB = {
     ("POST", "/leads/<int:lead_id>/afwijzen"): (L, O, H, F, F, F, F),
     ("POST", "/leads/<int:lead_id>/oppakken"): (L, O, H, F, F, F, F),
     ("POST", "/leads/<int:lead_id>/toewijzen"): QUEUE_MANAGERS,
+    # Meetings: planned and changed by whoever works the lead, seen with the lead; each worker's agenda and its
+    # feed link, which a calendar app reads without a login.
+    ("GET", "/leads/<int:lead_id>/afspraken/nieuw"): LEAD_WORK,
+    ("POST", "/leads/<int:lead_id>/afspraken/nieuw"): LEAD_WORK,
+    ("GET", "/afspraken/<int:meeting_id>"): LEAD_WORK,
+    ("GET", "/afspraken/<int:meeting_id>.ics"): LEAD_WORK,
+    ("POST", "/afspraken/<int:meeting_id>/verplaatsen"): LEAD_WORK,
+    ("POST", "/afspraken/<int:meeting_id>/gehouden"): LEAD_WORK,
+    ("POST", "/afspraken/<int:meeting_id>/annuleren"): LEAD_WORK,
+    ("GET", "/mijn-agenda"): WORKERS,
+    ("POST", "/mijn-agenda/link"): WORKERS,
+    ("POST", "/mijn-agenda/link-intrekken"): WORKERS,
+    ("GET", "/agenda/<token>.ics"): public(),
     # Placements.
     ("GET", "/plaatsingen/"): WORKERS,
     ("GET", "/plaatsingen/check-ins"): WORKERS,
@@ -242,6 +264,7 @@ WEB = {
     ("GET", "/rapportages/export/<name>.<fmt>"): REPORT_READERS,
     ("GET", "/rapportages/tertaalmonitor.xlsx"): REPORT_READERS,
     # Employers and contacts: one shared regional record for everyone who works leads.
+    ("GET", "/zoeken"): WORKERS,
     ("GET", "/werkgevers/"): WORKERS,
     ("GET", "/werkgevers/<int:employer_id>"): WORKERS,
     ("GET", "/werkgevers/<int:employer_id>/bewerken"): WORKERS,
@@ -283,6 +306,7 @@ ARGUMENTS = {
     ("GET", "/account/instellen/<token>"): {"token": "setup_token"},
     ("POST", "/account/instellen/<token>"): {"token": "setup_token"},
     ("POST", "/leads/<int:lead_id>/oppakken"): {"lead_id": "waiting_lead_id"},
+    ("GET", "/agenda/<token>.ics"): {"token": "feed_token"},
     ("GET", "/import/<int:batch_id>/afgewezen.csv"): {"batch_id": "applied_batch_id"},
     ("GET", "/werkgevers/<int:employer_id>/samenvoegen"): {"employer_id": "employer_id"},
 }
@@ -381,6 +405,7 @@ def world(app, factory, campaign) -> World:
             imports.ImportOptions(preset="generic", campaign="aknp"), actor=None)
         applied_batch_id = _applied_batch_id()
         failed_run = add_task_run("sla-sweep", status="failed")
+        mail = outbox.queue(["beheer@test.example"], "Testbericht", "Tekst", kind="test", key="matrix-mail")
         tokens = {}
         for actor, role, partner in (("admin", "admin", None), ("campaign", "campaign", partner_b),
                                      ("management", "management", partner_a), ("advisor_a", "advisor", partner_a),
@@ -388,15 +413,20 @@ def world(app, factory, campaign) -> World:
             _, tokens[actor] = auth_service.create_api_token(
                 f"matrix-{actor}", role, db.session.get(Partner, partner) if partner else None)
         setup_token = auth_service.setup_token(db.session.get(User, newcomer.id))
+        meeting = meetings.plan_meeting(worked, meetings.MeetingInput(
+            kind="adviesgesprek", starts_at=datetime.now(UTC) + timedelta(days=7),
+            ends_at=datetime.now(UTC) + timedelta(days=7, hours=1), place_kind="address", place="Havenweg 1"),
+            organiser=advisor)
+        feed_token = feeds.renew(advisor, actor=advisor)
         db.session.commit()
-        values.update(setup_token=setup_token,
+        values.update(setup_token=setup_token, meeting_id=meeting.id, feed_token=feed_token,
             lead_id=worked.id, waiting_lead_id=waiting.id, employer_id=worked.employer_id,
             contact_id=worked.contact_id, first_id=worked.employer_id, second_id=placed.employer_id,
             placement_id=placement.id, checkin_id=checkin.id, intervention_id=intervention.id, case_id=case.id,
             signal_id=signal.id, organisation_id=coach.id, token=coach_token, kind="livestream", slug=event.slug,
             event_id=event.id, code=ad.code, ad_code_id=ad.id, channel_id=channel.id, mapping_id=mapping.id,
             absence_id=absence.id, rule_id=rule.id, batch_id=previewed.id, applied_batch_id=applied_batch_id,
-            run_id=failed_run.id,
+            run_id=failed_run.id, message_id=mail.id,
         )
     return World(logins, tokens, values)
 

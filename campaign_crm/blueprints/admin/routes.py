@@ -445,7 +445,8 @@ def edit_settings():
             flash(exc.message, "error")
         else:
             db.session.commit()
-            flash(f"{len(changed)} instelling(en) opgeslagen." if changed else "Er was niets gewijzigd.", "success")
+            saved = f"{len(changed)} instellingen opgeslagen." if len(changed) > 1 else "1 instelling opgeslagen."
+            flash(saved if changed else "Er was niets gewijzigd.", "success")
             return redirect(url_for("admin.edit_settings"))
     return render_template(
         "admin/settings.html", form=form, groups=app_settings.grouped(), errors=errors, submitted=submitted,

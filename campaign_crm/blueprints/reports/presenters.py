@@ -12,8 +12,9 @@ from markupsafe import Markup
 
 from ...charts import Axis, Bar, Series, bar_chart, line_chart, nl_number, nl_percent
 from ...models.leads import STAGE_LABELS
+from ...services.calendar import long_date
 from ...services.reports.exports import FUNNEL_STAGES, cohort_label
-from ...services.reports.period import MONTHS_SHORT, short_date
+from ...services.reports.period import MONTHS_SHORT
 
 MAX_CURVES = 6  # more lines than this make a chart unreadable; the table has every cohort
 
@@ -81,7 +82,7 @@ def lks_chart(report: dict, chart_id: str = "lks-grafiek") -> Markup:
     ticks = [(x, _month(date.fromordinal(int(x)), with_year=i == 0 or date.fromordinal(int(x)).month == 1))
              for i, (x, _) in enumerate(target_points[::every])]
     series = [Series("Actieve LKS-banen", points),
-              Series(f"Doellijn naar {nl_number(target['value'])} op {short_date(target_day)}", target_points,
+              Series(f"Doellijn naar {nl_number(target['value'])} op {long_date(target_day)}", target_points,
                      dashed=True, markers=False)]
     return line_chart(series, chart_id=chart_id, title="Actieve LKS-banen per maandeinde tegen de doellijn",
                       x_axis=Axis("Maandeinde", ticks), y_axis=Axis("Actieve LKS-banen"),
@@ -93,7 +94,7 @@ def lks_summary(report: dict) -> str:
     if not months:
         return "Deze periode bevat geen maandeinde."
     last = months[-1]
-    day = short_date(date.fromisoformat(last["month_end"]))
+    day = long_date(date.fromisoformat(last["month_end"]))
     line = last["target_line"]
     if _is_number(last["active"]) and line:
         reach = f" Dat is {nl_percent(last['active'] / line)} van de doellijn ({nl_number(line)})."
@@ -101,7 +102,7 @@ def lks_summary(report: dict) -> str:
         reach = ""
     target = report["target"]
     return (f"Op {day} liepen {_count(last['active'])} LKS-banen.{reach} "
-            f"Doel: {nl_number(target['value'])} op {short_date(date.fromisoformat(target['date']))}.")
+            f"Doel: {nl_number(target['value'])} op {long_date(date.fromisoformat(target['date']))}.")
 
 
 def net_growth_summary(growth: list[dict]) -> str:

@@ -22,7 +22,7 @@ from ...permissions import (
     acting_user,
     roles_required,
 )
-from ...services.calendar import today
+from ...services.calendar import long_date, today
 from ...services.errors import ValidationError
 from ...services.reports import exports, privacy
 from ...services.reports.filters import (
@@ -330,5 +330,5 @@ def report_cell(value, kind: str) -> str:
     if kind in ("days", "number"):
         return presenters.nl_number(value, 1)
     if kind == "date":
-        return presenters.short_date(value)
+        return long_date(value)
     return presenters.nl_number(value)

@@ -1,19 +1,22 @@
-"""Work logged on a lead: activities with an outcome and a next action, the lead's timeline, and
-each user's open next actions.
+"""Work logged on a lead: activities with an outcome and a next action, and each user's open next actions
+(the lead's timeline, which shows them, is read in `queries`).
 
 An adviesgesprek that is logged *is* the stage `meeting` (the stage means "adviesgesprek
 held"), so logging one on a lead before that stage moves the lead there, at the activity's time.
 
-A lead's next action is the one on its latest activity: logging the follow-up (by anyone) closes
-the previous one, and a closed lead has none.
+An activity may plan a next action (what, by when). It stays open until someone who works the lead
+marks it done or drops it, or logs an activity that says it completes it; until then it is on its
+author's "Mijn acties", grouped as overdue, today, this week and later. A closed lead's actions no
+longer show.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, bindparam, exists, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import (
@@ -21,15 +24,17 @@ from ...models import (
     STAGES,
     Activity,
     Lead,
-    LeadAssignment,
-    LeadEscalation,
     LeadStageEvent,
-    Touchpoint,
     User,
-    Vacancy,
     utcnow,
 )
-from ...models.placements import ACTIVITY_KINDS
+from ...models.placements import (
+    ACTIVITY_KINDS,
+    NEXT_ACTION_DONE,
+    NEXT_ACTION_DROPPED,
+    NEXT_ACTION_NONE,
+    NEXT_ACTION_OPEN,
+)
 from ...permissions import visible_leads_clause
 from .. import audit
 from ..calendar import today
@@ -51,12 +56,14 @@ class ActivityInput:
     occurred_at: datetime | None = None
     next_action: str = ""
     next_action_due: date | None = None
+    completes: tuple[int, ...] = ()  # ids of the lead's open next actions this activity completes
 
 
 @dataclass(frozen=True)
 class LoggedActivity:
     activity: Activity
     stage_event: LeadStageEvent | None  # set when the activity moved the lead on
+    completed: tuple[Activity, ...] = ()  # the open next actions it closed
 
 
 def log_activity(lead: Lead, data: ActivityInput, *, actor: User | None) -> LoggedActivity:
@@ -75,6 +82,7 @@ def log_activity(lead: Lead, data: ActivityInput, *, actor: User | None) -> Logg
     _check_time(at, lead, errors)
     _check_outcome(outcome, errors)
     _check_next_action(next_action, data.next_action_due, errors)
+    completed = _completed_by(lead, data.completes, errors)
     bsn_found = _refuse_bsns({"outcome": outcome, "next_action": next_action}, errors)
     if errors:
         raise ValidationError(
@@ -85,14 +93,51 @@ def log_activity(lead: Lead, data: ActivityInput, *, actor: User | None) -> Logg
 
     activity = Activity(lead_id=lead.id, kind=data.kind, occurred_at=at, outcome=outcome, next_action=next_action,
                         next_action_due=data.next_action_due if next_action else None,
+                        next_action_status=NEXT_ACTION_OPEN if next_action else NEXT_ACTION_NONE,
                         actor_id=actor.id if actor else None)
     db.session.add(activity)
+    for action in completed:
+        _close(action, NEXT_ACTION_DONE, actor=actor, at=at)
     event = None
     if data.kind == "adviesgesprek" and STAGES.index(lead.stage) < STAGES.index("meeting"):
         event = lead_service.change_stage(lead, "meeting", actor=actor, at=at, note="Adviesgesprek vastgelegd")
     db.session.flush()
-    audit.record(actor, "activity_logged", activity, lead_id=lead.id, kind=data.kind)
-    return LoggedActivity(activity, event)
+    details = {"completes": [action.id for action in completed]} if completed else {}
+    audit.record(actor, "activity_logged", activity, lead_id=lead.id, kind=data.kind, **details)
+    return LoggedActivity(activity, event, tuple(completed))
+
+
+def _completed_by(lead: Lead, ids: Iterable[int], errors: dict[str, str]) -> list[Activity]:
+    """The open next actions of this lead that the new activity completes; anything else is refused."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    found = [action for action in open_actions_on(lead) if action.id in wanted]
+    if len(found) != len(wanted):
+        errors["completes"] = "Een van de gekozen acties is niet meer open; vernieuw de pagina."
+    return found
+
+
+def _close(action: Activity, status: str, *, actor: User | None, at: datetime | None = None) -> None:
+    action.next_action_status = status
+    action.next_action_closed_at = at or utcnow()
+    action.next_action_closed_by_id = actor.id if actor else None
+
+
+def close_next_action(action: Activity, *, done: bool, actor: User | None) -> None:
+    """Mark an open next action done, or drop it (it will not happen); flushes and writes the audit trail."""
+    if action.next_action_status != NEXT_ACTION_OPEN:
+        raise Conflict("Deze actie is al afgerond of vervallen.")
+    _close(action, NEXT_ACTION_DONE if done else NEXT_ACTION_DROPPED, actor=actor)
+    db.session.flush()
+    audit.record(actor, "next_action_done" if done else "next_action_dropped", action, lead_id=action.lead_id)
+
+
+def open_actions_on(lead: Lead) -> list[Activity]:
+    """The lead's open next actions, the earliest due first."""
+    return list(db.session.scalars(
+        select(Activity).where(Activity.lead_id == lead.id, Activity.next_action_status == NEXT_ACTION_OPEN)
+        .order_by(Activity.next_action_due, Activity.id)))
 
 
 def _check_time(at: datetime, lead: Lead, errors: dict[str, str]) -> None:
@@ -146,18 +191,12 @@ class NextAction:
 
 
 def _open_next_actions(actor_id) -> Select[tuple[Activity]]:
-    """Next actions on activities by `actor_id` that are the latest on their lead, while the lead is open."""
-    later = aliased(Activity)
-    superseded = exists(select(later.id).where(
-        later.lead_id == Activity.lead_id,
-        or_(later.occurred_at > Activity.occurred_at,
-            and_(later.occurred_at == Activity.occurred_at, later.id > Activity.id)),
-    ))
+    """The open next actions `actor_id` planned, while their lead is open (ix_activities_open_actions)."""
     return (
         select(Activity)
         .join(Lead, Lead.id == Activity.lead_id)
-        .where(Activity.actor_id == actor_id, Activity.next_action_due.is_not(None), Lead.stage.in_(OPEN_STAGES),
-               ~superseded)
+        .where(Activity.actor_id == actor_id, Activity.next_action_status == NEXT_ACTION_OPEN,
+               Lead.stage.in_(OPEN_STAGES))
         .order_by(Activity.next_action_due, Activity.occurred_at, Activity.id)
     )
 
@@ -193,45 +232,22 @@ def next_actions(user: User, limit: int | None = None) -> list[NextAction]:
     return [NextAction(activity, lead) for activity, lead in rows]
 
 
-# --- the lead's timeline ----------------------------------------------------------------------------
-
-# At the same moment, a cause comes before its effect: the touchpoint before the assignment it
-# led to, an activity or vacancy before the stage change it made.
-_ORDER = {"touchpoint": 0, "assignment": 1, "activity": 2, "vacancy": 3, "stage": 4, "escalation": 5}
+DUE_GROUPS = (("overdue", "Te laat"), ("today", "Vandaag"), ("week", "Deze week"), ("later", "Later"))
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    kind: str  # touchpoint, assignment, activity, vacancy, stage, escalation
-    item: object
-
-    @property
-    def sort_key(self) -> tuple:
-        return self.at, _ORDER[self.kind], getattr(self.item, "id", 0)
-
-
-# One statement per kind of entry, built once (the lead bound at execution); what an entry names (its channel,
-# its actor) is joined into it, so a timeline of any length is these six statements.
-_TIMELINE = (
-    ("touchpoint", "occurred_at", select(Touchpoint).where(Touchpoint.lead_id == bindparam("lead_id")).options(
-        joinedload(Touchpoint.channel), joinedload(Touchpoint.phase), joinedload(Touchpoint.ad_code))),
-    ("assignment", "at", select(LeadAssignment).where(LeadAssignment.lead_id == bindparam("lead_id")).options(
-        joinedload(LeadAssignment.actor))),
-    ("activity", "occurred_at", select(Activity).where(Activity.lead_id == bindparam("lead_id")).options(
-        joinedload(Activity.actor))),
-    ("vacancy", "created_at", select(Vacancy).where(Vacancy.lead_id == bindparam("lead_id")).options(
-        joinedload(Vacancy.sector))),
-    ("stage", "at", select(LeadStageEvent).where(LeadStageEvent.lead_id == bindparam("lead_id")).options(
-        joinedload(LeadStageEvent.actor))),
-    ("escalation", "at", select(LeadEscalation).where(LeadEscalation.lead_id == bindparam("lead_id")).options(
-        joinedload(LeadEscalation.notified_user))),
-)
+def due_group(due: date, day: date | None = None) -> str:
+    """Where a next action due on `due` belongs on "Mijn acties": overdue, today, this week (to Sunday), later."""
+    day = day or today()
+    if due < day:
+        return "overdue"
+    if due == day:
+        return "today"
+    return "week" if due <= day + timedelta(days=6 - day.weekday()) else "later"
 
 
-def lead_timeline(lead: Lead) -> list[TimelineEntry]:
-    """Everything that happened on a lead, newest first: touchpoints, assignments, activities,
-    vacancies, stage changes and SLA escalations (one query per kind)."""
-    entries = [TimelineEntry(getattr(item, at), kind, item)
-               for kind, at, query in _TIMELINE for item in db.session.scalars(query, {"lead_id": lead.id})]
-    return sorted(entries, key=lambda entry: entry.sort_key, reverse=True)
+def grouped(actions: list[NextAction], day: date | None = None) -> list[tuple[str, str, list[NextAction]]]:
+    """The actions per due group, in the order of DUE_GROUPS: (key, Dutch label, actions); empty groups too."""
+    groups: dict[str, list[NextAction]] = {key: [] for key, _ in DUE_GROUPS}
+    for action in actions:
+        groups[due_group(action.activity.next_action_due, day)].append(action)
+    return [(key, label, groups[key]) for key, label in DUE_GROUPS]

@@ -16,7 +16,7 @@ from ...models import CheckIn, Placement
 from ...models.placements import CHECKIN_WITH, RISK_LEVELS
 from ...permissions import Actor
 from .. import normalise, reference
-from ..calendar import AMSTERDAM, add_months, today
+from ..calendar import AMSTERDAM, add_months, long_date, today
 from ..errors import Conflict, ValidationError
 from . import access, risk
 
@@ -94,7 +94,7 @@ def _check_open(placement: Placement, checkin: CheckIn | None) -> None:
     if checkin is not None and checkin.placement_id != placement.id:
         raise ValidationError("Deze check-in hoort niet bij deze plaatsing.", {"checkin": "Onbekende check-in."})
     if checkin is not None and checkin.done_on is not None:
-        raise Conflict(f"De check-in van week {checkin.week} is al vastgelegd op {checkin.done_on.isoformat()}.")
+        raise Conflict(f"De check-in van week {checkin.week} is al vastgelegd op {long_date(checkin.done_on)}.")
 
 
 def _checkin_errors(placement: Placement, data: CheckInInput, note: str) -> dict[str, str]:
@@ -105,7 +105,7 @@ def _checkin_errors(placement: Placement, data: CheckInInput, note: str) -> dict
     elif data.done_on > today():
         errors["done_on"] = "Mag niet in de toekomst liggen."
     elif data.done_on < placement.start_date:
-        errors["done_on"] = f"Ligt vóór de start van de plaatsing ({placement.start_date.isoformat()})."
+        errors["done_on"] = f"Ligt vóór de start van de plaatsing ({long_date(placement.start_date)})."
     if data.with_whom not in CHECKIN_WITH:
         errors["with_whom"] = "Kies met wie u sprak: werkgever, werknemer of jobcoach."
     if data.risk not in RISK_LEVELS:

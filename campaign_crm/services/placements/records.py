@@ -31,7 +31,7 @@ from ...models import (
 from ...models.placements import CONTRACT_TYPES, JOBCOACH_KINDS, LKS_TYPES
 from ...permissions import ADVISOR, TEAMLEAD, Actor
 from .. import audit, normalise
-from ..calendar import today
+from ..calendar import long_date, today
 from ..errors import Conflict, DomainError, ValidationError
 from ..leads import lifecycle as lead_service
 from . import checkins, risk
@@ -375,12 +375,12 @@ def end_placement(placement: Placement, *, end_date: date | None, end_how: str |
     `follow_up` is the new placement of a move to other work; it is linked as the next one.
     """
     if placement.end_date is not None:
-        raise Conflict(f"Plaatsing {placement.reference} is al beëindigd op {placement.end_date.isoformat()}.")
+        raise Conflict(f"Plaatsing {placement.reference} is al beëindigd op {long_date(placement.end_date)}.")
     errors: dict[str, str] = {}
     if end_date is None:
         errors["end_date"] = "Vul de einddatum in."
     elif end_date < placement.start_date:
-        errors["end_date"] = f"Ligt vóór de startdatum ({placement.start_date.isoformat()})."
+        errors["end_date"] = f"Ligt vóór de startdatum ({long_date(placement.start_date)})."
     elif end_date > today():
         errors["end_date"] = "Mag niet in de toekomst liggen; leg het einde vast als het zover is."
     how = db.session.get(EndHow, end_how) if end_how else None

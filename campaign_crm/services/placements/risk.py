@@ -16,6 +16,7 @@ from ...models import Intervention, Placement, RiskCase, RiskSignal, utcnow
 from ...models.placements import INTERVENTION_KINDS, RISK_LEVELS
 from ...permissions import Actor
 from .. import normalise
+from ..calendar import long_date
 from ..errors import Conflict, ValidationError
 from . import access
 
@@ -98,7 +99,7 @@ def add_intervention(placement: Placement, data: InterventionInput, *, actor: Ac
     if data.started_on is None:
         errors["started_on"] = "Vul de startdatum in."
     elif data.started_on < placement.start_date:
-        errors["started_on"] = f"Ligt vóór de start van de plaatsing ({placement.start_date.isoformat()})."
+        errors["started_on"] = f"Ligt vóór de start van de plaatsing ({long_date(placement.start_date)})."
     if data.ended_on and data.started_on and data.ended_on < data.started_on:
         errors["ended_on"] = "Ligt vóór de startdatum."
     texts = {name: (getattr(data, name) or "").strip() for name in ("outcome", "note")}

@@ -21,11 +21,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ...models.leads import STAGE_LABELS, STAGES
+from ..calendar import long_date
 from ..spreadsheets import dutch_csv, safe_cell
 
 FUNNEL_STAGES = STAGES[1:]  # assigned … placed; "new" is the cohort itself
 KINDS = ("text", "count", "rate", "days", "number", "date")
-XLSX_FORMATS = {"count": "#,##0", "rate": "0.0%", "days": "0.0", "number": "#,##0.0", "date": "yyyy-mm-dd"}
+# [$-413]: Dutch month names in any Excel (`3 december 2026`), still a date cell.
+XLSX_FORMATS = {"count": "#,##0", "rate": "0.0%", "days": "0.0", "number": "#,##0.0", "date": "[$-413]d mmmm yyyy"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
 
@@ -171,7 +173,7 @@ def lks_months_table(report: dict) -> Table:
                  [Column("Maandeinde", "date"), Column("Actief"), Column("Gestart in de maand"),
                   Column("Beëindigd in de maand"), Column("Doellijn", "number")], rows,
                  note=f"Doel: {report['target']['value']:,} actieve LKS-banen op "
-                      f"{date.fromisoformat(report['target']['date']):%d-%m-%Y}.".replace(",", "."))
+                      f"{long_date(date.fromisoformat(report['target']['date']))}.".replace(",", "."))
 
 
 def net_growth_table(growth: list[dict]) -> Table:
@@ -233,13 +235,14 @@ def end_why_table(report: dict) -> Table:
 # --- writing ----------------------------------------------------------------------------------------
 
 def _csv_value(value: Any, kind: str) -> Any:
-    """A cell as Dutch Excel reads it: decimal comma, ISO dates; text is neutralised by `dutch_csv`."""
+    """A cell as Dutch Excel reads it: decimal comma, dates written out (`3 december 2026`, which Dutch Excel
+    reads as a date); text is neutralised by `dutch_csv`."""
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, float):
         return f"{value:.10f}".rstrip("0").rstrip(".").replace(".", ",")
     if isinstance(value, date):
-        return value.isoformat()
+        return long_date(value)
     return value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from ..calendar import AMSTERDAM
+from ..calendar import AMSTERDAM, long_date
 
 MONTHS_SHORT = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 TERTAAL_MONTHS = 4
@@ -13,11 +13,6 @@ TERTAAL_MONTHS = 4
 def local_midnight_utc(day: date) -> datetime:
     """The aware UTC moment at which `day` starts in Amsterdam."""
     return datetime.combine(day, time(), tzinfo=AMSTERDAM).astimezone(UTC)
-
-
-def short_date(day: date) -> str:
-    """A date as the Dutch write it briefly: `1 jan 2026`."""
-    return f"{day.day} {MONTHS_SHORT[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True)
@@ -33,7 +28,7 @@ class Period:
         whole = tertaal_of(self.start)
         if (whole.start, whole.end) == (self.start, self.end):
             return f"T{_tertaal_number(self.start)} {self.start.year}"
-        return f"{short_date(self.start)} – {short_date(self.end)}"
+        return f"{long_date(self.start)} – {long_date(self.end)}"
 
     @property
     def start_utc(self) -> datetime:
