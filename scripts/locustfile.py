@@ -23,6 +23,7 @@ import random
 import re
 from itertools import count
 
+import gevent
 from locust import HttpUser, between, constant, task
 
 ADVISORS = int(os.environ.get("LOAD_ADVISORS", "100"))
@@ -60,6 +61,9 @@ class Advisor(HttpUser):
         if len(_logged_in) == ADVISORS:  # every advisor is in: from here on the figures are of the work alone
             logging.info("All %d advisors logged in: statistics reset", ADVISORS)
             self.environment.stats.reset_all()
+        # People do not start their rounds in step: without this, 100 advisors would send their first requests in
+        # the same second after the last login, a burst no office makes.
+        gevent.sleep(random.uniform(0, THINK_MAX))
 
     @task
     def work_a_lead(self) -> None:

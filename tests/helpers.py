@@ -76,6 +76,7 @@ from campaign_crm.services.capture.intake import (
 )
 from campaign_crm.services.leads import attribution
 from campaign_crm.services.leads import lifecycle as lead_service
+from campaign_crm.services.mail import outbox
 from campaign_crm.services.placements import jobcoaches
 from campaign_crm.services.placements import records as placement_service
 from campaign_crm.services.routing import engine as routing
@@ -231,6 +232,7 @@ FRIDAY = datetime(2026, 6, 12, 10, 0, tzinfo=AMSTERDAM)
 def _intake_input(name: str, contact: ContactInput, fields: dict) -> TouchpointInput:
     """A TouchpointInput; each of `fields` goes to the employer when EmployerInput has it, else to the touchpoint."""
     employer_fields = {k: fields.pop(k) for k in list(fields) if k in EmployerInput.__dataclass_fields__}
+    fields.setdefault("arrived_at", fields.get("occurred_at"))  # a test's lead reached the CRM when it happened
     return TouchpointInput(employer=EmployerInput(name=name, **employer_fields), contact=contact, **fields)
 
 
@@ -911,3 +913,14 @@ def employer_list(rows: int) -> bytes:
     lines = ["Bedrijfsnaam;Contactpersoon;E-mail"]
     lines += [f"Werkgever {n:05d};Contact {n:05d};info@werkgever-{n:05d}.example" for n in range(1, rows + 1)]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def deliver(app, smtp_server):
+    """Send every outbox message that is due to the test's SMTP server; returns what it received, by recipient."""
+    with app.app_context():
+        outbox.send_due(app.config)
+    by_recipient: dict[str, list] = {}
+    for received in smtp_server.received:
+        for address in received.recipients:
+            by_recipient.setdefault(address, []).append(received)
+    return by_recipient

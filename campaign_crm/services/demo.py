@@ -324,12 +324,12 @@ def _create_leads(rng, lead_count, staff: _Staff, progress) -> int:
                 occurred = end - timedelta(minutes=rng.randint(5, 600))
             channel = _weighted(rng, CHANNEL_MIX[code])
             sector = focus if focus and rng.random() < 0.55 else _weighted(rng, SECTOR_WEIGHTS)
-            data = _touchpoint(rng, code, channel, sector, occurred, used_kvk)
+            data = replace(_touchpoint(rng, code, channel, sector, occurred, used_kvk), arrived_at=occurred)
             touchpoints = [data]
             if rng.random() < 0.06:  # the same employer reacts again, through another channel
                 again = occurred + timedelta(days=rng.randint(1, 20))
                 if again < end:
-                    touchpoints.append(replace(data, occurred_at=again, kind="form", utm={},
+                    touchpoints.append(replace(data, occurred_at=again, arrived_at=again, kind="form", utm={},
                                                channel=_weighted(rng, CHANNEL_MIX[code])))
             for touchpoint in touchpoints:
                 result = record_touchpoint(touchpoint)  # the intake routes a new lead

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from campaign_crm.extensions import db
-from campaign_crm.models import ImportBatch, Lead, Touchpoint
+from campaign_crm.models import ImportBatch, Lead, Touchpoint, utcnow
 from campaign_crm.services.imports import runner as import_runner
+from campaign_crm.services.routing import sla
 from tests.helpers import IMPORT_FIXTURES, IMPORT_TABLES, count, counts, meta_with_a_repeated_row, nothing_stored
 
 pytestmark = pytest.mark.usefixtures("campaign")
@@ -203,3 +205,19 @@ def test_human_output_counts_a_row_repeated_in_the_file_apart(runner, tmp_path):
     assert "     3  nieuwe leads" in result.stdout
     assert "     0  al eerder ingelezen (niets veranderd)" in result.stdout
     assert "     1  dubbel in het bestand (één keer ingelezen)" in result.stdout
+
+
+def test_a_row_dated_months_ago_is_not_overdue_on_arrival_and_keeps_its_date(app, runner):
+    """The sample's rows are dated in 2025: the first-contact deadline counts from the import, the lead and its
+    touchpoint keep the row's own date (the reports' cohort)."""
+    before = utcnow()
+
+    assert import_leads(runner, "meta_lead_ads.tsv", "meta-lead-ads").exit_code == 0
+
+    with app.app_context():
+        leads = db.session.scalars(select(Lead)).all()
+        assert leads and all(lead.created_at < before - timedelta(days=30) for lead in leads)  # the row's date
+        assert all(lead.sla_due_at > before for lead in leads)  # counted from today, not from the row's date
+        sla.sweep()
+        db.session.commit()
+        assert all(lead.escalation_level in (None, "due_soon") for lead in db.session.scalars(select(Lead)))

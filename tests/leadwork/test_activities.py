@@ -278,3 +278,49 @@ def test_my_next_actions_are_mine_only(app, client, desk, make_lead):
     login(client, desk.owner)
     html = client.get("/leads/mijn/acties").get_data(as_text=True)
     assert "Teamleider belt" not in html and "U heeft geen openstaande volgende acties." in html
+
+
+def test_mijn_acties_shows_the_groups_and_a_button_marks_an_action_done_or_drops_it(app, client, desk, make_lead):
+    first, second = make_lead("Eerste BV"), make_lead("Tweede BV")
+    login(client, desk.owner)
+    log(client, first, next_action="Offerte sturen", next_action_due=today().isoformat())
+    log(client, second, next_action="Terugbellen", next_action_due=(today() + timedelta(days=30)).isoformat())
+    html = client.get("/leads/mijn/acties").get_data(as_text=True)
+    assert 'id="groep-today">Vandaag' in html and 'id="groep-later">Later' in html
+    assert 'id="groep-overdue"' not in html  # an empty group is left out
+    with app.app_context():
+        offer, callback = (db.session.scalar(select(Activity.id).where(Activity.lead_id == lead_id))
+                           for lead_id in (first, second))
+
+    done = client.post(f"/leads/acties/{offer}/afronden", data={"uitkomst": "gedaan"})
+    dropped = client.post(f"/leads/acties/{callback}/afronden", data={"uitkomst": "vervallen", "terug": "lead"})
+
+    assert done.headers["Location"].endswith("/leads/mijn/acties")
+    assert dropped.headers["Location"].endswith(f"/leads/{second}")
+    with app.app_context():
+        assert [db.session.get(Activity, i).next_action_status for i in (offer, callback)] == ["done", "dropped"]
+    page = client.get("/leads/mijn/acties").get_data(as_text=True)
+    assert "U heeft geen openstaande volgende acties." in page
+    again = client.get(client.post(f"/leads/acties/{offer}/afronden", data={"uitkomst": "gedaan"})
+                       .headers["Location"]).get_data(as_text=True)
+    assert "al afgerond of vervallen" in again
+
+
+def test_the_activity_form_asks_which_open_actions_it_completes(app, client, desk, make_lead):
+    lead_id = make_lead()
+    login(client, desk.owner)
+    log(client, lead_id, next_action="Offerte sturen", next_action_due=today().isoformat())
+    log(client, lead_id, next_action="Bezoek plannen", next_action_due=today().isoformat())
+    page = client.get(f"/leads/{lead_id}").get_data(as_text=True)
+    assert "Rondt deze activiteit een open actie af?" in page
+    with app.app_context():
+        offer = db.session.scalar(select(Activity.id).where(Activity.next_action == "Offerte sturen"))
+    assert f'name="activity-completes" value="{offer}"' in page
+
+    response = log(client, lead_id, kind="email", outcome="Offerte gestuurd", completes=str(offer))
+
+    assert response.status_code == 302
+    assert "De open actie is afgerond." in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        owner = db.session.get(User, desk.owner.id)
+        assert [a.activity.next_action for a in activities.next_actions(owner)] == ["Bezoek plannen"]

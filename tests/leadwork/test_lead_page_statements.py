@@ -15,9 +15,9 @@ from tests.helpers import counting_statements, intake_lead, login
 
 # What the lead page reads besides the login check: the lead with everything it shows of itself (1), the
 # audit entry of the read (1), the lost reasons and sectors of the work forms (2), the timeline (1: touchpoints,
-# assignments, activities, vacancies, stage events and escalations together), the lead's placements (1) and its
-# meetings (1).
-LEAD_PAGE_STATEMENTS = 7
+# assignments, activities, vacancies, stage events and escalations together), the lead's placements (1), its
+# meetings (1) and its open next actions, for the activity form (1).
+LEAD_PAGE_STATEMENTS = 8
 
 
 def statements(app, client, path: str) -> int:
@@ -82,8 +82,8 @@ def test_a_history_of_5_or_of_50_entries_costs_the_same_statements(app, client, 
     assert statements(app, client, f"/leads/{long_id}") == login_check + LEAD_PAGE_STATEMENTS
 
 
-def test_a_colleague_without_the_work_forms_costs_two_statements_less(app, client, desk, make_lead):
+def test_a_colleague_without_the_work_forms_costs_three_statements_less(app, client, desk, make_lead):
     lead_id = make_lead("Inzage BV")
     login(client, desk.colleague)
     login_check = statements(app, client, "/toegankelijkheid")
-    assert statements(app, client, f"/leads/{lead_id}") == login_check + LEAD_PAGE_STATEMENTS - 2
+    assert statements(app, client, f"/leads/{lead_id}") == login_check + LEAD_PAGE_STATEMENTS - 3  # options, actions

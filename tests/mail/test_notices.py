@@ -12,24 +12,13 @@ from campaign_crm.models import Activity, CheckIn, Lead, OutboxMessage, TaskRun,
 from campaign_crm.services import imports
 from campaign_crm.services.accounts import users
 from campaign_crm.services.calendar import AMSTERDAM, is_working_day, today
-from campaign_crm.services.mail import digest, notices, outbox
+from campaign_crm.services.mail import digest, notices
 from campaign_crm.services.placements import records as placement_service
 from campaign_crm.services.routing import engine as routing
 from campaign_crm.tasks import schedule
-from tests.helpers import intake_lead, login, placement_input, route_everything_to, run_queued_tasks
+from tests.helpers import deliver, intake_lead, login, placement_input, route_everything_to, run_queued_tasks
 
 pytestmark = pytest.mark.usefixtures("campaign")
-
-
-def deliver(app, smtp_server):
-    """Send everything due; returns what the server received, by recipient."""
-    with app.app_context():
-        outbox.send_due(app.config)
-    by_recipient: dict[str, list] = {}
-    for received in smtp_server.received:
-        for address in received.recipients:
-            by_recipient.setdefault(address, []).append(received)
-    return by_recipient
 
 
 def switch_off(app, user_id: int, kind: str) -> None:

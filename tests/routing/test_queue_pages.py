@@ -183,8 +183,9 @@ def plan_next_actions(app, advisor_id: int, lead_ids: list[int]) -> None:
 # and employers), and the channels and phases of the filters.
 MY_QUEUE_STATEMENTS = 5
 # Besides the login check: the team lead's team, the page of the team's leads, the load per advisor (advisors
-# with their open leads and who is away, in one), the number waiting, and the channels and phases of the filters.
-TEAM_QUEUE_STATEMENTS = 6
+# with their open leads and who is away, in one), the number waiting, the channels and phases of the filters, and
+# the advisors of the bulk pick list (with team and partner, in one).
+TEAM_QUEUE_STATEMENTS = 7
 
 
 def test_my_queue_costs_the_same_statements_for_10_or_50_leads(app, client, factory, make_leads):

@@ -36,6 +36,7 @@ from campaign_crm.services.accounts import users
 from campaign_crm.services.campaigns import ad_codes
 from campaign_crm.services.campaigns import campaigns as campaign_service
 from campaign_crm.services.capture import events
+from campaign_crm.services.leads import activities
 from campaign_crm.services.leads import lifecycle as lead_service
 from campaign_crm.services.mail import outbox
 from campaign_crm.services.meetings import feeds
@@ -217,10 +218,13 @@ WEB = {
     ("GET", "/leads/verdeling/<int:team_id>"): QUEUE_MANAGERS,
     ("GET", "/leads/zonder-team"): CAMPAIGN_TEAM,
     ("POST", "/leads/opnieuw-verdelen"): QUEUE_MANAGERS,
+    ("POST", "/leads/team/bulk-toewijzen"): QUEUE_MANAGERS,
     ("GET", "/leads/<int:lead_id>"): LEAD_WORK,
     ("POST", "/leads/<int:lead_id>/activiteit"): LEAD_WORK,
     ("POST", "/leads/<int:lead_id>/contact"): LEAD_WORK,
     ("POST", "/leads/<int:lead_id>/fase"): LEAD_WORK,
+    # A next action on advisor A's lead: done or dropped by whoever works the lead.
+    ("POST", "/leads/acties/<int:activity_id>/afronden"): LEAD_WORK,
     ("POST", "/leads/<int:lead_id>/vacature"): LEAD_WORK,
     # Only the owner declines; only a team-mate takes a waiting lead (the waiting lead of team A).
     ("POST", "/leads/<int:lead_id>/afwijzen"): (L, O, H, F, F, F, F),
@@ -398,7 +402,7 @@ def world(app, factory, campaign) -> World:
                                      actor=None)
         mapping = campaign_service.add_utm_mapping(channel, source="krant-regio", actor=None)
         absence = users.add_absence(db.session.get(User, spare.id), date.today() + timedelta(days=30),
-                                    date.today() + timedelta(days=35), actor=None)
+                                    date.today() + timedelta(days=35), actor=None).absence
         rule = routing_rules.save_rule(None, name="Alles naar Waterweg", priority=1, team_id=team_a, actor=None)
         previewed = imports.create_batch(
             b"Bedrijf;E-mail\nBakkerij Jansen;jan@bakkerij-jansen.example\n", "werkgevers.csv",
@@ -418,6 +422,9 @@ def world(app, factory, campaign) -> World:
             ends_at=datetime.now(UTC) + timedelta(days=7, hours=1), place_kind="address", place="Havenweg 1"),
             organiser=advisor)
         feed_token = feeds.renew(advisor, actor=advisor)
+        action = activities.log_activity(worked, activities.ActivityInput(
+            "call", "Gebeld", next_action="Offerte sturen", next_action_due=date.today() + timedelta(days=3)),
+            actor=advisor).activity
         db.session.commit()
         values.update(setup_token=setup_token, meeting_id=meeting.id, feed_token=feed_token,
             lead_id=worked.id, waiting_lead_id=waiting.id, employer_id=worked.employer_id,
@@ -426,7 +433,7 @@ def world(app, factory, campaign) -> World:
             signal_id=signal.id, organisation_id=coach.id, token=coach_token, kind="livestream", slug=event.slug,
             event_id=event.id, code=ad.code, ad_code_id=ad.id, channel_id=channel.id, mapping_id=mapping.id,
             absence_id=absence.id, rule_id=rule.id, batch_id=previewed.id, applied_batch_id=applied_batch_id,
-            run_id=failed_run.id, message_id=mail.id,
+            run_id=failed_run.id, message_id=mail.id, activity_id=action.id,
         )
     return World(logins, tokens, values)
 

@@ -149,7 +149,7 @@ def test_a_worker_killed_in_the_middle_of_a_large_import_is_replaced_and_every_r
     second = None
     try:
         progress = wait_until(lambda: (_run(app, run_id).progress_done or 0) >= 3 * chunk and _run(app, run_id),
-                              timeout=25, interval=0.02, what="three committed chunks")
+                              timeout=60, interval=0.02, what="three committed chunks")
         first.send_signal(signal.SIGKILL)  # no goodbye: its message stays unacknowledged in Redis
         first.wait(timeout=10)
         at_kill = _run(app, run_id).progress_done
@@ -157,11 +157,11 @@ def test_a_worker_killed_in_the_middle_of_a_large_import_is_replaced_and_every_r
 
         second = _worker(database_url, task_redis_url, task_namespace, log)
         # This process's Redis commands requeue the dead worker's message once its heartbeat is 3 s old.
-        redis_engine.broker.join(QUEUE, timeout=40_000)
-        done = wait_until(lambda: (run := _run(app, run_id)).status == "done" and run, timeout=10,
+        redis_engine.broker.join(QUEUE, timeout=120_000)
+        done = wait_until(lambda: (run := _run(app, run_id)).status == "done" and run, timeout=60,
                           what="the import to finish")
         follow_up = wait_until(lambda: redis_engine_run(app, f"refresh-statistics:import-leads:{batch_id}"),
-                               timeout=15, what="the statistics refresh after the import")
+                               timeout=60, what="the statistics refresh after the import")
     except BaseException:
         log.flush()
         print(log_path.read_text(errors="replace"))

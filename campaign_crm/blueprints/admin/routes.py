@@ -159,6 +159,7 @@ def edit_user(user_id: int):
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template(
         "admin/edit_user.html", user=user, form=form, absence_form=AbsenceForm(prefix="absence"),
+        handover=users.handover_preview(user),
         reset_form=PasswordResetForm(prefix="reset"), action_form=ActionForm(),
         open_leads=users.open_lead_counts([user.id]).get(user.id, 0),
     )
@@ -264,7 +265,11 @@ def edit_advisor(user_id: int):
             flash("De wijzigingen zijn opgeslagen.", "success")
             return redirect(url_for("admin.edit_advisor", user_id=user.id))
     return render_template("admin/edit_advisor.html", user=user, form=form, absence_form=AbsenceForm(prefix="absence"),
-                           action_form=ActionForm(), open_leads=users.open_lead_counts([user.id]).get(user.id, 0))
+                           handover=users.handover_preview(user), action_form=ActionForm(),
+                           open_leads=users.open_lead_counts([user.id]).get(user.id, 0))
+
+
+MOVED_SHOWN = 25  # leads named one by one after an absence hands them over
 
 
 @bp.route("/gebruikers/<int:user_id>/afwezigheid", methods=["POST"])
@@ -274,13 +279,21 @@ def add_absence(user_id: int):
     form = AbsenceForm(prefix="absence")
     if form.validate_on_submit():
         try:
-            users.add_absence(user, form.starts_on.data, form.ends_on.data, form.reason.data or "", actor=acting_user())
+            added = users.add_absence(user, form.starts_on.data, form.ends_on.data, form.reason.data or "",
+                                      actor=acting_user())
         except ValidationError as exc:
             db.session.rollback()
             flash("Afwezigheid niet toegevoegd: " + " ".join(exc.fields.values()), "error")
         else:
+            moved = [(lead.id, lead.employer.name, lead.owner.name if lead.owner else None) for lead in added.moved]
             db.session.commit()
-            flash("De afwezigheid is toegevoegd.", "success")
+            flash("De afwezigheid is toegevoegd." + (f" {len(moved)} open leads zijn overgedragen:" if len(moved) > 1
+                  else " 1 open lead is overgedragen:" if moved else ""), "success")
+            for lead_id, employer, owner in moved[:MOVED_SHOWN]:
+                flash(f"Lead {lead_id} ({employer}) → {owner or 'wacht in de teamwachtrij'}", "success")
+            if len(moved) > MOVED_SHOWN:
+                flash(f"… en nog {len(moved) - MOVED_SHOWN}; zie de leads van de vervanger en de teamwachtrij.",
+                      "success")
     else:
         flash("Afwezigheid niet toegevoegd: " + " ".join(e for errs in form.errors.values() for e in errs), "error")
     return redirect(_profile_url(user))

@@ -8,15 +8,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import Length
 
 from ...extensions import db
 from ...models import (
     LOST,
     STAGE_LABELS,
     STAGES,
+    Activity,
     Channel,
     Lead,
     LostReason,
+    Partner,
     Phase,
     Sector,
     Team,
@@ -42,9 +46,10 @@ from ...services.errors import Conflict, DomainError
 from ...services.leads import activities, vacancies
 from ...services.leads import lifecycle as lead_service
 from ...services.leads import queries as lead_queries
+from ...services.routing import bulk as bulk_routing
 from ...services.routing import engine as routing
 from ...services.routing import queues
-from ..forms import choices, optional_id
+from ..forms import Form, choices, optional_id
 from . import fields
 from .blueprint import bp
 from .forms import (
@@ -140,6 +145,7 @@ def team_queue(team_id: int | None):
     return render_template(
         "leads/team_queue.html", team=team, teams=teams, page=page, load=queues.team_load(team.id),
         waiting=queues.waiting_count(team.id), filters=_filter_options(), route_form=RouteAgainForm(),
+        bulk_form=_bulk_form(user), max_bulk=bulk_routing.MAX_LEADS,
     )
 
 
@@ -210,6 +216,7 @@ def _render_detail(lead: Lead, *, activity_form: ActivityForm | None = None, sta
         _stage_options(stage_form, lead)
         _vacancy_options(vacancy_form)
     may_decline, may_take = lead.owner_id == user.id and lead.is_open, can_take(user, lead)
+    open_actions = activities.open_actions_on(lead) if may_work else []
     page = render_template(
         "leads/detail.html", lead=lead, timeline=lead_queries.lead_timeline(lead.id),
         vacancy_statuses=VACANCY_STATUSES, may_work=may_work, may_decline=may_decline, may_take=may_take,
@@ -218,6 +225,7 @@ def _render_detail(lead: Lead, *, activity_form: ActivityForm | None = None, sta
         decline_form=DeclineForm() if may_decline else None, reassign_form=reassign,
         take_form=TakeForm() if may_take else None,
         activity_form=activity_form, stage_form=stage_form, vacancy_form=vacancy_form, fields=fields,
+        open_actions=open_actions, completes_checked=set(request.form.getlist("activity-completes")),
     )
     # The read of the contact's data is committed once the page is made, before it is sent (a commit earlier
     # would expire every object the page still has to show, and read each of them again).
@@ -319,12 +327,16 @@ def log_activity(lead_id: int):
         logged = activities.log_activity(lead, activities.ActivityInput(
             kind=form.kind.data, outcome=form.outcome.data or "", occurred_at=_local_time(form.occurred_at.data),
             next_action=form.next_action.data or "", next_action_due=form.next_action_due.data,
+            completes=tuple(int(v) for v in request.form.getlist("activity-completes") if v.isdigit()),
         ), actor=user)
     except DomainError as exc:
         _refused(form, exc)
         return _render_detail(lead, activity_form=form)
     db.session.commit()
     message = f"{logged.activity.kind_label} vastgelegd."
+    if logged.completed:
+        message += " " + ("De open actie is afgerond." if len(logged.completed) == 1
+                          else f"{len(logged.completed)} open acties zijn afgerond.")
     if logged.stage_event is not None:
         message += f" De lead staat nu op {STAGE_LABELS[logged.stage_event.to_stage]}."
     flash(message, "success")
@@ -386,7 +398,28 @@ def register_vacancy(lead_id: int):
 def my_actions():
     user = acting_user()
     page = _page(lead_queries.listing(activities.next_actions_query(user), entities=True))
-    return render_template("leads/my_actions.html", page=page, actions=activities.with_leads(list(page.items)))
+    actions = activities.with_leads(list(page.items))
+    return render_template("leads/my_actions.html", page=page, actions=actions, groups=activities.grouped(actions))
+
+
+@bp.route("/acties/<int:activity_id>/afronden", methods=["POST"])
+@roles_required(*WORK_LEADS)
+def close_action(activity_id: int):
+    """Mark a next action done (`uitkomst=gedaan`) or drop it (`uitkomst=vervallen`); back to where it was done."""
+    action = db.get_or_404(Activity, activity_id)
+    lead = _workable_lead(action.lead_id)
+    done = request.form.get("uitkomst") != "vervallen"
+    try:
+        activities.close_next_action(action, done=done, actor=acting_user())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Actie “{action.next_action}” {'afgerond' if done else 'laten vervallen'}.", "success")
+    if request.form.get("terug") == "lead":
+        return redirect(url_for("leads.detail", lead_id=lead.id))
+    return redirect(url_for("leads.my_actions"))
 
 
 @bp.route("/<int:lead_id>/afwijzen", methods=["POST"])
@@ -467,3 +500,67 @@ def route_waiting():
     flash(f"{assigned} wachtende leads toegewezen; {waiting} wachten nog (de reden staat bij elke lead).", "success")
     target = request.form.get("next") or url_for("leads.team_queue")
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("leads.team_queue"))
+
+
+class BulkReassignForm(Form):
+    """The team queue's selection of leads, given to one advisor at once (the lead ids come as `lead_ids`)."""
+
+    advisor_id = SelectField("Toewijzen aan", coerce=optional_id, validate_choice=False)
+    reason = StringField("Reden", validators=[Length(max=300, message="Houd de reden onder 300 tekens.")])
+    submit = SubmitField("Geselecteerde leads toewijzen")
+
+
+def _bulk_form(user: User) -> BulkReassignForm:
+    """The form with the advisors this user may give leads to (a team lead: their own team's; others: anyone),
+    read in one statement with their team and partner."""
+    query = (select(User.id, User.name, Team.name, Partner.name)
+             .outerjoin(Team, User.team_id == Team.id).outerjoin(Partner, User.partner_id == Partner.id)
+             .where(User.role == ADVISOR, User.active.is_(True)).order_by(User.name, User.id))
+    if user.role == TEAMLEAD:
+        query = query.where(User.team_id == user.team_id)
+    form = BulkReassignForm(prefix="bulk")
+    form.advisor_id.choices = choices([("", "Kies een adviseur")] + [
+        (advisor_id, f"{name} — {team or 'geen team'}, {partner or 'geen partner'}")
+        for advisor_id, name, team, partner in db.session.execute(query)])
+    return form
+
+
+def _team_queue_path() -> str:
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else url_for("leads.team_queue")
+
+
+def _back_to_team_queue():
+    return redirect(_team_queue_path())
+
+
+@bp.route("/team/bulk-toewijzen", methods=["POST"])
+@roles_required(*QUEUE_MANAGERS)
+def bulk_reassign():
+    user = acting_user()
+    form = _bulk_form(user)
+    if not form.validate_on_submit():
+        flash(" ".join(message for messages in form.errors.values() for message in messages)
+              or "Het formulier is verlopen; probeer het opnieuw.", "error")
+        return _back_to_team_queue()
+    lead_ids = [lead_id for lead_id in map(database_id, request.form.getlist("lead_ids")) if lead_id is not None]
+    offered = {int(choice.value) for choice in form.advisor_id.choices if choice.value}
+    target = db.session.get(User, form.advisor_id.data) if form.advisor_id.data in offered else None
+    problems = []
+    if not lead_ids:
+        problems.append("Selecteer ten minste één lead om toe te wijzen.")
+    if target is None:
+        problems.append("Kies de adviseur aan wie u de leads toewijst.")
+    if not (form.reason.data or "").strip():
+        problems.append("Geef een reden voor het toewijzen.")
+    if problems:
+        flash(" ".join(problems), "error")
+        return _back_to_team_queue()
+    try:
+        outcome = bulk_routing.reassign_leads(lead_ids, target, form.reason.data, actor=user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_team_queue()
+    db.session.commit()
+    return render_template("leads/bulk_reassign.html", outcome=outcome, back=_team_queue_path())

@@ -1,22 +1,56 @@
 """Start page per role, health checks and accessibility statement."""
 from __future__ import annotations
 
-from flask import current_app, render_template
+from dataclasses import dataclass
+
+from flask import current_app, render_template, url_for
 
 from ... import doctor
 from ...extensions import limiter
-from ...permissions import acting_user, public
+from ...models import User
+from ...permissions import ADMIN, CAMPAIGN, CARRY_LEADS, TEAMLEAD, WORK_LEADS, acting_user, public
 from ...security import probe
-from ...services.leads import overview
+from ...services.leads import activities, overview
+from ...services.leads import queries as lead_queries
+from ...services.routing import queues
 from .blueprint import bp
 
 # Probe answers are about this moment: never cached by a proxy.
 PROBE_HEADERS = {"Cache-Control": "no-store"}
 
 
+@dataclass(frozen=True)
+class Tile:
+    """A number on the start page and the list it counts: the number is that list's own count."""
+
+    label: str
+    count: int
+    url: str
+
+
+def _tiles(user: User) -> list[Tile]:
+    """The lists this user works from, each counted by the same query that shows it."""
+    if user.role not in WORK_LEADS:
+        return []
+    no_filters = queues.QueueFilters()
+    tiles = []
+    if user.role in CARRY_LEADS:
+        tiles.append(Tile("Mijn leads", queues.my_queue(user, no_filters).count(), url_for("leads.my_queue")))
+    if user.role == TEAMLEAD and user.team_id is not None:
+        tiles.append(Tile("Teamwachtrij", queues.team_queue(user.team_id, no_filters).count(),
+                          url_for("leads.team_queue")))
+    if user.role in (ADMIN, CAMPAIGN):
+        tiles.append(Tile("Zonder team", queues.unrouted(no_filters).count(), url_for("leads.unrouted")))
+    tiles.append(Tile("Mijn acties", lead_queries.listing(activities.next_actions_query(user), entities=True).count(),
+                      url_for("leads.my_actions")))
+    tiles.append(Tile("Eerste contact te laat", queues.overdue(user, no_filters).count(), url_for("leads.overdue")))
+    return tiles
+
+
 @bp.route("/")
 def index():
-    return render_template("main/index.html", summary=overview.start_page_summary(acting_user()))
+    user = acting_user()
+    return render_template("main/index.html", summary=overview.start_page_summary(user), tiles=_tiles(user))
 
 
 @bp.route("/health")

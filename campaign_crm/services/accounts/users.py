@@ -1,6 +1,7 @@
 """Managing users: create, edit, deactivate, absences."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
@@ -177,8 +178,16 @@ def reset_password(user: User, new_password: str, *, actor: User | None) -> None
     audit.record(actor, "password_reset", user)
 
 
-def add_absence(user: User, starts_on: date, ends_on: date, reason: str = "", *, actor: User | None) -> Absence:
-    """Record that `user` is away from `starts_on` to `ends_on` inclusive."""
+@dataclass(frozen=True)
+class AbsenceAdded:
+    absence: Absence
+    moved: list[Lead]  # the open leads handed over now (an absence from today), each with its new owner
+
+
+def add_absence(user: User, starts_on: date, ends_on: date, reason: str = "", *,
+                actor: User | None) -> AbsenceAdded:
+    """Record that `user` is away from `starts_on` to `ends_on` inclusive; from today on, their open leads go to
+    their backup (or back through routing) at once."""
     if ends_on < starts_on:
         raise ValidationError("De einddatum ligt voor de begindatum.",
                               {"ends_on": "Moet op of na de begindatum liggen."})
@@ -186,10 +195,19 @@ def add_absence(user: User, starts_on: date, ends_on: date, reason: str = "", *,
     db.session.add(absence)
     db.session.flush()
     audit.record(actor, "absence_added", user, starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat())
+    moved = []
     if starts_on <= today() <= ends_on:
         # Away from today: the open work goes to the backup now, not only new work later.
-        routing.hand_over_open_leads(user, why=f"{user.name} is afwezig", actor=actor)
-    return absence
+        moved = routing.hand_over_open_leads(user, why=f"{user.name} is afwezig", actor=actor)
+    return AbsenceAdded(absence, moved)
+
+
+def handover_preview(user: User) -> tuple[int, User | None]:
+    """What an absence from today would move: the number of the user's open leads, and the backup who would get
+    them (while the backup has room and is not away; the rest go back through routing)."""
+    count = db.session.scalar(select(func.count()).select_from(Lead).where(Lead.owner_id == user.id,
+                                                                          Lead.stage.in_(OPEN_STAGES))) or 0
+    return count, user.backup
 
 
 def remove_absence(absence: Absence, *, actor: User | None) -> None:

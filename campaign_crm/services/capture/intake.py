@@ -106,6 +106,10 @@ class TouchpointInput:
     # new lead, e.g. a livestream registration that does not meet the lead rule yet.
     make_lead: bool = True
     import_batch_id: int | None = None
+    # When the touchpoint reached the CRM (default: now). A new lead's first-contact deadline counts from here, not
+    # from occurred_at: a row of an old export imported today is not overdue on arrival. The demo region, which
+    # plays out months of history, gives each touchpoint its own moment of arrival.
+    arrived_at: datetime | None = None
 
 
 @dataclass
@@ -761,7 +765,7 @@ class _Plan:
                     "last_touch_channel_id": record.channel_id, "last_touch_phase_id": record.phase_id,
                     "external_source": data.external_source if data.external_id else None,
                     "external_id": data.external_id, "created_at": record.occurred_at,
-                    "sla_due_at": self._sla_due(record.occurred_at, sla_days),
+                    "sla_due_at": self._sla_due(max(record.occurred_at, data.arrived_at or self.now), sla_days),
                 }
                 self.leads_new.append(lead)
             if lead is not None:

@@ -137,7 +137,7 @@ def open_actions_on(lead: Lead) -> list[Activity]:
     """The lead's open next actions, the earliest due first."""
     return list(db.session.scalars(
         select(Activity).where(Activity.lead_id == lead.id, Activity.next_action_status == NEXT_ACTION_OPEN)
-        .order_by(Activity.next_action_due, Activity.id)))
+        .options(joinedload(Activity.actor)).order_by(Activity.next_action_due, Activity.id)))
 
 
 def _check_time(at: datetime, lead: Lead, errors: dict[str, str]) -> None:

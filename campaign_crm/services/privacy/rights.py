@@ -21,6 +21,7 @@ from ...models import (
     EventRegistration,
     Lead,
     LeadStageEvent,
+    Meeting,
     Touchpoint,
     User,
     utcnow,
@@ -132,6 +133,10 @@ def erase_contact(contact: Contact, *, actor: User) -> dict[str, int]:
         for event in db.session.scalars(select(LeadStageEvent).where(
                 LeadStageEvent.lead_id.in_(lead_ids), LeadStageEvent.note != "")):
             event.note = _scrub(event.note, identifiers) or ""
+        for meeting in db.session.scalars(select(Meeting).where(Meeting.lead_id.in_(lead_ids))):
+            meeting.place = _scrub(meeting.place, identifiers) or ""  # a phone meeting's place is the contact's number
+            meeting.note = _scrub(meeting.note, identifiers) or ""
+            meeting.outcome = _scrub(meeting.outcome, identifiers) or ""
     for registration in db.session.scalars(select(EventRegistration).where(EventRegistration.contact_id == contact.id)):
         # The e-mail is unique per event: keep the row unique without identifying anyone.
         registration.email = f"gewist-{registration.id}"

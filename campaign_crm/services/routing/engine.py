@@ -564,8 +564,9 @@ def reassign_lead(lead: Lead, advisor: User, reason: str, *, actor: User, at: da
                        expected_owner_id=expected_owner_id)
 
 
-def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: datetime | None = None) -> int:
-    """Move an absent or deactivated advisor's open leads to their backup, or back through routing."""
+def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: datetime | None = None) -> list[Lead]:
+    """Move an absent or deactivated advisor's open leads to their backup, or back through routing; returns the
+    leads, each with its new owner (None: waiting in a team queue)."""
     day = _day(at)
     query = select(Lead).where(Lead.owner_id == advisor.id, text(OPEN_STAGES_SQL)).order_by(Lead.sla_due_at, Lead.id)
     if _postgresql():
@@ -585,7 +586,7 @@ def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: dat
                                 expected_owner_id=advisor.id)
                     continue
             route_lead(lead, actor=actor, kind="reroute", exclude=[advisor.id], at=at, expected_owner_id=advisor.id)
-    return len(leads)
+    return leads
 
 
 def hand_over_for_absences(*, actor: User | None = None, at: datetime | None = None) -> int:
@@ -598,4 +599,5 @@ def hand_over_for_absences(*, actor: User | None = None, at: datetime | None = N
         ).order_by(User.id)
     ).all()
     with notices.grouped():  # a backup of several absent advisors gets one mail
-        return sum(hand_over_open_leads(owner, why=f"{owner.name} is afwezig", actor=actor, at=at) for owner in owners)
+        return sum(len(hand_over_open_leads(owner, why=f"{owner.name} is afwezig", actor=actor, at=at))
+                   for owner in owners)
