@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from campaign_crm.extensions import db
 from campaign_crm.models import AuditEvent, Lead, LeadDecline, User
+from campaign_crm.services.accounts import users
 from campaign_crm.services.calendar import today
 from campaign_crm.services.leads import activities
 from tests.helpers import counting_statements, login
@@ -101,6 +102,28 @@ def test_team_lead_reassigns_with_a_reason(app, client, factory, make_leads):
         lead = db.session.get(Lead, lead_id)
         assert lead.owner_id == target.id
         assert "Kent de sector" in lead.assignments[-1].reason and lead.assignments[-1].kind == "manual"
+
+
+def test_the_pick_list_tells_namesakes_apart_and_a_lead_given_to_an_absent_advisor_comes_with_a_warning(
+        app, client, factory, make_leads):
+    team_id, other_team = factory.team("Waterweg"), factory.team("Noord")
+    boss = factory.user("campaign", partner_id=factory.partner("Werkcentrum"))
+    away = factory.user("advisor", team_id=team_id, name="Sam de Vries",
+                        partner_id=factory.partner("Gemeente Vlaardingen"))
+    factory.user("advisor", team_id=other_team, name="Sam de Vries", partner_id=factory.partner("UWV"))
+    [lead_id] = make_leads(["Afwezig BV"], team_id=team_id)
+    with app.app_context():
+        users.add_absence(db.session.get(User, away.id), today(), today() + timedelta(days=2), actor=None)
+        db.session.commit()
+    login(client, boss)
+
+    page = client.get(f"/leads/{lead_id}").get_data(as_text=True)
+    assert "Sam de Vries — Waterweg, Gemeente Vlaardingen" in page and "Sam de Vries — Noord, UWV" in page
+
+    response = client.post(f"/leads/{lead_id}/toewijzen", data={"advisor_id": away.id, "reason": "Kent de sector"},
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "De lead is toegewezen aan Sam de Vries." in html and "Sam de Vries is vandaag afwezig" in html
 
 
 def test_an_advisor_picks_up_a_waiting_lead_of_the_team(app, client, factory, make_leads):

@@ -7,7 +7,6 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length
 
@@ -41,7 +40,7 @@ from ...permissions import (
 )
 from ...request_limits import database_id
 from ...services import audit, normalise
-from ...services.calendar import AMSTERDAM
+from ...services.calendar import AMSTERDAM, today
 from ...services.errors import Conflict, DomainError
 from ...services.leads import activities, vacancies
 from ...services.leads import lifecycle as lead_service
@@ -234,12 +233,20 @@ def _render_detail(lead: Lead, *, activity_form: ActivityForm | None = None, sta
 
 
 def _advisor_choices(lead: Lead):
-    query = select(User).where(User.role == ADVISOR, User.active.is_(True)).order_by(User.name)
+    """The advisors a lead may go to, as "Naam — team, partner" (two people of one name are told apart), read in
+    one statement."""
+    query = (select(User.id, User.name, Team.name, Partner.name)
+             .outerjoin(Team, User.team_id == Team.id).outerjoin(Partner, User.partner_id == Partner.id)
+             .where(User.role == ADVISOR, User.active.is_(True)).order_by(User.name, User.id))
     user = acting_user()
-    if user.role == TEAMLEAD:
-        query = query.where(User.team_id == user.team_id) if lead.team_id == user.team_id else query
-    return choices((u.id, f"{u.name} ({u.team.name if u.team else 'geen team'})")
-                   for u in db.session.scalars(query.options(selectinload(User.team))))
+    if user.role == TEAMLEAD and lead.team_id == user.team_id:
+        query = query.where(User.team_id == user.team_id)
+    return choices((advisor_id, _advisor_label(name, team, partner))
+                   for advisor_id, name, team, partner in db.session.execute(query))
+
+
+def _advisor_label(name: str, team: str | None, partner: str | None) -> str:
+    return f"{name} — {team or 'geen team'}, {partner or 'geen partner'}"
 
 
 def _back(lead: Lead):
@@ -461,8 +468,12 @@ def reassign(lead_id: int):
             db.session.rollback()
             flash(exc.message, "error")
         else:
+            away = target.id in routing.absent_ids([target.id], today())
             db.session.commit()
             flash(f"De lead is toegewezen aan {target.name}.", "success")
+            if away:
+                flash(f"Let op: {target.name} is vandaag afwezig. Is {target.name} morgenochtend nog afwezig, dan gaat "
+                      "de lead naar de vervanger of terug naar de routering.", "info")
     else:
         flash("Kies een adviseur en geef een reden.", "error")
     return _back(lead)
@@ -520,7 +531,7 @@ def _bulk_form(user: User) -> BulkReassignForm:
         query = query.where(User.team_id == user.team_id)
     form = BulkReassignForm(prefix="bulk")
     form.advisor_id.choices = choices([("", "Kies een adviseur")] + [
-        (advisor_id, f"{name} — {team or 'geen team'}, {partner or 'geen partner'}")
+        (advisor_id, _advisor_label(name, team, partner))
         for advisor_id, name, team, partner in db.session.execute(query)])
     return form
 
