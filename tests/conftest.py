@@ -4,12 +4,14 @@ than one test folder uses (API tokens and leads, recorded touchpoints, the hand-
 Plain helpers are in tests/helpers.py."""
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import redis
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -87,6 +89,27 @@ def task_worker(app):
     yield engine
     engine.stop_embedded_worker()
     engine.settings.embedded_worker, engine.settings.worker_timeout = False, EngineSettings.worker_timeout
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The local Redis (the task queue and the shared rate limits); without one the test is skipped, except on CI,
+    where .ci/run starts it and its absence fails the test."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        answers = bool(client.ping())
+    except (redis.RedisError, OSError):
+        answers = False
+    finally:
+        client.close()
+    if not answers:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis antwoordt niet op {REDIS_URL}; .ci/run start het")
+        pytest.skip(f"Redis antwoordt niet op {REDIS_URL}")
+    return REDIS_URL
 
 
 @pytest.fixture

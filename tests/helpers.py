@@ -17,10 +17,12 @@ Two rules say how a helper is called:
 from __future__ import annotations
 
 import csv
+import email
 import html
 import io
 import os
 import re
+import socket
 import threading
 import time
 import uuid
@@ -28,11 +30,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from html.parser import HTMLParser
 from pathlib import Path
 
 import jsonschema
 import pyotp
+from aiosmtpd.controller import Controller
 from flask import current_app, url_for
 from referencing import Registry, Resource
 from sqlalchemy import create_engine, event, func, insert, select, text
@@ -924,3 +929,75 @@ def deliver(app, smtp_server):
         for address in received.recipients:
             by_recipient.setdefault(address, []).append(received)
     return by_recipient
+
+
+# --- a real SMTP server (aiosmtpd) for the mail tests and the production checks ---------------------------------
+
+@dataclass(frozen=True)
+class Received:
+    """One message as the SMTP server got it."""
+
+    mail_from: str
+    recipients: tuple[str, ...]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def part(self, content_type: str) -> str | None:
+        found = next((p for p in self.message.walk() if p.get_content_type() == content_type
+                      and not p.is_attachment()), None)
+        return found.get_content() if found is not None else None
+
+
+class Recorder:
+    """The aiosmtpd handler: keeps every message; refuses recipients whose address starts with `weiger`."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("weiger"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)
+        with self._lock:
+            self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """The test's mail server: `received` lists what arrived; `stop()` and `start()` make and end an outage."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.handler = Recorder()
+        self._controller: Controller | None = None
+
+    @property
+    def received(self) -> list[Received]:
+        return list(self.handler.received)
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.handler.received if address in r.recipients]
+
+    def start(self) -> None:
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -135,7 +135,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def test_a_worker_killed_in_the_middle_of_a_large_import_is_replaced_and_every_row_is_imported_once(
-        app, campaign, redis_engine, task_redis_url, task_namespace, database_url, tmp_path):
+        app, campaign, redis_engine, redis_url, task_namespace, database_url, tmp_path):
     rows, chunk = 3000, 50
     with app.app_context():
         batch = imports.create_batch(employer_list(rows), "groot-bestand.csv", imports.ImportOptions(
@@ -145,7 +145,7 @@ def test_a_worker_killed_in_the_middle_of_a_large_import_is_replaced_and_every_r
         run_id = redis_engine.enqueue_import(batch_id, actor=None, chunk_size=chunk).id
     log_path = tmp_path / "workers.log"
     log = log_path.open("ab")
-    first = _worker(database_url, task_redis_url, task_namespace, log)
+    first = _worker(database_url, redis_url, task_namespace, log)
     second = None
     try:
         progress = wait_until(lambda: (_run(app, run_id).progress_done or 0) >= 3 * chunk and _run(app, run_id),
@@ -155,7 +155,7 @@ def test_a_worker_killed_in_the_middle_of_a_large_import_is_replaced_and_every_r
         at_kill = _run(app, run_id).progress_done
         assert progress.status == "running" and at_kill < rows, "the first worker finished before it was killed"
 
-        second = _worker(database_url, task_redis_url, task_namespace, log)
+        second = _worker(database_url, redis_url, task_namespace, log)
         # This process's Redis commands requeue the dead worker's message once its heartbeat is 3 s old.
         redis_engine.broker.join(QUEUE, timeout=120_000)
         done = wait_until(lambda: (run := _run(app, run_id)).status == "done" and run, timeout=60,
