@@ -102,6 +102,9 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, main, public, leads, placements, employers, campaigns, imports, routing, jobcoach, admin, api,
                    reports, search, account, meetings, pipeline):
         app.register_blueprint(module.bp)
+    from .blueprints import feedback  # check-ins answered by link
+
+    app.register_blueprint(feedback.bp)
     init_access_control(app)
 
 

@@ -21,6 +21,7 @@ from .services.accounts import auth as auth_service
 from .services.accounts import organisation, users
 from .services.calendar import long_date
 from .services.errors import Conflict, ValidationError
+from .services.feedback import links as checkin_links
 from .services.mail import digest, notices, outbox
 from .services.placements import checkins
 from .services.privacy import retention as purge
@@ -270,6 +271,16 @@ def checkin_reminders() -> None:
                f"{report.overdue} te laat; {report.lkv_deadlines} LKV-aanvragen naderen hun termijn.")
 
 
+@click.command("checkin-links")
+@with_appcontext
+def send_checkin_links() -> None:
+    """Mail the questions of the check-ins that fall due to employer, jobcoach and (with consent) employee, and one
+    reminder to whoever has not answered."""
+    report = checkin_links.send_due_links(utcnow())
+    db.session.commit()
+    click.echo(f"Check-invragen: {report.summary()}")
+
+
 @click.command("purge-personal-data")
 @click.option("--dry-run", is_flag=True, help="Alleen tellen wat gewist zou worden; niets wijzigen.")
 @with_appcontext
@@ -371,5 +382,5 @@ def doctor_command(no_mail_connect: bool) -> None:
 def register_commands(app: Flask) -> None:
     for command in (seed_demo, create_user, create_api_token, import_leads, route_waiting, sla_sweep,
                     checkin_reminders, purge_personal_data, processing_register, doctor_command, send_mail,
-                    daily_digest):
+                    daily_digest, send_checkin_links):
         app.cli.add_command(command)

@@ -15,7 +15,9 @@ from .models.types import MAX_DB_ID
 
 MAX_JSON_DEPTH = 10  # the API's deepest body is an object in an object; this leaves room and no more
 # Endpoints that receive an import file; every other request gets the much smaller body limit.
-UPLOAD_ENDPOINTS = frozenset({"imports.new_import"})
+UPLOAD_ENDPOINTS = frozenset({"imports.new_import", "reports.spend_import", "reports.spend_import_apply"})
+# The spend import's preview sends the file back with the mappings in a form field, not as a file part.
+FILE_IN_FORM_ENDPOINTS = frozenset({"reports.spend_import_apply"})
 
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_A_BRACKET = re.compile(rb"[^\[\]{}]")
@@ -53,7 +55,8 @@ def init_request_limits(app: Flask) -> None:
         limit = (current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024 if request.endpoint in UPLOAD_ENDPOINTS
                  else current_app.config["MAX_REQUEST_KB"] * 1024)
         request.max_content_length = limit
-        request.max_form_memory_size = min(limit, current_app.config["MAX_REQUEST_KB"] * 1024)
+        request.max_form_memory_size = (limit if request.endpoint in FILE_IN_FORM_ENDPOINTS
+                                         else min(limit, current_app.config["MAX_REQUEST_KB"] * 1024))
         if request.is_json and request.content_length != 0:
             depth = json_depth(request.get_data(cache=True))
             if depth > MAX_JSON_DEPTH:

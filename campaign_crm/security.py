@@ -15,8 +15,9 @@ from .extensions import db
 from .observability import REQUEST_ID_HEADER, bind_request_id, use_format
 from .services import audit
 
-# URL paths whose last segment is a secret (a jobcoach organisation's signal link, a set-up link, a calendar feed).
-SECRET_PATH = re.compile(r"(/(?:signaal|account/instellen|agenda)/)[^/\s?#\"]+")
+# URL paths whose last segment is a secret (a jobcoach organisation's signal link, a set-up link, a calendar feed,
+# a check-in's question link).
+SECRET_PATH = re.compile(r"(/(?:signaal|account/instellen|agenda|check-in)/)[^/\s?#\"]+")
 MASK = r"\1***"
 
 

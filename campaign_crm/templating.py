@@ -108,6 +108,8 @@ def navigation() -> list[tuple[str, str, bool]]:
                   ("Plaatsingen", "placements.list_placements")]
     if current_user.role in (ADVISOR, TEAMLEAD, ADMIN):
         items += [("Check-ins", "placements.my_checkins"), ("Signalen", "jobcoach.list_signals")]
+        items.append(("Mijn beschikbaarheid" if current_user.role == ADVISOR else "Beschikbaarheid",
+                      "meetings.my_availability"))
     if current_user.role in (TEAMLEAD, CAMPAIGN, ADMIN):
         items += [("Teamwachtrij", "leads.team_queue"), ("Verdeling", "leads.equity")]
     if current_user.role in WORK_LEADS:

@@ -3,14 +3,16 @@
     python scripts/bench_reports.py [--leads 1000000] [--placements 50000] [--engine both] [--runs 5]
         [--after-load vacuum|analyze] [--only TEXT]
 
-Builds a synthetic region (100 advisors in 10 teams, 30 partners, the campaign with 4 phases,
-8 channels, 18 months of leads with stage timestamps for a realistic funnel, ~5% placed, placements
-with start and end dates, mostly LKS, some ended with end_how/end_why) in a fresh SQLite file under
-/tmp and in a throwaway PostgreSQL database (created on --pg-url, dropped afterwards). The schema
-comes from the project's migrations; the rows go in with Core bulk inserts (SQLite) or COPY
-(PostgreSQL). Then, for each report function of `campaign_crm.services.reports`, it times the
-function and the raw SQL (median of --runs after one warm-up, alternating), asserts that both give
-the same numbers, measures the Python memory peak of one call (tracemalloc), and prints a table.
+Builds a synthetic region (100 advisors in 10 teams, 30 partners, the campaign with 4 phases, 8 channels,
+18 months of leads with stage timestamps for a realistic funnel, ~5% placed; a third of the leads (lead
+ads, webinar registrations) arrive with the next working morning's import, the rest at their created_at,
+and about one in eight waits hours to days for routing; placements with start and end dates, mostly LKS,
+some ended with end_how/end_why) in a fresh SQLite file under /tmp and in a throwaway PostgreSQL database
+(created on --pg-url, dropped afterwards). The schema comes from the project's migrations; the rows go in
+with Core bulk inserts (SQLite) or COPY (PostgreSQL). Then, for each report function of
+`campaign_crm.services.reports`, it times the function and the raw SQL (median of --runs after one
+warm-up, alternating), asserts that both give the same numbers, measures the Python memory peak of one
+call (tracemalloc), and prints a table.
 Goal, flagged "over" in the table when missed: each report at most 1.5× the time of its raw SQL; Kaplan–Meier
 at most 2× (read + curve).
 """
@@ -67,6 +69,12 @@ END_HOWS = {"fixed_term_not_renewed": 25, "trial_period": 12, "dismissal": 15, "
 END_WHYS = {"health": 18, "match": 22, "behaviour": 8, "employer_economic": 12, "employer_stopped": 5,
             "regular_job": 10, "move_personal": 8, "guidance": 6, "subsidy_issue": 4, "unknown": 7}
 SLA_WORKING_DAYS = 2
+# Where a lead waits before an advisor has it (as the demo region): lead ads and webinar registrations come
+# in with the next working morning's import (the share of each channel's leads), the rest reaches the CRM at
+# its created_at; most leads are routed the moment they arrive, some wait hours to days in a team queue.
+IMPORTED_CHANNELS = {"livestream": 1.0, "linkedin": 0.4, "facebook": 0.4, "instagram": 0.4}
+ROUTING_DELAY_SHARE = 0.12
+ROUTING_DELAY_HOURS = (2, 4, 6, 20, 26, 48, 70)
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,17 +156,37 @@ class Region:
     campaign_id: int
 
 
-def lead_stage_times(rng: random.Random, created: datetime, now: datetime) -> dict[str, datetime | None]:
-    """Stage timestamps along a realistic funnel; a reached stage sets the skipped ones too."""
+@cache
+def import_morning(day: date) -> datetime:
+    """08:00 Amsterdam time on the working day after `day`, in UTC: when the next import runs."""
+    from datetime import time as dtime
+    return datetime.combine(calendar.add_working_days(day, 1), dtime(8, 0), tzinfo=AMSTERDAM).astimezone(UTC)
+
+
+def lead_arrival(rng: random.Random, channel_code: str, created: datetime, now: datetime) -> datetime:
+    """When the lead reached the CRM: at its created_at from the web form and most channels; for a share of
+    lead ads and for webinar registrations with the next working morning's import (08:00–10:59)."""
+    if rng.random() >= IMPORTED_CHANNELS.get(channel_code, 0.0):
+        return created
+    return min(import_morning(created.astimezone(AMSTERDAM).date()) + timedelta(minutes=rng.randrange(180)), now)
+
+
+def lead_stage_times(rng: random.Random, arrived: datetime, now: datetime) -> dict[str, datetime | None]:
+    """Stage timestamps along a realistic funnel from the lead's arrival; a reached stage sets the skipped
+    ones too. Most assigned leads are routed at the moment they arrive, some wait in a team queue."""
     times: dict[str, datetime | None] = dict.fromkeys(("assigned_at", "contacted_at", "meeting_at", "vacancy_at",
                                                        "placed_at", "lost_at"))
-    at = created
-    steps = (("assigned_at", 0.97, 2 / 24), ("contacted_at", 0.86, 1.6), ("meeting_at", 0.46, 8.0),
+    at = arrived
+    steps = (("assigned_at", 0.97, 0.0), ("contacted_at", 0.86, 1.6), ("meeting_at", 0.46, 8.0),
              ("vacancy_at", 0.42, 15.0), ("placed_at", 0.36, 25.0))
     for column, share, mean_days in steps:
         if rng.random() >= share:
             break
-        nxt = at + timedelta(days=rng.expovariate(1 / mean_days) + (1 / 1440))
+        if column == "assigned_at":
+            nxt = at if rng.random() >= ROUTING_DELAY_SHARE else at + timedelta(
+                hours=rng.choice(ROUTING_DELAY_HOURS), minutes=rng.randrange(60), seconds=rng.random() * 60)
+        else:
+            nxt = at + timedelta(days=rng.expovariate(1 / mean_days) + (1 / 1440))
         if nxt >= now:
             return times  # not yet: still open at this stage
         times[column] = at = nxt
@@ -237,7 +265,8 @@ def build_region(n_leads: int, n_placements: int, *, now: datetime, seed: int = 
             lead_id = i + 1
             created = start + timedelta(seconds=created_offsets[i])
             phase = PHASES[min(len(PHASES) - 1, int((created - start) / span))]
-            times = lead_stage_times(rng, created, now)
+            arrived = lead_arrival(rng, channel_codes[i], created, now)
+            times = lead_stage_times(rng, arrived, now)
             if times["placed_at"]:
                 stage = "placed"
             elif times["lost_at"]:
@@ -251,16 +280,17 @@ def build_region(n_leads: int, n_placements: int, *, now: datetime, seed: int = 
                 "id": lead_id, "employer_id": employer, "contact_id": None, "campaign_id": 1,
                 "phase_id": phase_ids[phase], "channel_id": channel, "stage": stage,
                 "owner_id": advisor, "team_id": (advisor - 1) % TEAMS + 1 if advisor else None,
-                "sla_due_at": sla_due_for_local_day(created.astimezone(AMSTERDAM).date()),
+                # The SLA counts from arrival, as the intake sets it.
+                "sla_due_at": sla_due_for_local_day(arrived.astimezone(AMSTERDAM).date()),
                 "priority": rng.randint(0, 60), "priority_parts": [],
                 "lost_reason_id": rng.randint(1, 6) if times["lost_at"] else None,
-                "created_at": created, "updated_at": created, **times,
+                "created_at": created, "arrived_at": arrived, "updated_at": created, **times,
                 "last_touch_channel_id": channel, "last_touch_phase_id": phase_ids[phase],
             })
             touch_id += 1
             touches.append({"id": touch_id, "kind": "form", "occurred_at": created, "employer_id": employer,
                             "lead_id": lead_id, "campaign_id": 1, "phase_id": phase_ids[phase],
-                            "channel_id": channel, "created_at": created})
+                            "channel_id": channel, "created_at": arrived})  # recorded when it arrived
             if rng.random() < 0.25:
                 later = created + timedelta(days=rng.uniform(0.05, 40))
                 if later < now:
@@ -463,20 +493,49 @@ def weighted_quantile(values: list[tuple[int, int]], q: float) -> float | None:
     return a + (b - a) * (position - lower)
 
 
+def epoch_sql(expression: str) -> str:
+    """A UTC timestamp expression as whole seconds since 1970-01-01, rounded (the unit the SLA's routing wait
+    is counted in): extract(epoch) on PostgreSQL, julianday on SQLite (stored as naive UTC text)."""
+    if db.engine.dialect.name == "postgresql":
+        return f"CAST(round(extract(epoch FROM {expression})) AS bigint)"
+    return f"CAST(round((julianday({expression}) - 2440587.5) * 86400) AS INTEGER)"
+
+
 def raw_first_contact(codes: dict[str, dict[int, str]], start: date, end: date, years: range, now: datetime) -> dict:
     """Created, contacted, median and p90 working days to first contact, SLA met, per channel.
 
     SQL groups on (channel, local created date, local contacted date), so only a few thousand rows
     come back; the working days between each pair of dates are counted once in Python. The SLA
-    rate is met / decided (contacted, or the due time passed)."""
+    rate is met / decided, and the SLA counts the advisor's part only: the moments of a lead are
+    arrived (arrived_at, not before created_at), assigned (the first of assigned_at and contacted_at,
+    not before arrived) and contacted (not before assigned); the routing wait (assigned − arrived, in
+    whole seconds) moves the deadline on. Met: contacted − routing wait ≤ sla_due_at. Decided: a due
+    time and contacted, or assigned and now − routing wait past the due time (a lead still waiting for
+    routing is not decided). A lead routed at the moment it arrived compares the timestamps themselves.
+    The per-lead moments are a subquery (on SQLite read as a co-routine, LIMIT -1, so each is worked out
+    once per lead)."""
     low, high = window(start, end)
     created_day, contacted_day = local_day_sql("created_at", years), local_day_sql("contacted_at", years)
+    wait = f"({epoch_sql('assigned')} - {epoch_sql('arrived')})"
+    once = " LIMIT -1" if db.engine.dialect.name == "sqlite" else ""
     rows = db.session.execute(utc_params(
-        f"SELECT channel_id, {created_day} AS cd, {contacted_day} AS kd, count(*),"
-        " sum(CASE WHEN contacted_at <= sla_due_at THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN sla_due_at IS NOT NULL AND (contacted_at IS NOT NULL OR sla_due_at < :now) THEN 1 ELSE 0 END)"
-        " FROM leads WHERE created_at >= :low AND created_at < :high GROUP BY channel_id, cd, kd",
-        low=low, high=high, now=now)).all()
+        "SELECT channel_id, cd, kd, count(*),"
+        " sum(CASE WHEN contacted_at IS NULL THEN 0"
+        "  WHEN assigned = arrived THEN CASE WHEN contacted <= sla_due_at THEN 1 ELSE 0 END"
+        f"  WHEN {epoch_sql('contacted')} - {wait} <= {epoch_sql('sla_due_at')} THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN sla_due_at IS NULL THEN 0 WHEN contacted_at IS NOT NULL THEN 1 WHEN assigned_at IS NULL THEN 0"
+        "  WHEN assigned = arrived THEN CASE WHEN sla_due_at < :now THEN 1 ELSE 0 END"
+        f"  WHEN :now_seconds - {wait} > {epoch_sql('sla_due_at')} THEN 1 ELSE 0 END)"
+        " FROM (SELECT channel_id, cd, kd, contacted_at, assigned_at, sla_due_at, arrived, assigned,"
+        "   CASE WHEN contacted_at < assigned THEN assigned ELSE contacted_at END AS contacted"
+        "  FROM (SELECT channel_id, cd, kd, contacted_at, assigned_at, sla_due_at, arrived,"
+        "    CASE WHEN coalesce(assigned_at, contacted_at) < arrived THEN arrived"
+        "     ELSE coalesce(assigned_at, contacted_at) END AS assigned"
+        f"   FROM (SELECT channel_id, {created_day} AS cd, {contacted_day} AS kd, contacted_at, assigned_at,"
+        "     sla_due_at, CASE WHEN arrived_at > created_at THEN arrived_at ELSE created_at END AS arrived"
+        "    FROM leads WHERE created_at >= :low AND created_at < :high) AS a) AS b"
+        f"  {once}) AS moments GROUP BY channel_id, cd, kd",
+        low=low, high=high, now=now, now_seconds=int(now.timestamp()))).all()
     groups: dict[Any, dict[str, Any]] = defaultdict(lambda: {"created": 0, "contacted": 0, "days": defaultdict(int),
                                                              "sla_met": 0, "with_sla": 0})
     for channel_id, cd, kd, n, met, with_sla in rows:

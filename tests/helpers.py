@@ -876,6 +876,49 @@ def read_csv(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content[3:].decode("utf-8"), newline=""), delimiter=";"))
 
 
+# Checks of a downloaded report workbook (openpyxl), shared by the export tests and the browser test.
+GENERIC_SHEET_NAMES = re.compile(r"(?i)^(sheet|blad|tabel)\s*\d*$|\(\d+\)$")
+PERCENT_FORMAT = re.compile(r"%")
+DATE_FORMAT = re.compile(r"(?i)d+.*m+.*y+")
+
+
+def check_sheet_names(names: list[str]) -> None:
+    """Sheet names unique, at most 31 characters, no character Excel refuses, none that says nothing."""
+    assert len({name.lower() for name in names}) == len(names), f"sheet names not unique: {names}"
+    for name in names:
+        assert 3 <= len(name) <= 31, name
+        assert not set("[]:*?/\\") & set(name), name
+        assert not GENERIC_SHEET_NAMES.search(name), f"a sheet name that says nothing: {name!r}"
+
+
+def columns_of(sheet) -> list[tuple[str, list]]:
+    """(header, data cells) per column of a table sheet (header in row 1)."""
+    return [(column[0].value, list(column[1:])) for column in sheet.iter_cols()]
+
+
+def check_table_sheet(sheet) -> dict[str, str]:
+    """Numbers stay numbers, percentages are formatted, dates are dates; returns {header: kind seen}."""
+    kinds = {}
+    for header, cells in columns_of(sheet):
+        values = [cell for cell in cells if cell.value is not None]
+        numeric = [cell for cell in values if isinstance(cell.value, int | float) and not isinstance(cell.value, bool)]
+        if numeric or any(cell.number_format != "General" for cell in cells):
+            texts = [cell.value for cell in values if isinstance(cell.value, str)]
+            assert texts == [], f"{sheet.title}: text in number column {header!r}: {texts}"
+        if any(PERCENT_FORMAT.search(cell.number_format) for cell in numeric):
+            kinds[header] = "rate"
+            assert all(PERCENT_FORMAT.search(cell.number_format) for cell in numeric), header
+            assert "%" in header, f"{sheet.title}: a percentage column says so: {header!r}"
+        if any(isinstance(cell.value, datetime) for cell in values):
+            kinds[header] = "date"
+            assert all(DATE_FORMAT.search(cell.number_format) for cell in values), header
+        for cell in values:
+            if isinstance(cell.value, str):
+                assert not re.fullmatch(r"[<>]\s*\d+|\d+([.,]\d+)?\s*%?", cell.value), \
+                    f"{sheet.title}!{cell.coordinate}: a number written as text: {cell.value!r}"
+    return kinds
+
+
 # --- background tasks ------------------------------------------------------------------------------------------
 
 def run_queued_tasks(app, timeout: float = 30.0) -> None:

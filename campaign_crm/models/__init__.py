@@ -1,5 +1,6 @@
 """All models, importable from one place (and seen by Alembic)."""
 from .audit import AuditEvent
+from .booking import AvailabilityException, AvailabilityHours, Booking, BookingOffer, SlotClaim  # noqa: F401
 from .campaigns import (
                          AdCode,
                          Campaign,
@@ -10,6 +11,7 @@ from .campaigns import (
                          Phase,
 )
 from .employers import Contact, Employer, EmployerNonDuplicate, Touchpoint
+from .feedback import CheckInLink, EmployeeVoice  # noqa: F401  (seen by Alembic)
 from .imports import ImportBatch, ImportMapping
 from .leads import (
                          LOST,
@@ -36,6 +38,7 @@ from .placements import (
                          RiskSignal,
                          Vacancy,
 )
+from .queue_views import QueueView  # noqa: F401  (seen by Alembic)
 from .reference import (
                          Interest,
                          LostReason,
@@ -46,10 +49,11 @@ from .reference import (
                          SizeClass,
 )
 from .routing import ESCALATION_LEVELS, LeadDecline, LeadEscalation, RoutingRule
+from .spend import SpendEntry, SpendMapping  # noqa: F401  (seen by Alembic)
 from .tasks import TaskCheckpoint as TaskCheckpoint
 from .tasks import TaskRun as TaskRun
 from .types import utcnow
-from .users import ROLES, Absence, ApiToken, User, UserSession
+from .users import ROLES, Absence, AbsenceHandover, ApiToken, User, UserSession  # noqa: F401
 
 __all__ = [
     "LOST", "OPEN_STAGES", "ROLES", "STAGES", "STAGE_LABELS",

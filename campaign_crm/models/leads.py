@@ -83,6 +83,10 @@ class Lead(db.Model):
     escalation_level: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reasons.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the lead reached the CRM (the form, the API call, the import); created_at is the first touchpoint's
+    # own time, which for an imported row can lie long before. Set by the intake; empty only for rows made
+    # outside it, which the reports then read as arrived when created.
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

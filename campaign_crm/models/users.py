@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table
+from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import NOT_PERSONAL, UTCDateTime, personal, utcnow
 
 if TYPE_CHECKING:
+    from .leads import Lead
     from .partners import Partner, Team
     from .reference import Municipality, Sector
 
@@ -113,10 +114,51 @@ class Absence(db.Model):
     ends_on: Mapped[date]
     reason: Mapped[str] = mapped_column(
         String(120), default="", info=personal("afwezigheid medewerker (vrije tekst)", "zolang het account bestaat"))
+    # The leads handed over because of this absence go back to the advisor once it has ended (and
+    # `handed_back_at` says when that was done, so it is done once).
+    hand_back: Mapped[bool] = mapped_column(default=False, server_default=false())
+    handed_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="absences")
+    handovers: Mapped[list[AbsenceHandover]] = relationship(
+        back_populates="absence", cascade="all, delete-orphan", passive_deletes=True, order_by="AbsenceHandover.id")
 
     __table_args__ = (Index("ix_absences_user_dates", "user_id", "starts_on", "ends_on"),)
+
+
+# What became of a lead handed over because of an absence, once the absence is over.
+HANDBACK_OUTCOMES = {
+    "returned": "teruggegeven",
+    "closed": "niet teruggegeven: de lead is afgesloten",
+    "moved_on": "niet teruggegeven: de lead is intussen bij iemand anders",
+    "unavailable": "niet teruggegeven: de adviseur kan hem nu niet hebben",
+}
+
+
+class AbsenceHandover(db.Model):
+    """A lead that an absence moved from the absent advisor (`from_user`) to someone else (`to_user`), so the absence
+    can list them; for an absence that hands its leads back, `outcome` (HANDBACK_OUTCOMES) is set when that ran."""
+
+    __tablename__ = "absence_handovers"
+    __table_args__ = (UniqueConstraint("absence_id", "lead_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    absence_id: Mapped[int] = mapped_column(ForeignKey("absences.id", ondelete="CASCADE"))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    handed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    absence: Mapped[Absence] = relationship(back_populates="handovers")
+    lead: Mapped[Lead] = relationship()
+    from_user: Mapped[User] = relationship(foreign_keys=[from_user_id])
+    to_user: Mapped[User] = relationship(foreign_keys=[to_user_id])
+
+    @property
+    def outcome_label(self) -> str:
+        return HANDBACK_OUTCOMES.get(self.outcome or "", "nog bij " + self.to_user.name)
 
 
 class UserSession(db.Model):

@@ -1,10 +1,10 @@
-"""Audit entries for changes and for reads of personal data."""
+"""Audit entries for changes and for reads of personal data (how admins read them: `privacy.audit_log`)."""
 from __future__ import annotations
 
 from typing import Any
 
 from limits import parse as parse_limit
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from ..extensions import db, limiter
 from ..models import AuditEvent, User
@@ -83,18 +83,3 @@ def record_reads(actor: User, object_type: str, object_ids: list[int]) -> None:
         db.session.execute(insert(AuditEvent), [
             {"actor_id": actor.id, "action": "read", "object_type": object_type, "object_id": object_id,
              "origin": origin, "outcome": OK, "detail": {}} for object_id in object_ids])
-
-
-def recent_events(*, object_type: str | None = None, actor_id: int | None = None, action: str | None = None,
-                  outcome: str | None = None):
-    """A query for the audit log, newest first (the caller paginates)."""
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if object_type:
-        query = query.where(AuditEvent.object_type == object_type)
-    if actor_id:
-        query = query.where(AuditEvent.actor_id == actor_id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if outcome:
-        query = query.where(AuditEvent.outcome == outcome)
-    return query

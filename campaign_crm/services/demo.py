@@ -19,6 +19,7 @@ from ..models import Campaign, Municipality, RoutingRule, Sector, Team, User, ut
 from ..permissions import ADMIN, ADVISOR, CAMPAIGN, MANAGEMENT, TEAMLEAD
 from .accounts import organisation, users
 from .accounts.auth import hash_password
+from .booking.availability import add_demo_availability
 from .calendar import AMSTERDAM, add_working_days
 from .campaigns import campaigns
 from .campaigns.campaigns import PhaseInput
@@ -33,6 +34,8 @@ from .leads import lifecycle as lead_service
 from .mail import notices
 from .placements import checkins as checkins_service
 from .placements import records as placement_service
+from .reports.spend import seed_demo_spend
+from .routing import engine as routing
 
 DEMO_LOGINS = {
     ADMIN: "beheer@demo.example",
@@ -184,8 +187,10 @@ def seed_demo(*, seed: int = 2026, lead_count: int = 2000, today: date | None = 
         for name, kind, muni in PARTNERS
     }
     staff = _create_staff(rng, partners, municipalities, sectors, password_hash, today)
+    add_demo_availability(staff.advisors)  # bookable hours, so the thank-you page offers times
     campaign = _create_campaign(sectors)
     _create_rules(staff, campaign, municipalities, sectors)
+    seed_demo_spend(campaign, until=today)
     with notices.silenced():  # a made-up history: nobody is mailed about it
         lead_total = _create_leads(rng, lead_count, staff, progress)
     db.session.flush()
@@ -263,7 +268,8 @@ def _create_staff(rng, partners, municipalities, sectors, password_hash, today) 
                                   rng.choice(["Vakantie", "Ziek", "Verlof"]), actor=None)
             elif roll < 0.20:  # a holiday planned
                 start = today + timedelta(days=rng.randint(5, 40))
-                users.add_absence(advisor, start, start + timedelta(days=rng.randint(3, 14)), "Vakantie", actor=None)
+                users.add_absence(advisor, start, start + timedelta(days=rng.randint(3, 14)), "Vakantie", actor=None,
+                                  hand_back=True)  # the leads come back after the holiday
     db.session.flush()
     return staff
 
@@ -324,7 +330,8 @@ def _create_leads(rng, lead_count, staff: _Staff, progress) -> int:
                 occurred = end - timedelta(minutes=rng.randint(5, 600))
             channel = _weighted(rng, CHANNEL_MIX[code])
             sector = focus if focus and rng.random() < 0.55 else _weighted(rng, SECTOR_WEIGHTS)
-            data = replace(_touchpoint(rng, code, channel, sector, occurred, used_kvk), arrived_at=occurred)
+            data = replace(_touchpoint(rng, code, channel, sector, occurred, used_kvk),
+                           arrived_at=_arrival(rng, channel, occurred, end))
             touchpoints = [data]
             if rng.random() < 0.06:  # the same employer reacts again, through another channel
                 again = occurred + timedelta(days=rng.randint(1, 20))
@@ -332,8 +339,9 @@ def _create_leads(rng, lead_count, staff: _Staff, progress) -> int:
                     touchpoints.append(replace(data, occurred_at=again, arrived_at=again, kind="form", utm={},
                                                channel=_weighted(rng, CHANNEL_MIX[code])))
             for touchpoint in touchpoints:
-                result = record_touchpoint(touchpoint)  # the intake routes a new lead
+                result = record_touchpoint(touchpoint, route=False)  # routed below, once it reached a desk
                 if result.created:  # new, or the employer's earlier lead was already closed
+                    _route(rng, result.lead, touchpoint.arrived_at, end)
                     _progress(rng, result.lead, touchpoint.channel, end)
                     created += 1
             if progress:
@@ -343,6 +351,30 @@ def _create_leads(rng, lead_count, staff: _Staff, progress) -> int:
                 db.session.flush()
                 db.session.expunge_all()
     return created
+
+
+# Where a lead waits before an advisor has it: lead ads and webinar registrations come in with the next
+# morning's import, and now and then a lead waits in a team queue until a team lead assigns it.
+IMPORTED_CHANNELS = {"livestream": 1.0, "linkedin": 0.6, "facebook": 0.6, "instagram": 0.6, "event": 0.8}
+ROUTING_DELAY_SHARE = 0.12
+
+
+def _arrival(rng, channel, occurred: datetime, end: datetime) -> datetime:
+    """When the touchpoint reached the CRM: at once from the web form, the next working morning by import."""
+    if rng.random() >= IMPORTED_CHANNELS.get(channel, 0.0):
+        return occurred + timedelta(seconds=rng.randint(2, 90))
+    day = add_working_days(occurred.astimezone(AMSTERDAM).date(), 1)
+    moment = datetime.combine(day, time(rng.randint(8, 10), rng.randint(0, 59)), tzinfo=AMSTERDAM)
+    return min(moment.astimezone(UTC), end)
+
+
+def _route(rng, lead, arrived: datetime, end: datetime) -> None:
+    """Route a new lead when it arrived; some wait in the queue for hours before a team lead assigns them."""
+    at = arrived
+    if rng.random() < ROUTING_DELAY_SHARE:
+        at = arrived + timedelta(hours=rng.choice([2, 4, 6, 20, 26, 48, 70]), minutes=rng.randint(0, 59))
+    if at <= end:
+        routing.route_lead(lead, at=at)
 
 
 def _office_hours(rng, moment: datetime) -> datetime:

@@ -22,12 +22,18 @@ RANGES = {
     "sla_escalate_coordinator_days": (0, 60),
     "lkv_request_months": (1, 12),
     "form_min_fill_seconds": (0, 60),
+    "checkin_link_days": (1, 90),
+    "checkin_link_reminder_days": (1, 20),
     "livestream_lead_min_minutes": (0, 600),
     "retention_import_file_months": (1, 120),
     "retention_contact_months": (1, 240),
     "retention_lead_text_months": (1, 240),
     "retention_placement_months": (1, 240),
     "retention_audit_months": (1, 240),
+    "audit_unusual_reads_per_day": (1, 100_000),
+    "booking_phone_minutes": (15, 240), "booking_video_minutes": (15, 240), "booking_visit_minutes": (15, 240),
+    "booking_phone_buffer_minutes": (0, 120), "booking_video_buffer_minutes": (0, 120),
+    "booking_visit_buffer_minutes": (0, 120), "booking_notice_working_days": (0, 10), "booking_weeks_ahead": (1, 12),
 }
 DEFAULT_RANGE = (0, 1_000_000)
 
@@ -36,12 +42,17 @@ GROUPS = (
     ("Eerste contact en escalatie", ("sla_working_days", "sla_due_soon_hours", "sla_escalate_team_lead_days",
                                      "sla_escalate_coordinator_days")),
     ("Doel LKS-banen", ("lks_baseline_value", "lks_baseline_date", "lks_target_value", "lks_target_date")),
-    ("Plaatsingen", ("checkin_weeks", "lkv_request_months")),
+    ("Plaatsingen", ("checkin_weeks", "lkv_request_months", "checkin_link_days", "checkin_link_reminder_days")),
     ("Aanmelden en livestream", ("form_min_fill_seconds", "livestream_lead_min_minutes",
                                  "livestream_lead_on_contact_request", "consent_text_version", "consent_text")),
+    ("Adviesgesprek boeken", ("booking_phone_minutes", "booking_phone_buffer_minutes", "booking_video_minutes",
+                              "booking_video_buffer_minutes", "booking_visit_minutes", "booking_visit_buffer_minutes",
+                              "booking_notice_working_days", "booking_weeks_ahead", "booking_video_link",
+                              "werkcentrum_contact")),
     ("Bewaartermijnen (maanden)", ("retention_contact_months", "retention_lead_text_months",
                                    "retention_placement_months", "retention_import_file_months",
                                    "retention_audit_months")),
+    ("Logboek", ("audit_unusual_reads_per_day",)),
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
@@ -14,7 +14,9 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from ..extensions import db
 from ..models import ImportBatch, TaskRun, User, utcnow
 from ..services import imports
+from ..services.calendar import AMSTERDAM
 from ..services.errors import DomainError, NotFound
+from ..services.feedback import links as checkin_links
 from ..services.imports import runner as import_runner
 from ..services.mail import digest, notices, outbox
 from ..services.placements import checkins
@@ -81,10 +83,24 @@ def route_waiting(context: TaskContext) -> None:
                        f"toegewezen, {waiting} wachten nog.")
 
 
+def hand_back_leads(context: TaskContext) -> None:
+    """The leads of absences that ended go back to their advisor; `day` (ISO date) runs it as on that morning."""
+    day = context.args.get("day")
+    at = datetime.combine(date.fromisoformat(day), time(6, 45), AMSTERDAM) if day else None
+    with notices.grouped():  # one mail per advisor for the whole run
+        report = routing.hand_back_ended_absences(at=at)
+    context.summary = (f"{len(report.absences)} afgelopen afwezigheden: {report.returned} leads teruggegeven, "
+                       f"{report.kept} niet (afgesloten of intussen elders).")
+
+
 def checkin_reminders(context: TaskContext) -> None:
     report = checkins.send_checkin_reminders(utcnow())
     context.summary = (f"{report.reminded} check-ins nieuw herinnerd, {report.already_reminded} eerder herinnerd, "
                        f"{report.overdue} te laat; {report.lkv_deadlines} LKV-termijnen naderen.")
+
+
+def send_checkin_links(context: TaskContext) -> None:
+    context.summary = checkin_links.send_due_links(utcnow()).summary()
 
 
 def purge_personal_data(context: TaskContext) -> None:
@@ -159,6 +175,9 @@ TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in (
              "Draagt leads van afwezige adviseurs over en verdeelt alle wachtende leads opnieuw.", route_waiting),
     TaskSpec("checkin-reminders", "Herinneringen check-ins",
              "Markeert check-ins die binnenkort moeten als herinnerd.", checkin_reminders),
+    TaskSpec("checkin-links", "Check-invragen per e-mail",
+             "Mailt werkgever, jobcoach en (met toestemming) werknemer de vragen van check-ins die vallen, en één "
+             "herinnering aan wie niet antwoordt.", send_checkin_links),
     TaskSpec("purge-personal-data", "Persoonsgegevens wissen",
              "Anonimiseert persoonsgegevens waarvan de bewaartermijn voorbij is.", purge_personal_data,
              time_limit=30 * MINUTE),
@@ -167,6 +186,9 @@ TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in (
              send_mail, max_retries=1, time_limit=5 * MINUTE),
     TaskSpec("daily-digest", "Dagelijks overzicht",
              "Zet voor iedereen met open werk het dagelijkse overzicht klaar om te versturen.", daily_digest),
+    TaskSpec("hand-back-leads", "Leads teruggeven na afwezigheid",
+             "Geeft na een afgelopen afwezigheid de overgedragen leads terug aan de adviseur, waar dat nog kan.",
+             hand_back_leads),
     TaskSpec(IMPORT_TASK, "Import inlezen",
              "Leest een geüpload bestand in, in delen die elk apart worden opgeslagen.", import_leads,
              max_retries=5, min_backoff=30 * SECOND, time_limit=120 * MINUTE, priority=10,

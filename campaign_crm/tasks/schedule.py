@@ -17,8 +17,10 @@ from ..services.calendar import AMSTERDAM
 # Weekdays by name: APScheduler 3 counts them from Monday = 0, cron from Sunday = 0, names mean the same in both.
 DEFAULT_SCHEDULE: dict[str, str] = {
     "sla-sweep": "*/15 7-18 * * mon-fri",  # every 15 minutes in working hours
+    "hand-back-leads": "45 6 * * *",  # every morning at 06:45: leads back after an absence, before route-waiting
     "route-waiting": "0 7 * * *",  # every morning at 07:00
     "checkin-reminders": "30 7 * * *",  # every morning at 07:30
+    "checkin-links": "0 9 * * mon-fri",  # weekdays at 09:00: check-in questions by link and their reminders
     "purge-personal-data": "0 2 * * *",  # every night at 02:00
     "send-mail": "* * * * *",  # every minute: the outbox
     "daily-digest": "0 7 * * mon-fri",  # working days at 07:00 (the job skips public holidays)

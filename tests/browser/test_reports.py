@@ -1,14 +1,22 @@
 """The report dashboard in a browser: charts with their summary and data table, the filter by keyboard,
-a bad filter as a message, nothing fetched from elsewhere, and a page that reflows at 320 pixels."""
+a bad filter as a message, nothing fetched from elsewhere, and a page that reflows at 320 pixels; every report
+page and every registered export opened from the browser; the audit log pages pass axe."""
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from campaign_crm.services.reports import exports
+from tests.helpers import check_sheet_names, check_table_sheet
+
 pytestmark = pytest.mark.browser
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 def test_management_opens_the_dashboard_and_finds_charts_summaries_and_tables(page, factory, log_in, live_server, snap,
@@ -74,3 +82,55 @@ def test_the_retention_page_reflows_at_320_pixels(page, factory, log_in, snap, r
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, f"the page scrolls sideways ({width}px)"
     snap(page, "retention-320")
+
+
+def test_every_report_page_and_every_registered_export_opens_from_the_browser(page, factory, log_in,
+                                                                             report_with_placements):
+    """Each page of the report navigation loads without errors; every registered export downloads from the
+    browser's session as a workbook whose number columns hold numbers and whose sheet names say something."""
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    log_in(factory.user("campaign"))
+    page.goto("/rapportages/?tertaal=2026-T2")
+    nav = page.get_by_role("navigation", name="Rapportages")
+    pages = [link.get_attribute("href") for link in nav.get_by_role("link").all()]
+    assert len(pages) >= 4
+    offered = set()
+    for href in pages:
+        assert page.goto(href).status == 200, href
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.get_by_role("alert")).to_have_count(0)
+        offered |= {re.sub(r"\?.*", "", a) for a in page.locator("a[href*='/rapportages/export/']").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))")}
+    with page.expect_download() as download:
+        page.goto("/rapportages/?tertaal=2026-T2")
+        page.get_by_role("link", name="XLSX van funnel: leads per bereikte fase").click()
+    assert download.value.suggested_filename.startswith("funnel-2026-05-01-2026-08-31")
+
+    names = sorted(exports.REGISTRY)
+    assert {re.sub(r"^/rapportages/export/|\.(csv|xlsx)$", "", href) for href in offered} <= set(names), \
+        "every download link of a page points at a registered export"
+    for name in names:
+        for fmt in ("csv", "xlsx"):
+            response = page.request.get(f"/rapportages/export/{name}.{fmt}?tertaal=2026-T2&as_of=2026-11-01")
+            assert response.status == 200 and "attachment" in response.headers["content-disposition"], name
+        book = load_workbook(io.BytesIO(response.body()))
+        check_sheet_names(book.sheetnames)
+        check_table_sheet(book.worksheets[0])
+    monitor = page.request.get("/rapportages/tertaalmonitor.xlsx?tertaal=2026-T2")
+    check_sheet_names(load_workbook(io.BytesIO(monitor.body())).sheetnames)
+    assert problems == []
+
+
+def test_the_audit_log_and_the_unusual_access_view_pass_axe(page, factory, log_in, snap):
+    log_in(factory.user("admin", name="Beheerder Bea"))
+    for path in ("/beheer/logboek?kind=changes", "/beheer/logboek/ongebruikelijk"):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        results = Axe().run(page, options=WCAG)
+        assert results.violations_count == 0, f"{path}:\n{results.generate_report()}"
+    page.goto("/beheer/logboek")
+    page.get_by_label("Persoon", exact=True).select_option(label="Beheerder Bea (beheerder)")
+    page.get_by_role("button", name="Filteren").press("Enter")
+    expect(page.get_by_role("table", name=re.compile("regel"))).to_contain_text("Ingelogd")
+    snap(page, "audit-log")

@@ -11,7 +11,7 @@ from tests.helpers import login
 # event registration) is public by design, and the API guards itself with tokens.
 PUBLIC = {"auth.login", "auth.login_code", "auth.account_setup", "main.health", "main.healthz", "main.readyz",
           "main.accessibility", "static", "jobcoach.signal", "jobcoach.signal_thank_you",
-          "meetings.feed"}
+          "meetings.feed", "feedback.answer", "feedback.thank_you"}
 
 
 def _is_public(endpoint: str) -> bool:

@@ -161,5 +161,5 @@ def test_audit_log_lists_changes_for_admins(client, factory):
     _admin(client, factory)
     factory.user("advisor", name="Gelogde Adviseur")
     html = client.get("/beheer/logboek?action=user_created").get_data(as_text=True)
-    assert "Gebruiker aangemaakt" in html and "Gebruiker #" in html
+    assert "Gebruiker aangemaakt" in html and "Gebruiker Gelogde Adviseur" in html
     assert "Ingelogd" not in html.split("<tbody>")[1]  # the filter keeps other actions out

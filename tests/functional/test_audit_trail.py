@@ -45,7 +45,7 @@ def test_the_audit_log_page_shows_origin_outcome_and_changes(app, client, factor
     html = client.get("/beheer/logboek?action=team_updated").get_data(as_text=True)
     assert "Herkomst" in html and "Uitkomst" in html
     assert "192.0.2.55" in html and "Gelukt" in html
-    assert "name: Team Zuid → Team Zuid-Oost" in html
+    assert "Naam: Team Zuid → Team Zuid-Oost" in html
 
 
 def test_a_refused_page_is_recorded_once_a_minute_per_user_and_page(app, client, factory):

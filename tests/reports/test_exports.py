@@ -17,7 +17,7 @@ from campaign_crm.services.reports.exports import (
     table_xlsx,
     workbook_xlsx,
 )
-from tests.helpers import export_url, page_table, page_value, read_csv, report_login
+from tests.helpers import PageTable, export_url, page_table, page_value, read_csv, report_login
 
 DANGEROUS = ["=HYPERLINK(\"http://x.example\")", "+31 10 123", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "\nLF"]
 
@@ -30,16 +30,29 @@ def sample_table() -> Table:
                  total=["Totaal", 1204, 0.5, 2.0, None])
 
 
-def csv_value(text: str):
-    """A CSV cell back to its value: "1200" → 1200, "0,6234" → 0.6234, "31 januari 2026" → date, "" → None; other
-    text stays text."""
+def csv_value(text: str, percent: bool = False):
+    """A CSV cell back to its value: "1200" → 1200, "0,6234" → 0.6234, in a percentage column "62,3" → 0.623,
+    "31 januari 2026" → date, "" → None; other text stays text."""
     if text == "":
         return None
+    if percent and re.fullmatch(r"-?\d+(,\d+)?", text):
+        return float(text.replace(",", ".")) / 100
     if re.fullmatch(r"-?\d+", text):
         return int(text)
     if re.fullmatch(r"-?\d+,\d+", text):
         return float(text.replace(",", "."))
     return page_value(text)
+
+
+def csv_data(content: bytes) -> list[list[str]]:
+    """The table rows of a CSV export: the header and the rows up to the empty line before any note."""
+    rows = read_csv(content)
+    return rows[:rows.index([])] if [] in rows else rows
+
+
+def as_downloaded(shown: PageTable) -> PageTable:
+    """The page's table as a download holds it: a count privacy hid ("< 5") is an empty cell there."""
+    return PageTable(shown.header, [["–" if cell == "< 5" else cell for cell in row] for row in shown.cells])
 
 
 def assert_no_formula(content: bytes) -> None:
@@ -58,10 +71,11 @@ def assert_no_formula(content: bytes) -> None:
 
 def test_csv_is_semicolon_separated_utf8_with_bom_and_decimal_comma():
     rows = read_csv(table_csv(sample_table()))
-    assert rows[0] == ["Naam", "Aantal", "Aandeel", "Dagen", "Datum"]
-    assert rows[1][1:] == ["1200", "0,6234", "1,5", "31 januari 2026"]
-    assert rows[-2] == ["Klein", "< 5", "", "", ""]
-    assert rows[-1] == ["Totaal", "1204", "0,5", "2", ""]
+    assert rows[0] == ["Naam", "Aantal", "Aandeel (%)", "Dagen", "Datum"]
+    assert rows[1][1:] == ["1200", "62,3", "1,5", "31 januari 2026"]  # a rate as a percentage
+    assert rows[-4] == ["Klein", "", "", "", ""]  # the suppressed count is an empty cell …
+    assert rows[-3] == ["Totaal", "1204", "50", "2", ""]
+    assert rows[-2] == [] and rows[-1][0].startswith("Toelichting: Lege cellen in een getalkolom")  # … with a note
 
 
 def test_csv_neutralises_every_text_cell_a_spreadsheet_would_run():
@@ -71,9 +85,11 @@ def test_csv_neutralises_every_text_cell_a_spreadsheet_would_run():
 
 
 def test_csv_reads_back_in_pandas_as_the_numbers_of_the_table():
-    frame = pd.read_csv(io.BytesIO(table_csv(sample_table())), sep=";", decimal=",", encoding="utf-8-sig")
-    assert list(frame.columns) == ["Naam", "Aantal", "Aandeel", "Dagen", "Datum"]
-    assert frame["Aandeel"].iloc[0] == pytest.approx(0.6234)
+    table = sample_table()
+    frame = pd.read_csv(io.BytesIO(table_csv(table)), sep=";", decimal=",", encoding="utf-8-sig",
+                        nrows=len(table.all_rows))  # the note below the table is no data
+    assert list(frame.columns) == ["Naam", "Aantal", "Aandeel (%)", "Dagen", "Datum"]
+    assert frame["Aandeel (%)"].iloc[0] == pytest.approx(62.3)
     assert frame["Dagen"].iloc[0] == pytest.approx(1.5)
 
 
@@ -121,11 +137,13 @@ def test_every_export_read_back_equals_the_table_on_the_page(client, app, report
                                                              role):
     report_login(client, factory, role)
     query = {"tertaal": "2026-T2", "as_of": "2026-11-01", "group_by": "channel"}
-    shown = page_table(client, app, page, query, name)
+    shown = as_downloaded(page_table(client, app, page, query, name))
 
-    csv_rows = read_csv(client.get(export_url(app, name, "csv", query)).data)
+    csv_rows = csv_data(client.get(export_url(app, name, "csv", query)).data)
     assert csv_rows[0] == shown.header
-    shown.assert_matches([[csv_value(cell) for cell in row] for row in csv_rows[1:]])
+    percent = ["%" in label for label in csv_rows[0]]
+    shown.assert_matches([[csv_value(cell, pct) for cell, pct in zip(row, percent, strict=True)]
+                          for row in csv_rows[1:]])
 
     content = client.get(export_url(app, name, "xlsx", query)).data
     assert_no_formula(content)
@@ -162,8 +180,8 @@ def test_the_tertaal_monitor_has_a_sheet_per_part_and_no_formula(client, report_
     assert_no_formula(response.data)
     names = load_workbook(io.BytesIO(response.data)).sheetnames
     assert names == ["Funnel per kanaal", "Funnel per fase", "Funnel per kanaal en fase",
-                     "Actieve LKS-banen per maandeind",
-                     "Netto groei van LKS-banen per t", "Baanbehoud per startkwartaal", "Baanbehoud per instrument",
+                     "LKS-banen per maandeinde",
+                     "Netto groei per tertaal", "Baanbehoud per startkwartaal", "Baanbehoud per instrument",
                      "Beëindigde plaatsingen", "Hoe plaatsingen eindigden", "Waarom plaatsingen eindigden",
                      "Toelichting"]
     funnel = pd.read_excel(io.BytesIO(response.data), sheet_name="Funnel per kanaal")
@@ -171,7 +189,8 @@ def test_the_tertaal_monitor_has_a_sheet_per_part_and_no_formula(client, report_
     about = dict(pd.read_excel(io.BytesIO(response.data), sheet_name="Toelichting").itertuples(index=False))
     assert about["Periode"] == "T2 2026"
     assert about["Funnel per kanaal"] == "Kanaal en fase volgens het eerste contactmoment."
-    assert about["Privacy"] == "Aantallen van 1 tot 4 personen staan als '< 5'."
+    assert about["Privacy"].startswith("Aantallen van 1 tot 4 personen zijn niet ingevuld")
+    assert about["Lege cellen"].startswith("Lege cellen in een getalkolom: 1 tot 4 personen.")
 
 
 def test_an_export_with_a_bad_filter_answers_with_the_message_not_a_file(client, report_with_placements, factory):

@@ -45,17 +45,19 @@ def test_median_p90_and_sla_met_per_channel(ctx, report_dataset):
     total = report["total"]
     assert (total["created"], total["contacted"]) == (10, 5)
     assert (total["median_days"], total["p90_days"]) == (1.0, 3.4)
-    # SLA: 2 working days, due 17:00 local. Met: lead 1 (due Mon 18 May), 2 (due Wed 27 May), 3 (same day),
-    # 9 (due Mon 6 Jul). Lead 6 (due Wed 10 Jun, contacted 15 Jun) missed it; the five never contacted
-    # are long past due. Decided: all 10 → 4 / 10.
-    assert (total["sla_met"], total["sla_decided"], total["sla_met_rate"]) == (4, 10, 0.4)
+    # SLA: 2 working days, due 17:00 local, held against the advisor's part (the deadline moves on by the
+    # 30 minutes each lead waited for routing). Met: lead 1 (due Mon 18 May), 2 (due Wed 27 May), 3 (same
+    # day), 9 (due Mon 6 Jul). Lead 6 (due Wed 10 Jun, contacted 15 Jun) missed it; the assigned leads never
+    # contacted (4, 7, 12) are long past due. Leads 5 and 8 still wait for routing: not the advisor's, not
+    # decided. Decided: 8 → 4 / 8.
+    assert (total["sla_met"], total["sla_decided"], total["sla_met_rate"]) == (4, 8, 0.5)
     linkedin, dagblad, unknown = report["rows"]
     # LinkedIn: leads 1, 2, 3 contacted → 0, 1, 1: median 1; p90 at 0.9 × 2 = 1.8 → 1 + 0.8 × 0 = 1.
-    # Met 1, 2, 3 of 5 → 0.6.
+    # Met 1, 2, 3 of the 4 decided (lead 5 waits for routing) → 0.75.
     assert (linkedin["group"], linkedin["created"], linkedin["contacted"]) == ("linkedin", 5, 3)
     assert (linkedin["median_days"], linkedin["p90_days"], linkedin["sla_met"], linkedin["sla_met_rate"]) == (
-        1.0, 1.0, 3, 0.6)
-    # Dagblad: only lead 6 contacted (5 days, SLA missed); 6, 7, 8, 12 decided → 0 / 4.
+        1.0, 1.0, 3, 0.75)
+    # Dagblad: only lead 6 contacted (5 days, SLA missed); 6, 7, 12 decided (8 waits for routing) → 0 / 3.
     assert (dagblad["created"], dagblad["contacted"], dagblad["median_days"], dagblad["p90_days"]) == (4, 1, 5.0, 5.0)
     assert (dagblad["sla_met"], dagblad["sla_met_rate"]) == (0, 0.0)
     # Lead 9, no channel: 1 working day (local dates), SLA met.
@@ -74,9 +76,9 @@ def test_nobody_contacted_gives_no_median(ctx, report_dataset):
 def test_a_lead_still_within_its_sla_does_not_count_against_it(ctx):
     now = utcnow()
     waiting = Lead(employer=Employer(name="Nieuw BV", name_key="nieuw bv"), created_at=now - timedelta(hours=1),
-                   sla_due_at=sla_due(now - timedelta(hours=1), 2))
+                   assigned_at=now - timedelta(hours=1), sla_due_at=sla_due(now - timedelta(hours=1), 2))
     late = Lead(employer=Employer(name="Laat BV", name_key="laat bv"), created_at=now - timedelta(days=20),
-                sla_due_at=sla_due(now - timedelta(days=20), 2))
+                assigned_at=now - timedelta(days=20), sla_due_at=sla_due(now - timedelta(days=20), 2))
     db.session.add_all([waiting, late])
     db.session.flush()
     today = now.date()

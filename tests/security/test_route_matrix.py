@@ -104,6 +104,27 @@ WEB = {
     ("GET", "/signaal/<token>"): public(),
     ("POST", "/signaal/<token>"): public(),
     ("GET", "/signaal/<token>/bedankt"): public(),
+    # Booking an adviesgesprek: without the offer in the session the step offers nothing and stores nothing; the
+    # world's `token` is no booking's link, and an unknown link is found by nobody.
+    ("POST", "/aanmelden/afspraak"): public(),
+    ("GET", "/aanmelden/afspraak/bevestigd"): public(),
+    ("POST", "/aanmelden/terugbellen"): public(),
+    ("GET", "/aanmelden/terugbellen/bedankt"): public(),
+    ("GET", "/afspraak/<token>"): (H, H, H, H, H, H, H),
+    ("GET", "/afspraak/<token>/agenda.ics"): (H, H, H, H, H, H, H),
+    ("POST", "/afspraak/<token>/verplaatsen"): (H, H, H, H, H, H, H),
+    ("POST", "/afspraak/<token>/annuleren"): (H, H, H, H, H, H, H),
+    # Bookable hours: an advisor's own, their team lead's and admins'; the world's `user_id` is team A's spare advisor.
+    ("GET", "/mijn-beschikbaarheid"): roles("advisor_a", "advisor_b", "teamlead_a", "admin"),
+    ("GET", "/beschikbaarheid/<int:user_id>"): (L, H, H, O, F, F, O),
+    ("POST", "/beschikbaarheid/<int:user_id>/uren"): (L, H, H, O, F, F, O),
+    ("POST", "/beschikbaarheid/<int:user_id>/uitzondering"): (L, H, H, O, F, F, O),
+    ("POST", "/beschikbaarheid/<int:user_id>/uren/<int:item_id>/verwijderen"): (L, H, H, O, F, F, O),
+    ("POST", "/beschikbaarheid/<int:user_id>/uitzondering/<int:item_id>/verwijderen"): (L, H, H, O, F, F, O),
+    # A check-in's question link: the world's `token` is no check-in link, and an unknown link is found by nobody.
+    ("GET", "/check-in/<token>"): (H, H, H, H, H, H, H),
+    ("POST", "/check-in/<token>"): (H, H, H, H, H, H, H),
+    ("GET", "/check-in/bedankt"): public(),
     # Logging in and one's own account.
     ("GET", "/login"): public(),
     ("POST", "/login"): public(),
@@ -137,6 +158,8 @@ WEB = {
     ("GET", "/beheer/instellingen"): ADMIN_ONLY,
     ("POST", "/beheer/instellingen"): ADMIN_ONLY,
     ("GET", "/beheer/logboek"): ADMIN_ONLY,
+    ("GET", "/beheer/logboek/export.<fmt>"): ADMIN_ONLY,
+    ("GET", "/beheer/logboek/ongebruikelijk"): ADMIN_ONLY,
     # Background work: the task runs and starting a failed one again.
     ("GET", "/beheer/taken"): ADMIN_ONLY,
     ("POST", "/beheer/taken/<int:run_id>/opnieuw"): ADMIN_ONLY,
@@ -219,6 +242,19 @@ WEB = {
     ("GET", "/leads/zonder-team"): CAMPAIGN_TEAM,
     ("POST", "/leads/opnieuw-verdelen"): QUEUE_MANAGERS,
     ("POST", "/leads/team/bulk-toewijzen"): QUEUE_MANAGERS,
+    # The team queue's other actions on a selection (nothing selected: refused with a message, after the check).
+    ("POST", "/leads/team/bulk-oppakken"): QUEUE_MANAGERS,
+    ("POST", "/leads/team/bulk-actie"): QUEUE_MANAGERS,
+    ("POST", "/leads/team/bulk-exporteren"): QUEUE_MANAGERS,
+    ("POST", "/leads/team/bulk-exporteren/bestand"): QUEUE_MANAGERS,
+    # Saving a queue page's filters as a view posts to the page itself (an empty name: refused on the form).
+    ("POST", "/leads/mijn"): roles("advisor_a", "advisor_b", "teamlead_a"),
+    ("POST", "/leads/te-laat"): WORKERS,
+    ("POST", "/leads/team"): QUEUE_MANAGERS,
+    ("POST", "/leads/team/<int:team_id>"): QUEUE_MANAGERS,
+    ("POST", "/leads/zonder-team"): CAMPAIGN_TEAM,
+    # A saved view is its owner's only; the world holds none, so the id exists for nobody.
+    ("POST", "/leads/weergaven/<int:view_id>/verwijderen"): (L, H, H, H, H, F, H),
     ("GET", "/leads/<int:lead_id>"): LEAD_WORK,
     ("POST", "/leads/<int:lead_id>/activiteit"): LEAD_WORK,
     ("POST", "/leads/<int:lead_id>/contact"): LEAD_WORK,
@@ -260,6 +296,10 @@ WEB = {
     ("POST", "/plaatsingen/<int:placement_id>/risico/<int:case_id>"): PLACEMENT,
     ("POST", "/plaatsingen/<int:placement_id>/lkv"): PLACEMENT,
     ("POST", "/plaatsingen/<int:placement_id>/beeindigen"): PLACEMENT,
+    # The employee's consent to get the check-in questions (partner A's placement).
+    ("GET", "/plaatsingen/<int:placement_id>/vragen-werknemer"): PLACEMENT,
+    ("POST", "/plaatsingen/<int:placement_id>/vragen-werknemer"): PLACEMENT,
+    ("POST", "/plaatsingen/<int:placement_id>/vragen-werknemer/stoppen"): PLACEMENT,
     # Reports: aggregates only, so management reads them; advisors work, they do not report.
     ("GET", "/rapportages/"): REPORT_READERS,
     ("GET", "/rapportages/funnel"): REPORT_READERS,
@@ -267,6 +307,18 @@ WEB = {
     ("GET", "/rapportages/baanbehoud"): REPORT_READERS,
     ("GET", "/rapportages/export/<name>.<fmt>"): REPORT_READERS,
     ("GET", "/rapportages/tertaalmonitor.xlsx"): REPORT_READERS,
+    ("GET", "/rapportages/kosten-per-uitkomst"): roles("campaign", "management", "admin"),
+    ("GET", "/rapportages/prognose"): roles("campaign", "management", "admin"),
+    ("GET", "/rapportages/reactietijd"): REPORT_READERS,
+    ("GET", "/rapportages/uitgaven"): CAMPAIGN_TEAM,
+    ("GET", "/rapportages/uitgaven/nieuw"): CAMPAIGN_TEAM,
+    ("POST", "/rapportages/uitgaven/nieuw"): CAMPAIGN_TEAM,
+    ("GET", "/rapportages/uitgaven/<int:entry_id>/wijzigen"): (L, F, F, F, H, F, H),
+    ("POST", "/rapportages/uitgaven/<int:entry_id>/wijzigen"): (L, F, F, F, H, F, H),
+    ("POST", "/rapportages/uitgaven/<int:entry_id>/verwijderen"): (L, F, F, F, H, F, H),
+    ("GET", "/rapportages/uitgaven/importeren"): CAMPAIGN_TEAM,
+    ("POST", "/rapportages/uitgaven/importeren"): CAMPAIGN_TEAM,
+    ("POST", "/rapportages/uitgaven/importeren/inlezen"): CAMPAIGN_TEAM,
     # Employers and contacts: one shared regional record for everyone who works leads.
     ("GET", "/zoeken"): WORKERS,
     ("GET", "/werkgevers/"): WORKERS,
@@ -310,8 +362,14 @@ ARGUMENTS = {
     ("GET", "/account/instellen/<token>"): {"token": "setup_token"},
     ("POST", "/account/instellen/<token>"): {"token": "setup_token"},
     ("POST", "/leads/<int:lead_id>/oppakken"): {"lead_id": "waiting_lead_id"},
+    ("POST", "/leads/weergaven/<int:view_id>/verwijderen"): {"view_id": "lead_id"},  # no view has this id
     ("GET", "/agenda/<token>.ics"): {"token": "feed_token"},
+    ("POST", "/beschikbaarheid/<int:user_id>/uren/<int:item_id>/verwijderen"): {"item_id": "lead_id"},  # none has it
+    ("POST", "/beschikbaarheid/<int:user_id>/uitzondering/<int:item_id>/verwijderen"): {"item_id": "lead_id"},
     ("GET", "/import/<int:batch_id>/afgewezen.csv"): {"batch_id": "applied_batch_id"},
+    ("GET", "/rapportages/uitgaven/<int:entry_id>/wijzigen"): {"entry_id": "lead_id"},  # no spend has this id
+    ("POST", "/rapportages/uitgaven/<int:entry_id>/wijzigen"): {"entry_id": "lead_id"},
+    ("POST", "/rapportages/uitgaven/<int:entry_id>/verwijderen"): {"entry_id": "lead_id"},
     ("GET", "/werkgevers/<int:employer_id>/samenvoegen"): {"employer_id": "employer_id"},
 }
 # Requests that change what later requests of the same actor would find: they go last, in this order.

@@ -1,5 +1,5 @@
 """Administration: users, partners, teams and the audit log."""
-from . import routes, tasks  # noqa: F401  (importing a view module registers its views on bp)
+from . import audit_log, routes, tasks  # noqa: F401  (importing a view module registers its views on bp)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -65,6 +65,7 @@ class AbsenceForm(Form):
     starts_on = DateField("Van", validators=[InputRequired("Vul een begindatum in.")])
     ends_on = DateField("Tot en met", validators=[InputRequired("Vul een einddatum in.")])
     reason = StringField("Reden (optioneel)", validators=[Optional(), Length(max=120)])
+    hand_back = BooleanField("Leads teruggeven als de afwezigheid voorbij is")
     submit = SubmitField("Afwezigheid toevoegen")
 
 

@@ -1,4 +1,4 @@
-"""Admin pages: users (with routing attributes and absences), partners, teams, audit log."""
+"""Admin pages: users (with routing attributes and absences), partners, teams, settings, AVG rights."""
 from __future__ import annotations
 
 import json
@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import ROLES, Absence, Contact, Municipality, Partner, Sector, Team, User
-from ...models.audit import ACTION_LABELS, OBJECT_LABELS, OUTCOME_LABELS
 from ...models.partners import PARTNER_KINDS
 from ...permissions import (
     ADMIN,
@@ -31,13 +30,14 @@ from ...permissions import (
     can_manage_advisor,
     roles_required,
 )
-from ...services import audit
 from ...services import settings as app_settings
 from ...services.accounts import auth as auth_service
 from ...services.accounts import organisation, two_factor, users
+from ...services.calendar import today
 from ...services.errors import ValidationError
 from ...services.privacy import retention as purge
 from ...services.privacy import rights as privacy
+from ...templating import nl_date
 from ..forms import apply_errors, int_arg
 from ..public.routes import public_url
 from .blueprint import bp
@@ -280,12 +280,13 @@ def add_absence(user_id: int):
     if form.validate_on_submit():
         try:
             added = users.add_absence(user, form.starts_on.data, form.ends_on.data, form.reason.data or "",
-                                      actor=acting_user())
+                                      actor=acting_user(), hand_back=form.hand_back.data)
         except ValidationError as exc:
             db.session.rollback()
             flash("Afwezigheid niet toegevoegd: " + " ".join(exc.fields.values()), "error")
         else:
             moved = [(lead.id, lead.employer.name, lead.owner.name if lead.owner else None) for lead in added.moved]
+            absence = added.absence
             db.session.commit()
             flash("De afwezigheid is toegevoegd." + (f" {len(moved)} open leads zijn overgedragen:" if len(moved) > 1
                   else " 1 open lead is overgedragen:" if moved else ""), "success")
@@ -294,6 +295,7 @@ def add_absence(user_id: int):
             if len(moved) > MOVED_SHOWN:
                 flash(f"… en nog {len(moved) - MOVED_SHOWN}; zie de leads van de vervanger en de teamwachtrij.",
                       "success")
+            _absence_follow_up(user, absence, moved=bool(moved))
     else:
         flash("Afwezigheid niet toegevoegd: " + " ".join(e for errs in form.errors.values() for e in errs), "error")
     return redirect(_profile_url(user))
@@ -306,10 +308,26 @@ def remove_absence(absence_id: int):
     user = _managed_advisor(absence.user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    users.remove_absence(absence, actor=acting_user())
+    handed_back = users.remove_absence(absence, actor=acting_user())
     db.session.commit()
-    flash("De afwezigheid is verwijderd.", "success")
+    flash("De afwezigheid is verwijderd." + (" De overgedragen leads zijn teruggegeven waar dat kon:"
+                                             if handed_back else ""), "success")
+    for result in handed_back[:MOVED_SHOWN]:
+        flash(f"Lead {result.lead_id} ({result.employer_name}): {result.message}",
+              "success" if result.returned else "info")
+    if len(handed_back) > MOVED_SHOWN:
+        flash(f"… en nog {len(handed_back) - MOVED_SHOWN}.", "info")
     return redirect(_profile_url(user))
+
+
+def _absence_follow_up(user: User, absence: Absence, *, moved: bool) -> None:
+    """What happens next with the leads of a saved absence, in words."""
+    if absence.starts_on > today():
+        flash(f"De open leads van {user.name} gaan op {nl_date(absence.starts_on)} 's ochtends over naar de "
+              "vervanger (of terug naar de routering).", "info")
+    if absence.hand_back and (moved or absence.starts_on > today()):
+        flash(f"Na de afwezigheid (de ochtend na {nl_date(absence.ends_on)}) gaan de overgedragen leads terug naar "
+              f"{user.name}, behalve wat intussen is afgesloten of bij iemand anders ligt.", "info")
 
 
 # --- partners and teams ------------------------------------------------------------------
@@ -372,20 +390,6 @@ def edit_team(team_id: int | None):
     members = users.users_query(team_id=team.id, active=True) if team else None
     return render_template("admin/edit_team.html", form=form, team=team,
                            members=db.session.scalars(members).all() if members is not None else [])
-
-
-# --- audit log ----------------------------------------------------------------------------
-
-@bp.route("/logboek")
-@roles_required(*REVIEW_AUDIT_LOG)
-def audit_log():
-    query = audit.recent_events(
-        object_type=request.args.get("object_type") or None, actor_id=int_arg("actor"),
-        action=request.args.get("action") or None, outcome=request.args.get("outcome") or None,
-    )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("admin/audit_log.html", page=page, action_labels=ACTION_LABELS, object_labels=OBJECT_LABELS,
-                           outcome_labels=OUTCOME_LABELS)
 
 
 # --- AVG rights of a contact person --------------------------------------------------------

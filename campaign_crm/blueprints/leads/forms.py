@@ -95,3 +95,26 @@ class VacancyForm(LeadWorkForm):
     hours_per_week = IntegerField("Uren per week", validators=[Optional()])
     banenafspraak = BooleanField("Geschikt voor de banenafspraak (LKS)")
     submit = SubmitField("Vacature registreren")
+
+
+# --- queue pages: saved views and work on a selection -------------------------------------------------
+
+class SaveViewForm(Form):
+    """Save the queue's current filters and sort order (they travel in the page's own address) under a name."""
+
+    name = StringField("Naam van de weergave", render_kw={"maxlength": 60, "autocomplete": "off"})
+    submit = SubmitField("Bewaren als weergave")
+
+
+class BulkNextActionForm(LeadWorkForm):
+    """The next action the team queue's selection gets (the lead ids come as `lead_ids`)."""
+
+    field_prefix = "bulk"
+    next_action = StringField("Volgende actie", render_kw={"maxlength": 300})
+    next_action_due = DateField("Uiterlijk op", validators=[Optional()])
+    submit = SubmitField("Actie plannen bij de geselecteerde leads")
+
+
+class BulkSelectionForm(Form):
+    """The team queue's selection form itself (prefix `bulk`): its CSRF token, for the actions without fields of
+    their own (take, export)."""

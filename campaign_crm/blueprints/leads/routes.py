@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import func, literal, select, union_all
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length
 
@@ -30,6 +30,7 @@ from ...permissions import (
     ADMIN,
     ADVISOR,
     CAMPAIGN,
+    CARRY_LEADS,
     TEAMLEAD,
     WORK_LEADS,
     acting_user,
@@ -41,22 +42,27 @@ from ...permissions import (
 from ...request_limits import database_id
 from ...services import audit, normalise
 from ...services.calendar import AMSTERDAM, today
-from ...services.errors import Conflict, DomainError
+from ...services.errors import Conflict, DomainError, ValidationError
 from ...services.leads import activities, vacancies
 from ...services.leads import lifecycle as lead_service
 from ...services.leads import queries as lead_queries
+from ...services.reports import exports
 from ...services.routing import bulk as bulk_routing
 from ...services.routing import engine as routing
-from ...services.routing import queues
-from ..forms import Form, choices, optional_id
+from ...services.routing import queue_views, queues
+from ...templating import nl_phone
+from ..forms import Form, apply_errors, choices, optional_id
 from . import fields
 from .blueprint import bp
 from .forms import (
     ActivityForm,
+    BulkNextActionForm,
+    BulkSelectionForm,
     ContactLoggedForm,
     DeclineForm,
     ReassignForm,
     RouteAgainForm,
+    SaveViewForm,
     StageForm,
     TakeForm,
     VacancyForm,
@@ -76,12 +82,19 @@ def _filters() -> queues.QueueFilters:
     return queues.QueueFilters(
         stage=stage if stage in STAGE_LABELS else "", channel_id=as_int("channel"), phase_id=as_int("phase"),
         overdue_only=request.args.get("te_laat") == "1", q=request.args.get("q", "")[:100],
+        sort=request.args.get("sorteer", ""), direction=request.args.get("richting", ""),
     )
 
 
-# The reference lists the pages offer, read on every page view; the statements are built once.
-_CHANNEL_OPTIONS = select(Channel.id, Channel.name).where(Channel.active.is_(True)).order_by(Channel.sort_order)
-_PHASE_OPTIONS = select(Phase.id, Phase.name).order_by(Phase.starts_on)
+# The reference lists the pages offer, read on every page view; the statement is built once. Channels and phases
+# come in one statement (each numbered in its own order), so a queue page reads no more for its saved views.
+_FILTER_OPTIONS = union_all(
+    select(literal("channel").label("kind"), Channel.id, Channel.name,
+           func.row_number().over(order_by=(Channel.sort_order, Channel.id)).label("rank"))
+    .where(Channel.active.is_(True)),
+    select(literal("phase").label("kind"), Phase.id, Phase.name,
+           func.row_number().over(order_by=(Phase.starts_on, Phase.id)).label("rank")),
+).order_by("kind", "rank")
 _LOST_REASON_OPTIONS = (select(LostReason.code, LostReason.name).where(LostReason.active.is_(True))
                         .order_by(LostReason.sort_order, LostReason.name))
 _SECTOR_OPTIONS = select(Sector.id, Sector.name).where(Sector.active.is_(True)).order_by(Sector.sort_order, Sector.name)
@@ -89,11 +102,65 @@ _QUEUE_STAGES = [(code, label) for code, label in STAGE_LABELS.items() if code n
 
 
 def _filter_options():
-    return {
-        "channels": db.session.execute(_CHANNEL_OPTIONS).all(),
-        "phases": db.session.execute(_PHASE_OPTIONS).all(),
-        "stages": _QUEUE_STAGES,
-    }
+    options = {"channel": [], "phase": []}
+    for kind, option_id, name, _rank in db.session.execute(_FILTER_OPTIONS):
+        options[kind].append((option_id, name))
+    return {"channels": options["channel"], "phases": options["phase"], "stages": _QUEUE_STAGES}
+
+
+# --- saved views ----------------------------------------------------------------------------------------
+
+def _view_url(view, endpoint: str) -> str:
+    params = queue_views.view_params(view)
+    team_id = params.pop(queue_views.TEAM_PARAMETER, None)
+    if endpoint == "leads.team_queue" and team_id:
+        params["team_id"] = team_id
+    return url_for(endpoint, **params, weergave=view.id)
+
+
+def _saved_views(page: str, endpoint: str, form: SaveViewForm | None = None) -> dict:
+    """What the page shows of the user's saved views: the links (one statement) and the form to save one."""
+    current = request.args.get("weergave", "")
+    views = [(view, _view_url(view, endpoint), str(view.id) == current)
+             for view in queue_views.views_for(acting_user(), page)]
+    return {"saved_views": views, "view_form": form or SaveViewForm(formdata=None, prefix="view"), "view_page": page}
+
+
+def _save_view(page: str, extra: dict[str, object] | None = None):
+    """POST on a queue page: save its filters and sort order (the page's own query string) as a view. Returns
+    (the form, a redirect once saved); a refusal leaves its reason on the form's name field."""
+    if request.method != "POST":
+        return SaveViewForm(formdata=None, prefix="view"), None
+    form = SaveViewForm(prefix="view")
+    if not form.validate_on_submit():
+        flash("Het formulier is verlopen; probeer het opnieuw.", "error")
+        return form, redirect(request.full_path)
+    try:
+        view = queue_views.save_view(acting_user(), page, form.name.data or "", {**request.args.to_dict(),
+                                                                                   **(extra or {})})
+    except ValidationError as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return form, None
+    db.session.commit()
+    flash(f"Weergave “{view.name}” bewaard.", "success")
+    return form, redirect(_view_url(view, request.endpoint))
+
+
+@bp.route("/weergaven/<int:view_id>/verwijderen", methods=["POST"])
+@roles_required(*WORK_LEADS)
+def delete_view(view_id: int):
+    if not SaveViewForm(prefix="view").validate_on_submit():
+        abort(400)
+    try:
+        view = queue_views.delete_view(acting_user(), view_id)
+    except DomainError:
+        db.session.rollback()
+        abort(404)  # another user's view does not exist for this one
+    db.session.commit()
+    flash(f"Weergave “{view.name}” verwijderd.", "success")
+    target = request.form.get("next") or ""
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("main.index"))
 
 
 class _Page(Pagination):
@@ -118,19 +185,29 @@ def _page(listing: lead_queries.Listing) -> _Page:
     return _Page(listing=listing, per_page=PER_PAGE, error_out=False)
 
 
-@bp.route("/mijn")
+def _queue_context(page: str, endpoint: str, view_form: SaveViewForm, filters: queues.QueueFilters) -> dict:
+    return {"filters": _filter_options(), "sorting": filters.sorting, "sort_keys": queues.SORT_KEYS,
+            **_saved_views(page, endpoint, view_form)}
+
+
+@bp.route("/mijn", methods=["GET", "POST"])
 @roles_required(ADVISOR, TEAMLEAD)
 def my_queue():
+    view_form, saved = _save_view("mine")
+    if saved is not None:
+        return saved
     user = acting_user()
-    page = _page(queues.my_queue(user, _filters()))
+    filters = _filters()
+    page = _page(queues.my_queue(user, filters))
     waiting = _page(queues.team_queue(user.team_id, queues.QueueFilters(), waiting_only=True)) if user.team_id else None
-    return render_template("leads/my_queue.html", page=page, waiting=waiting, filters=_filter_options(),
+    return render_template("leads/my_queue.html", page=page, waiting=waiting,
                            contact_form=ContactLoggedForm(), take_form=TakeForm(),
-                           next_actions=activities.next_actions(user, limit=NEXT_ACTIONS_ON_QUEUE))
+                           next_actions=activities.next_actions(user, limit=NEXT_ACTIONS_ON_QUEUE),
+                           **_queue_context("mine", "leads.my_queue", view_form, filters))
 
 
-@bp.route("/team", defaults={"team_id": None})
-@bp.route("/team/<int:team_id>")
+@bp.route("/team", defaults={"team_id": None}, methods=["GET", "POST"])
+@bp.route("/team/<int:team_id>", methods=["GET", "POST"])
 @roles_required(*QUEUE_MANAGERS)
 def team_queue(team_id: int | None):
     user = acting_user()
@@ -140,26 +217,43 @@ def team_queue(team_id: int | None):
     team = next((t for t in teams if t.id == team_id), None) if team_id else teams[0]
     if team is None:
         abort(404)
-    page = _page(queues.team_queue(team.id, _filters()))
+    view_form, saved = _save_view("team", {queue_views.TEAM_PARAMETER: team.id})
+    if saved is not None:
+        return saved
+    filters = _filters()
+    page = _page(queues.team_queue(team.id, filters))
     return render_template(
         "leads/team_queue.html", team=team, teams=teams, page=page, load=queues.team_load(team.id),
-        waiting=queues.waiting_count(team.id), filters=_filter_options(), route_form=RouteAgainForm(),
-        bulk_form=_bulk_form(user), max_bulk=bulk_routing.MAX_LEADS,
+        waiting=queues.waiting_count(team.id), route_form=RouteAgainForm(),
+        bulk_form=_bulk_form(user), next_action_form=BulkNextActionForm(formdata=None),
+        max_bulk=bulk_routing.MAX_LEADS, may_take=user.role in CARRY_LEADS,
+        select_all=request.args.get("alles") == "1",
+        **_queue_context("team", "leads.team_queue", view_form, filters),
     )
 
 
-@bp.route("/zonder-team")
+@bp.route("/zonder-team", methods=["GET", "POST"])
 @roles_required(ADMIN, CAMPAIGN)
 def unrouted():
-    page = _page(queues.unrouted(_filters()))
-    return render_template("leads/unrouted.html", page=page, filters=_filter_options(), route_form=RouteAgainForm())
+    view_form, saved = _save_view("unrouted")
+    if saved is not None:
+        return saved
+    filters = _filters()
+    page = _page(queues.unrouted(filters))
+    return render_template("leads/unrouted.html", page=page, route_form=RouteAgainForm(),
+                           **_queue_context("unrouted", "leads.unrouted", view_form, filters))
 
 
-@bp.route("/te-laat")
+@bp.route("/te-laat", methods=["GET", "POST"])
 @roles_required(*WORK_LEADS)
 def overdue():
-    page = _page(queues.overdue(acting_user(), _filters()))
-    return render_template("leads/overdue.html", page=page, filters=_filter_options())
+    view_form, saved = _save_view("overdue")
+    if saved is not None:
+        return saved
+    filters = _filters()
+    page = _page(queues.overdue(acting_user(), filters))
+    return render_template("leads/overdue.html", page=page,
+                           **_queue_context("overdue", "leads.overdue", view_form, filters))
 
 
 @bp.route("/verdeling", defaults={"team_id": None})
@@ -575,3 +669,109 @@ def bulk_reassign():
         return _back_to_team_queue()
     db.session.commit()
     return render_template("leads/bulk_reassign.html", outcome=outcome, back=_team_queue_path())
+
+
+# --- the team queue's other actions on a selection: take, plan a next action, export ------------------------
+
+def _selected_ids() -> list[int]:
+    return [lead_id for lead_id in map(database_id, request.form.getlist("lead_ids")) if lead_id is not None]
+
+
+def _bulk_refused(exc: DomainError, labels: dict[str, str] | None = None):
+    """Roll back and say why nothing was done, naming the field (the selection, the action, the date)."""
+    db.session.rollback()
+    names = {"lead_ids": "Selectie", **(labels or {})}
+    flash(" ".join(f"{names.get(name, name)}: {message}" for name, message in exc.fields.items()) or exc.message,
+          "error")
+    return _back_to_team_queue()
+
+
+@bp.route("/team/bulk-oppakken", methods=["POST"])
+@roles_required(*QUEUE_MANAGERS)
+def bulk_take():
+    if not BulkSelectionForm(prefix="bulk").validate_on_submit():
+        flash("Het formulier is verlopen; probeer het opnieuw.", "error")
+        return _back_to_team_queue()
+    try:
+        outcome = bulk_routing.take_leads(_selected_ids(), actor=acting_user())
+    except DomainError as exc:
+        return _bulk_refused(exc)
+    db.session.commit()
+    return render_template("leads/bulk_outcome.html", outcome=outcome, back=_team_queue_path(),
+                           summary=f"{outcome.done} van {len(outcome.leads)} geselecteerde leads opgepakt; "
+                                   f"{outcome.refused} geweigerd.")
+
+
+@bp.route("/team/bulk-actie", methods=["POST"])
+@roles_required(*QUEUE_MANAGERS)
+def bulk_next_action():
+    form = BulkNextActionForm()
+    if not form.validate_on_submit():
+        flash(" ".join(f"{getattr(form, name).label.text}: {' '.join(messages)}" if name != "csrf_token"
+                       else "Het formulier is verlopen; probeer het opnieuw."
+                       for name, messages in form.errors.items()), "error")
+        return _back_to_team_queue()
+    try:
+        outcome = bulk_routing.plan_next_actions(_selected_ids(), form.next_action.data or "",
+                                                 form.next_action_due.data, actor=acting_user())
+    except DomainError as exc:
+        return _bulk_refused(exc, {"next_action": form.next_action.label.text,
+                                   "next_action_due": form.next_action_due.label.text})
+    db.session.commit()
+    return render_template("leads/bulk_outcome.html", outcome=outcome, back=_team_queue_path(),
+                           summary=f"Bij {outcome.done} van {len(outcome.leads)} geselecteerde leads is de actie "
+                                   f"gepland; {outcome.refused} geweigerd.")
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+@bp.route("/team/bulk-exporteren", methods=["POST"])
+@roles_required(*QUEUE_MANAGERS)
+def bulk_export():
+    """Step one of an export: which selected leads may go into the file and which not (and why); nothing is
+    read of the contacts yet. The page offers the file as CSV and as XLSX."""
+    if not BulkSelectionForm(prefix="bulk").validate_on_submit():
+        flash("Het formulier is verlopen; probeer het opnieuw.", "error")
+        return _back_to_team_queue()
+    try:
+        outcome = bulk_routing.export_leads(_selected_ids(), actor=acting_user(), with_rows=False)
+    except DomainError as exc:
+        return _bulk_refused(exc)
+    db.session.rollback()  # nothing was written
+    return render_template("leads/bulk_outcome.html", outcome=outcome, back=_team_queue_path(),
+                           download_form=BulkSelectionForm(prefix="bulk"), export_formats=EXPORT_FORMATS,
+                           summary=f"{outcome.done} van {len(outcome.leads)} geselecteerde leads kunnen mee in het "
+                                   f"bestand; {outcome.refused} geweigerd.")
+
+
+EXPORT_COLUMNS = (("Lead", "count"), ("Werkgever", "text"), ("Gemeente", "text"), ("Sector", "text"),
+                  ("Kanaal", "text"), ("Fase", "text"), ("Stand", "text"), ("Binnengekomen", "date"),
+                  ("Eerste contact vóór", "date"), ("Prioriteit", "count"), ("Adviseur", "text"), ("Team", "text"),
+                  ("Contactpersoon", "text"), ("E-mail", "text"), ("Telefoon", "text"))
+
+
+@bp.route("/team/bulk-exporteren/bestand", methods=["POST"])
+@roles_required(*QUEUE_MANAGERS)
+def bulk_export_file():
+    """Step two: the file, in Dutch (CSV with dates as "3 december 2026", XLSX with real dates); every contact in
+    it is logged as read."""
+    file_format = request.form.get("formaat", "")
+    if not BulkSelectionForm(prefix="bulk").validate_on_submit() or file_format not in EXPORT_FORMATS:
+        flash("Kies CSV of XLSX; het formulier is misschien verlopen.", "error")
+        return _back_to_team_queue()
+    try:
+        outcome = bulk_routing.export_leads(_selected_ids(), actor=acting_user())
+    except DomainError as exc:
+        return _bulk_refused(exc)
+    db.session.commit()  # the reads were logged
+    table = exports.Table("leads", "Leads", [exports.Column(label, kind) for label, kind in EXPORT_COLUMNS], [
+        [row.lead_id, row.employer, row.municipality, row.sector, row.channel, row.phase, STAGE_LABELS[row.stage],
+         row.created_on, row.first_contact_due, row.priority, row.owner, row.team, row.contact_name,
+         row.contact_email, nl_phone(row.contact_phone) if row.contact_phone else None]
+        for row in outcome.rows])
+    name = f"leads-{today():%Y-%m-%d}.{file_format}"
+    body, mimetype = ((exports.table_csv(table), exports.CSV_MIME) if file_format == "csv"
+                      else (exports.table_xlsx(table), exports.XLSX_MIME))
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                       "Cache-Control": "no-store"})

@@ -5,13 +5,14 @@ thank-you answer and nothing is stored; every POST is rate limited per IP addres
 """
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
 from ...extensions import db, limiter
 from ...models import Event, utcnow
 from ...services import reference
+from ...services.booking import bookings
 from ...services.calendar import AMSTERDAM
 from ...services.capture import events, public_form
 from ...services.errors import ValidationError
@@ -22,6 +23,7 @@ from .forms import CampaignForm, EventRegistrationForm, start_token, started_at
 
 OUTSIDE_REGION = "buiten"
 EXPIRED = "Het formulier was te lang open en is verlopen. Uw gegevens staan er nog: controleer ze en verstuur opnieuw."
+OFFER_KEY = "booking_offer"  # the secret of the offer to book an adviesgesprek, made by the last submission
 # Event kinds in public URLs: /livestream/<slug>, /bijeenkomst/<slug>.
 EVENT_PATHS = {"livestream": "livestream", "meeting": "bijeenkomst"}
 
@@ -55,7 +57,17 @@ def _apply_errors(form, exc: ValidationError, names: dict[str, str]) -> list[str
 
 
 def _is_bot(form) -> bool:
-    return public_form.looks_like_a_bot(honeypot=form.onderwerp.data, started_at=started_at(form.started.data))
+    if public_form.looks_like_a_bot(honeypot=form.onderwerp.data, started_at=started_at(form.started.data)):
+        session.pop(OFFER_KEY, None)  # a bot's thank-you page offers nothing
+        return True
+    return False
+
+
+def _offer_booking(result) -> None:
+    """Let the employer of the lead just made or attached book an adviesgesprek on the thank-you page."""
+    session.pop(OFFER_KEY, None)
+    if result.lead_id is not None:
+        session[OFFER_KEY] = bookings.open_offer(result.lead_id, result.contact_id)
 
 
 # --- the campaign form -----------------------------------------------------------------------------
@@ -115,7 +127,8 @@ def campaign_form():
             return redirect(url_for(".thank_you"))
         if form.validate_on_submit():
             try:
-                public_form.submit_campaign_form(_campaign_input(form))
+                result = public_form.submit_campaign_form(_campaign_input(form))
+                _offer_booking(result)
             except ValidationError as exc:
                 db.session.rollback()
                 general = _apply_errors(form, exc, CAMPAIGN_FIELDS)
@@ -197,10 +210,11 @@ def event_registration(kind: str, slug: str):
             return redirect(event_url(event, "public.event_thank_you"))
         if form.validate_on_submit():
             try:
-                events.register_for_event(
+                _, result = events.register_for_event(
                     event, name=form.name.data, organisation=form.organisation.data, email=form.email.data,
                     phone=form.phone.data, call_me=form.call_me.data,
                 )
+                _offer_booking(result)
             except ValidationError as exc:
                 db.session.rollback()
                 general = _apply_errors(form, exc, EVENT_FIELDS)

@@ -13,10 +13,13 @@ from markupsafe import Markup
 from ...charts import Axis, Bar, Series, bar_chart, line_chart, nl_number, nl_percent
 from ...models.leads import STAGE_LABELS
 from ...services.calendar import long_date
-from ...services.reports.exports import FUNNEL_STAGES, cohort_label
+from ...services.reports.exports import FUNNEL_STAGES, REGIONAL_TARGET_NOTE, cohort_label
 from ...services.reports.period import MONTHS_SHORT
 
 MAX_CURVES = 6  # more lines than this make a chart unreadable; the table has every cohort
+# Survival chart ticks at the days the table reports (91, 182, 365), named in months as the table is.
+SURVIVAL_TICKS = ((0, "start"), (91, "3 mnd"), (182, "6 mnd"), (365, "12 mnd"), (547, "18 mnd"), (730, "24 mnd"),
+                  (1095, "36 mnd"))
 
 
 def _count(value: Any) -> str:
@@ -44,10 +47,11 @@ def funnel_chart(report: dict, chart_id: str = "funnel-grafiek") -> Markup:
     return bar_chart(bars, chart_id=chart_id, title="Funnel: aantal nieuwe leads en hoeveel elke fase bereikten")
 
 
-def funnel_summary(report: dict) -> str:
+def funnel_summary(report: dict, empty_reason: str | None = None) -> str:
+    """One line on the funnel; for an empty cohort, `empty_reason` (which filter empties it) when known."""
     total = report["total"]
     if not total["created"]:
-        return "In deze periode kwamen er geen nieuwe leads binnen."
+        return empty_reason or "In deze periode kwamen er geen nieuwe leads binnen."
     contacted, placed = total["stages"]["contacted"], total["stages"]["placed"]
     return (f"Van de {_count(total['created'])} nieuwe leads kreeg {_pct(contacted['rate'])} contact; "
             f"{_pct(placed['rate'])} werd geplaatst.")
@@ -69,7 +73,8 @@ def _month(day: date, with_year: bool = True) -> str:
     return f"{MONTHS_SHORT[day.month - 1]} {day.year}" if with_year else MONTHS_SHORT[day.month - 1]
 
 
-def lks_chart(report: dict, chart_id: str = "lks-grafiek") -> Markup:
+def lks_chart(report: dict, chart_id: str = "lks-grafiek", *, narrowed: bool = False) -> Markup:
+    """Active LKS jobs per month end; with the regional target line unless a filter narrows the jobs."""
     months = report["months"]
     points = [(date.fromisoformat(m["month_end"]).toordinal(), m["active"] if _is_number(m["active"]) else None)
               for m in months]  # "< 5" for management: a gap, not a point
@@ -81,20 +86,27 @@ def lks_chart(report: dict, chart_id: str = "lks-grafiek") -> Markup:
     every = max(1, len(target_points) // 12)
     ticks = [(x, _month(date.fromordinal(int(x)), with_year=i == 0 or date.fromordinal(int(x)).month == 1))
              for i, (x, _) in enumerate(target_points[::every])]
-    series = [Series("Actieve LKS-banen", points),
-              Series(f"Doellijn naar {nl_number(target['value'])} op {long_date(target_day)}", target_points,
-                     dashed=True, markers=False)]
+    series = [Series("Actieve LKS-banen", points)]
+    if narrowed:  # the target is the region's: against part of the jobs it would mislead
+        return line_chart(series, chart_id=chart_id, title="Actieve LKS-banen per maandeinde",
+                          x_axis=Axis("Maandeinde", ticks), y_axis=Axis("Actieve LKS-banen"))
+    series.append(Series(f"Doellijn naar {nl_number(target['value'])} op {long_date(target_day)}", target_points,
+                         dashed=True, markers=False))
     return line_chart(series, chart_id=chart_id, title="Actieve LKS-banen per maandeinde tegen de doellijn",
                       x_axis=Axis("Maandeinde", ticks), y_axis=Axis("Actieve LKS-banen"),
                       y_max=target["value"])
 
 
-def lks_summary(report: dict) -> str:
+def lks_summary(report: dict, narrowed_by: list[str] | tuple[str, ...] = ()) -> str:
+    """One line: the jobs at the last month end, against the target line (not when a filter narrows the jobs)."""
     months = report["months"]
     if not months:
         return "Deze periode bevat geen maandeinde."
     last = months[-1]
     day = long_date(date.fromisoformat(last["month_end"]))
+    if narrowed_by:
+        return (f"Op {day} liepen {_count(last['active'])} LKS-banen ({' en '.join(narrowed_by)}). "
+                f"{REGIONAL_TARGET_NOTE}, dus de doellijn staat er niet bij.")
     line = last["target_line"]
     if _is_number(last["active"]) and line:
         reach = f" Dat is {nl_percent(last['active'] / line)} van de doellijn ({nl_number(line)})."
@@ -132,9 +144,9 @@ def survival_chart(report: dict, *, chart_id: str, title: str, labels: dict[str,
     if include_all and report["all"].get("curve"):
         series.append(Series("Alle plaatsingen", _curve_points(report["all"]["curve"]), step=True, markers=False))
     longest = max([p["day"] for c in [*cohorts, report["all"]] for p in c.get("curve") or []] + [365])
-    ticks = [(day, str(day)) for day in (0, 91, 182, 365, 547, 730, 1095) if day <= max(longest, 365)]
+    ticks = [(day, label) for day, label in SURVIVAL_TICKS if day <= max(longest, 365)]
     return line_chart(series, chart_id=chart_id, title=title,
-                      x_axis=Axis("Dagen sinds de start", ticks),
+                      x_axis=Axis("Maanden sinds de start", ticks),
                       y_axis=Axis("Nog aan het werk", [(v / 100, f"{v}%") for v in range(0, 101, 20)]))
 
 
@@ -151,12 +163,12 @@ def retention_summary(report: dict) -> str:
 
 
 def cohort_spread_summary(report: dict, what: str) -> str:
-    """How far the cohorts lie apart after 182 days."""
+    """How far the cohorts lie apart after 6 months (182 days)."""
     known = [(c, c["s182"]) for c in report["cohorts"] if _is_number(c["s182"])]
     if len(known) < 2:
         return retention_summary(report)
     low, high = min(known, key=lambda k: k[1]), max(known, key=lambda k: k[1])
-    return (f"Na 182 dagen liep per {what} nog {_pct(low[1])} tot {_pct(high[1])} van de plaatsingen "
+    return (f"Na 6 maanden werkte per {what} nog {_pct(low[1])} tot {_pct(high[1])} van de geplaatsten "
             f"(laagst: {low[0].get('label') or cohort_label(low[0]['cohort'])}, "
             f"hoogst: {high[0].get('label') or cohort_label(high[0]['cohort'])}).")
 

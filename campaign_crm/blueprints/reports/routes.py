@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 
 from flask import Response, abort, render_template, request
 from sqlalchemy import select
@@ -26,7 +27,10 @@ from ...services.calendar import long_date, today
 from ...services.errors import ValidationError
 from ...services.reports import exports, privacy
 from ...services.reports.filters import (
+    GROUP_BY_LABELS,
     ReportFilter,
+    describe,
+    empty_cohort_reason,
     parse_filter,
     parse_group_by,
     scoped_to_team,
@@ -39,15 +43,13 @@ from ...services.reports.retention import (
     retention,
     retention_by_instrument,
 )
+from ...services.reports.spend import format_euros
 from . import presenters
 from .blueprint import bp
-from .forms import FILTER_ARGS, filter_options, tertaal_shortcuts
+from .forms import filter_options, tertaal_shortcuts
 
 PAGES = (("reports.dashboard", "Overzicht"), ("reports.funnel_page", "Funnel en eerste contact"),
          ("reports.lks_page", "LKS-banen"), ("reports.retention_page", "Baanbehoud en einden"))
-ARG_LABELS = {"from": "van", "to": "tot en met", "tertaal": "tertaal", "campaign": "campagne", "phase": "fase",
-              "channel": "kanaal", "sector": "sector", "municipality": "gemeente", "partner": "partner",
-              "team": "team", "group_by": "indeling", "touch": "toerekening", "as_of": "peildatum"}
 
 
 @dataclass
@@ -60,6 +62,11 @@ class Query:
     as_of: date
     role: str
     errors: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def narrowed_by(self) -> list[str]:
+        """The filters that narrow the placements, in words ("Team: Noord"): the regional target does not apply."""
+        return list(describe(self.flt).values())
 
     @property
     def lks_range(self) -> tuple[date, date]:
@@ -151,23 +158,34 @@ def _instrument_labels() -> dict[str, str]:
     return dict(db.session.execute(select(Instrument.code, Instrument.name)).all())
 
 
-# Every downloadable table by its name in the URL.
-TABLES: dict[str, Callable[[Query], exports.Table]] = {
-    "funnel": lambda q: exports.funnel_steps_table(_funnel(q)),
-    "funnel-groepen": lambda q: exports.funnel_groups_table(_funnel(q, q.group_by)),
-    "kanaal-fase": lambda q: exports.funnel_cross_table(_funnel_cross(q)),
-    "toerekening": lambda q: _touch_comparison(
-        q if q.group_by in ("channel", "phase") else replace(q, group_by="channel")),
-    "eerste-contact": lambda q: exports.first_contact_table(_first_contact(q), q.group_by),
-    "lks-banen": lambda q: exports.lks_months_table(_lks(q)),
-    "netto-groei": lambda q: exports.net_growth_table(_growth(q)),
-    "behoud-kwartaal": lambda q: exports.retention_table(_retention(q), by="quarter"),
-    "behoud-instrument": lambda q: exports.retention_table(_retention_by_instrument(q), by="instrument",
-                                                           labels=_instrument_labels()),
-    "einden": lambda q: exports.end_summary_table(_end_reasons(q), q.flt.period.label),
-    "einde-hoe": lambda q: exports.end_how_table(_end_reasons(q)),
-    "einde-waarom": lambda q: exports.end_why_table(_end_reasons(q)),
+def _empty_reason(q: Query, report: dict) -> str | None:
+    """For an empty cohort, which filter empties it (a team lead's own team is not his to drop)."""
+    if report["total"]["created"]:
+        return None
+    return empty_cohort_reason(q.flt, fixed=frozenset({"team"}) if q.role == TEAMLEAD else frozenset())
+
+
+# The downloadable tables of these pages, by their name in the URL (see `exports.register` for how a
+# report of another module offers its own).
+OWN_EXPORTS: dict[str, tuple[str, Callable[[Query], exports.Table]]] = {
+    "funnel": ("reports.dashboard", lambda q: exports.funnel_steps_table(_funnel(q))),
+    "funnel-groepen": ("reports.funnel_page", lambda q: exports.funnel_groups_table(_funnel(q, q.group_by))),
+    "kanaal-fase": ("reports.funnel_page", lambda q: exports.funnel_cross_table(_funnel_cross(q))),
+    "toerekening": ("reports.funnel_page", lambda q: _touch_comparison(
+        q if q.group_by in ("channel", "phase") else replace(q, group_by="channel"))),
+    "eerste-contact": ("reports.funnel_page",
+                       lambda q: exports.first_contact_table(_first_contact(q), q.group_by)),
+    "lks-banen": ("reports.lks_page", lambda q: exports.lks_months_table(_lks(q), q.narrowed_by)),
+    "netto-groei": ("reports.lks_page", lambda q: exports.net_growth_table(_growth(q))),
+    "behoud-kwartaal": ("reports.retention_page", lambda q: exports.retention_table(_retention(q), by="quarter")),
+    "behoud-instrument": ("reports.retention_page", lambda q: exports.retention_table(
+        _retention_by_instrument(q), by="instrument", labels=_instrument_labels())),
+    "einden": ("reports.retention_page", lambda q: exports.end_summary_table(_end_reasons(q), q.flt.period.label)),
+    "einde-hoe": ("reports.retention_page", lambda q: exports.end_how_table(_end_reasons(q))),
+    "einde-waarom": ("reports.retention_page", lambda q: exports.end_why_table(_end_reasons(q))),
 }
+for _name, (_page, _build) in OWN_EXPORTS.items():
+    exports.register(_name, _page, _build)
 
 
 # --- pages ------------------------------------------------------------------------------------------
@@ -192,9 +210,11 @@ def dashboard():
     return _render(
         "reports/dashboard.html", "reports.dashboard", q,
         funnel=funnel_report, funnel_table=exports.funnel_steps_table(funnel_report),
-        funnel_chart=presenters.funnel_chart(funnel_report), funnel_summary=presenters.funnel_summary(funnel_report),
-        lks=lks, lks_table=exports.lks_months_table(lks), lks_chart=presenters.lks_chart(lks),
-        lks_summary=presenters.lks_summary(lks),
+        funnel_chart=presenters.funnel_chart(funnel_report),
+        funnel_summary=presenters.funnel_summary(funnel_report, _empty_reason(q, funnel_report)),
+        lks=lks, lks_table=exports.lks_months_table(lks, q.narrowed_by),
+        lks_chart=presenters.lks_chart(lks, narrowed=bool(q.narrowed_by)),
+        lks_summary=presenters.lks_summary(lks, q.narrowed_by),
         retention=kept, retention_table=exports.retention_table(kept, by="quarter"),
         retention_chart=presenters.survival_chart(kept, chart_id="behoud-grafiek", include_all=True,
                                                   title="Baanbehoud (Kaplan–Meier) per startkwartaal"),
@@ -213,7 +233,8 @@ def funnel_page():
         "reports/funnel.html", "reports.funnel_page", q,
         funnel=grouped, steps_table=exports.funnel_steps_table(grouped),
         groups_table=exports.funnel_groups_table(grouped) if q.group_by else None,
-        funnel_chart=presenters.funnel_chart(grouped), funnel_summary=presenters.funnel_summary(grouped),
+        funnel_chart=presenters.funnel_chart(grouped),
+        funnel_summary=presenters.funnel_summary(grouped, _empty_reason(q, grouped)),
         touch_table=_touch_comparison(q), cross_table=exports.funnel_cross_table(_funnel_cross(q)),
         contact_table=exports.first_contact_table(contact, q.group_by),
         contact_summary=presenters.first_contact_summary(contact),
@@ -229,8 +250,9 @@ def lks_page():
     lks, growth = _lks(q), _growth(q)
     return _render(
         "reports/lks_jobs.html", "reports.lks_page", q,
-        lks=lks, lks_table=exports.lks_months_table(lks), lks_chart=presenters.lks_chart(lks),
-        lks_summary=presenters.lks_summary(lks),
+        lks=lks, lks_table=exports.lks_months_table(lks, q.narrowed_by),
+        lks_chart=presenters.lks_chart(lks, narrowed=bool(q.narrowed_by)),
+        lks_summary=presenters.lks_summary(lks, q.narrowed_by),
         growth_table=exports.net_growth_table(growth), growth_summary=presenters.net_growth_summary(growth),
     )
 
@@ -266,14 +288,20 @@ def retention_page():
 
 def _about(q: Query, title: str) -> list[tuple[str, str]]:
     """The explanation sheet of an XLSX download: what, which period, which filters, when."""
-    chosen = [f"{ARG_LABELS.get(key, key)}: {value}" for key, value in request.args.items()
-              if value and key in (*FILTER_ARGS, "group_by", "touch", "as_of") and key not in ("from", "to", "tertaal")]
+    chosen = list(describe(q.flt).values())
+    if request.args.get("group_by") and q.group_by:
+        chosen.append(f"Indeling: per {GROUP_BY_LABELS[q.group_by].lower()}")
+    if q.touch == "last":
+        chosen.append("Kanaal en fase: laatste contactmoment vóór het gesprek")
+    if request.args.get("as_of"):
+        chosen.append(f"Peildatum: {long_date(q.as_of)}")
     lines = [("Rapport", title), ("Periode", q.flt.period.label),
-             ("Filters", "; ".join(chosen) or "geen"), ("Gemaakt op", today().isoformat())]
+             ("Filters", "; ".join(chosen) or "geen"), ("Gemaakt op", long_date(today()))]
     if q.role == TEAMLEAD:
         lines.append(("Team", "Alleen de cijfers van uw eigen team."))
     if q.role == MANAGEMENT:
-        lines.append(("Privacy", f"Aantallen van 1 tot {privacy.SMALL - 1} personen staan als '< {privacy.SMALL}'."))
+        lines.append(("Privacy", f"Aantallen van 1 tot {privacy.SMALL - 1} personen zijn niet ingevuld: "
+                                 "zulke kleine aantallen kunnen naar een persoon wijzen."))
     return lines
 
 
@@ -289,12 +317,12 @@ def _period_slug(q: Query) -> str:
 @bp.get("/export/<name>.<fmt>")
 @roles_required(*READ_REPORTS)
 def export_table(name: str, fmt: str):
-    if name not in TABLES or fmt not in ("csv", "xlsx"):
+    if name not in exports.REGISTRY or fmt not in ("csv", "xlsx"):
         abort(404)
     q = _parse(default_group_by="channel")
     if q.errors:
         return _render("reports/dashboard.html", "reports.dashboard", q)
-    table = TABLES[name](q)
+    table = exports.REGISTRY[name].build(q)
     filename = f"{table.name}-{_period_slug(q)}.{fmt}"
     if fmt == "csv":
         return _download(exports.table_csv(table), exports.CSV_MIME, filename)
@@ -311,7 +339,7 @@ def tertaal_monitor():
         funnel_by_channel=_funnel(q, "channel"), funnel_by_phase=_funnel(q, "phase"), lks=_lks(q),
         growth=_growth(q), retention_quarters=_retention(q), retention_instruments=_retention_by_instrument(q),
         end_reasons=_end_reasons(q), period_label=q.flt.period.label, instrument_labels=_instrument_labels(),
-        funnel_by_channel_and_phase=_funnel_cross(q))
+        funnel_by_channel_and_phase=_funnel_cross(q), narrowed_by=q.narrowed_by)
     content = exports.workbook_xlsx(tables, _about(q, "Tertaalmonitor werkgeversdienstverlening"))
     return _download(content, exports.XLSX_MIME, f"tertaalmonitor-{_period_slug(q)}.xlsx")
 
@@ -329,6 +357,10 @@ def report_cell(value, kind: str) -> str:
         return presenters.nl_percent(value, 1)
     if kind in ("days", "number"):
         return presenters.nl_number(value, 1)
+    if kind == "euro":
+        return format_euros(round(value * 100))
     if kind == "date":
         return long_date(value)
+    if kind == "datetime":
+        return f"{long_date(value.date())} {value:%H:%M}"
     return presenters.nl_number(value)

@@ -185,20 +185,25 @@ class AbsenceAdded:
 
 
 def add_absence(user: User, starts_on: date, ends_on: date, reason: str = "", *,
-                actor: User | None) -> AbsenceAdded:
+                actor: User | None, hand_back: bool = False) -> AbsenceAdded:
     """Record that `user` is away from `starts_on` to `ends_on` inclusive; from today on, their open leads go to
-    their backup (or back through routing) at once."""
+    their backup (or back through routing) at once. With `hand_back`, the leads that went to someone come back
+    to `user` once the absence is over (routing.engine.hand_back_leads)."""
     if ends_on < starts_on:
         raise ValidationError("De einddatum ligt voor de begindatum.",
                               {"ends_on": "Moet op of na de begindatum liggen."})
-    absence = Absence(user=user, starts_on=starts_on, ends_on=ends_on, reason=reason.strip())
+    if hand_back and ends_on < today():
+        raise ValidationError("Een afwezigheid die al voorbij is, kan geen leads meer teruggeven.",
+                              {"hand_back": "De afwezigheid is al voorbij; zet dit vinkje uit."})
+    absence = Absence(user=user, starts_on=starts_on, ends_on=ends_on, reason=reason.strip(), hand_back=hand_back)
     db.session.add(absence)
     db.session.flush()
-    audit.record(actor, "absence_added", user, starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat())
+    audit.record(actor, "absence_added", user, starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat(),
+                 hand_back=hand_back)
     moved = []
     if starts_on <= today() <= ends_on:
         # Away from today: the open work goes to the backup now, not only new work later.
-        moved = routing.hand_over_open_leads(user, why=f"{user.name} is afwezig", actor=actor)
+        moved = routing.hand_over_open_leads(user, why=f"{user.name} is afwezig", actor=actor, absence=absence)
     return AbsenceAdded(absence, moved)
 
 
@@ -210,9 +215,16 @@ def handover_preview(user: User) -> tuple[int, User | None]:
     return count, user.backup
 
 
-def remove_absence(absence: Absence, *, actor: User | None) -> None:
-    audit.record(actor, "absence_removed", absence.user, starts_on=absence.starts_on.isoformat())
+def remove_absence(absence: Absence, *, actor: User | None) -> list[routing.HandedBack]:
+    """Remove an absence. One that was to hand its leads back and has begun does so now (ended early); returns
+    what became of each of those leads."""
+    handed_back = []
+    if absence.hand_back and absence.handed_back_at is None and absence.starts_on <= today():
+        handed_back = routing.hand_back_leads(absence, actor=actor)
+    audit.record(actor, "absence_removed", absence.user, starts_on=absence.starts_on.isoformat(),
+                 handed_back=sum(1 for result in handed_back if result.returned))
     db.session.delete(absence)
+    return handed_back
 
 
 def users_query(*, q: str = "", role: str = "", team_id: int | None = None, partner_id: int | None = None,

@@ -765,6 +765,7 @@ class _Plan:
                     "last_touch_channel_id": record.channel_id, "last_touch_phase_id": record.phase_id,
                     "external_source": data.external_source if data.external_id else None,
                     "external_id": data.external_id, "created_at": record.occurred_at,
+                    "arrived_at": max(record.occurred_at, data.arrived_at or self.now),
                     "sla_due_at": self._sla_due(max(record.occurred_at, data.arrived_at or self.now), sla_days),
                 }
                 self.leads_new.append(lead)

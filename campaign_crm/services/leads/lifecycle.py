@@ -20,7 +20,7 @@ from ...models import (
     User,
     utcnow,
 )
-from .. import normalise, reference
+from .. import audit, normalise, reference
 from ..errors import Conflict, ValidationError
 from ..mail import notices
 from . import attribution
@@ -75,6 +75,8 @@ def change_stage(
     lead.stage = to_stage
     event = LeadStageEvent(lead=lead, from_stage=from_stage, to_stage=to_stage, at=at, actor=actor, note=note)
     db.session.add(event)
+    lost_detail = {"lost_reason": lead.lost_reason.code} if to_stage == LOST else {}
+    audit.record(actor, "stage_changed", lead, changes={"stage": [from_stage, to_stage]}, **lost_detail)
     if meeting_set:
         # Touchpoints after the meeting no longer count for the last touch (some may be recorded already).
         db.session.flush()

@@ -41,6 +41,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...models.feedback import CheckInLink, EmployeeVoice
 from ...models.leads import OPEN_STAGES
 from .. import audit
 from ..calendar import add_months
@@ -125,6 +126,17 @@ RULES: tuple[Rule, ...] = (
     Rule("Check-in-notities van beëindigde plaatsingen gewist", "retention_placement_months", CheckIn.__table__,
          lambda moment, day: and_(CheckIn.placement_id.in_(_ended_placement_ids(day)), CheckIn.note != ""),
          {"note": ""}),
+    Rule("Antwoorden via check-inlinks van beëindigde plaatsingen gewist", "retention_placement_months",
+         CheckInLink.__table__,
+         lambda moment, day: and_(
+             CheckInLink.checkin_id.in_(select(CheckIn.id).where(CheckIn.placement_id.in_(_ended_placement_ids(day)))),
+             CheckInLink.help_text != ""),
+         {"help_text": ""}),
+    Rule("E-mailadressen van werknemers van beëindigde plaatsingen gewist", "retention_placement_months",
+         EmployeeVoice.__table__,
+         lambda moment, day: and_(EmployeeVoice.placement_id.in_(_ended_placement_ids(day)),
+                                  EmployeeVoice.email.is_not(None)),
+         {"email": None}),
     Rule("Interventies van beëindigde plaatsingen gewist", "retention_placement_months", Intervention.__table__,
          lambda moment, day: and_(Intervention.placement_id.in_(_ended_placement_ids(day)),
                                   or_(Intervention.note != "", Intervention.outcome != "")),

@@ -6,11 +6,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import ColumnElement, FromClause, select
+from sqlalchemy import ColumnElement, FromClause, func, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
-from ...models import Campaign, Employer, Lead, Partner, Phase, Placement, Team, User
+from ...models import (
+    Campaign,
+    Channel,
+    Employer,
+    Lead,
+    Municipality,
+    Partner,
+    Phase,
+    Placement,
+    Sector,
+    Team,
+    User,
+)
 from ...models.types import MAX_DB_ID
 from .. import reference
 from ..calendar import today
@@ -250,3 +262,61 @@ def placement_conditions(flt: ReportFilter | None) -> list[ColumnElement[bool]]:
     if flt.team_id:
         out.append(Advisor.team_id == flt.team_id)
     return out
+
+
+# Filters in words, and which one empties a cohort. ------------------------------------------------
+
+# The narrowing filters (not the period) as (field of ReportFilter, query argument, Dutch name, model, label column).
+NARROWING = (
+    ("campaign_id", "campaign", "Campagne", Campaign, Campaign.name),
+    ("phase_id", "phase", "Fase", Phase, Phase.name),
+    ("channel_id", "channel", "Kanaal", Channel, Channel.name),
+    ("sector_id", "sector", "Sector", Sector, Sector.name),
+    ("municipality_id", "municipality", "Gemeente", Municipality, Municipality.name),
+    ("partner_id", "partner", "Partner", Partner, Partner.name),
+    ("team_id", "team", "Team", Team, Team.name),
+)
+
+
+def describe(flt: ReportFilter | None) -> dict[str, str]:
+    """The narrowing filters that are set, in words, by query argument: {"phase": "Fase: Zorg"}."""
+    if flt is None:
+        return {}
+    out = {}
+    for attr, arg, name, model, label in NARROWING:
+        chosen = getattr(flt, attr)
+        if chosen is not None:
+            out[arg] = f"{name}: {db.session.scalar(select(label).where(model.id == chosen)) or chosen}"
+    return out
+
+
+def count_leads(flt: ReportFilter) -> int:
+    """How many leads the filter's cohort holds (created in the period, every filter applied)."""
+    return db.session.scalar(select(func.count()).select_from(lead_from(flt)).where(*lead_conditions(flt))) or 0
+
+
+def empty_cohort_reason(flt: ReportFilter, *, fixed: frozenset[str] = frozenset()) -> str | None:
+    """Why a cohort is empty, in Dutch: the filters whose removal brings leads back. None when the cohort
+    has leads or no filter (but a fixed one) is set.
+
+    `fixed` are query arguments the viewer cannot change (a team lead's own team); they are never
+    offered as the cause. Costs one count per filter that is set, and only runs for an empty cohort.
+    """
+    words = describe(flt)
+    if not words.keys() - fixed or count_leads(flt) > 0:
+        return None
+    period = flt.period.label
+    if count_leads(ReportFilter(flt.period, **({"team_id": flt.team_id} if "team" in fixed else {}))) == 0:
+        return "In deze periode kwamen er geen nieuwe leads binnen, ook niet zonder de filters."
+    culprits = []
+    for attr, arg, *_ in NARROWING:
+        if getattr(flt, attr) is not None and arg not in fixed and count_leads(replace(flt, **{attr: None})) > 0:
+            culprits.append(f"'{words[arg]}'")
+    if len(culprits) == 1:
+        return f"Geen leads: het filter {culprits[0]} sluit alles uit in deze periode ({period})."
+    if culprits:
+        return (f"Geen leads: elk van de filters {', '.join(culprits[:-1])} en {culprits[-1]} sluit alles uit in "
+                f"deze periode ({period}); laat er één weg om weer leads te zien.")
+    chosen = [f"'{text}'" for arg, text in words.items() if arg not in fixed]
+    return (f"Geen leads: de filters {', '.join(chosen)} sluiten samen alles uit in deze periode ({period}); "
+            "geen van de filters alleen weglaten brengt leads terug.")

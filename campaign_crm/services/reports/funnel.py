@@ -7,7 +7,7 @@ from typing import Any
 
 import holidays
 import numpy as np
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 
 from ...models import Lead, utcnow
 from ..calendar import today
@@ -21,6 +21,7 @@ from .groups import (
     needs_owner,
     ordered,
 )
+from .response_times import advisor_sla, once
 from .sqltime import day_number, local_date, run, years_for
 
 FUNNEL_STAGES = ("assigned", "contacted", "meeting", "vacancy", "placed")
@@ -169,15 +170,15 @@ def first_contact(flt: ReportFilter, group_by: str | None = None) -> dict[str, A
     frm = lead_from(flt, employer=needs_employer(group_by), owner=needs_owner(group_by))
     group = lead_group_column(group_by) if group_by else None
     years = years_for(flt.period.start, max(flt.period.end, today()))
-    now = utcnow()
+    met, decided = advisor_sla(utcnow())  # the advisor's part: routing waits do not count against the SLA
     inner = select(
         (group if group is not None else literal(None)).label("g"),
         local_date(Lead.created_at, years).label("cd"),
         local_date(Lead.contacted_at, years).label("kd"),
-        case((Lead.contacted_at <= Lead.sla_due_at, 1), else_=0).label("met"),
-        case((and_(Lead.sla_due_at.is_not(None), or_(Lead.contacted_at.is_not(None), Lead.sla_due_at < now)), 1),
-             else_=0).label("decided"),
-    ).select_from(frm).where(*lead_conditions(flt)).subquery("cohort")
+        met.label("met"),
+        decided.label("decided"),
+    ).select_from(frm).where(*lead_conditions(flt))
+    inner = once(inner).subquery("cohort")
     keys = [inner.c.g, inner.c.cd, inner.c.kd]
     query = select(inner.c.g, day_number(inner.c.cd), day_number(inner.c.kd), func.count(),
                    func.sum(inner.c.met), func.sum(inner.c.decided)).group_by(*keys)

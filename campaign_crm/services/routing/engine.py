@@ -23,6 +23,7 @@ from ...extensions import db
 from ...models import (
     OPEN_STAGES,
     Absence,
+    AbsenceHandover,
     Employer,
     Lead,
     LeadAssignment,
@@ -36,7 +37,7 @@ from ...models import (
 )
 from ...models.leads import OPEN_STAGES_SQL
 from ...models.users import user_skills
-from ...permissions import ADVISOR
+from ...permissions import ADVISOR, CARRY_LEADS
 from .. import bulk
 from ..calendar import AMSTERDAM
 from ..errors import Conflict, ValidationError
@@ -550,7 +551,7 @@ def reassign_lead(lead: Lead, advisor: User, reason: str, *, actor: User, at: da
     errors = {}
     if not reason:
         errors["reason"] = "Geef een reden voor het handmatig toewijzen."
-    if not advisor.active or advisor.role != ADVISOR:
+    if not advisor.active or advisor.role not in CARRY_LEADS:  # a team lead may take leads of their own team
         errors["advisor_id"] = "Kies een actieve adviseur."
     if errors:
         raise ValidationError("De lead is niet toegewezen: " + " ".join(errors.values()), errors)
@@ -564,9 +565,13 @@ def reassign_lead(lead: Lead, advisor: User, reason: str, *, actor: User, at: da
                        expected_owner_id=expected_owner_id)
 
 
-def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: datetime | None = None) -> list[Lead]:
+def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: datetime | None = None,
+                         absence: Absence | None = None) -> list[Lead]:
     """Move an absent or deactivated advisor's open leads to their backup, or back through routing; returns the
-    leads, each with its new owner (None: waiting in a team queue)."""
+    leads, each with its new owner (None: waiting in a team queue).
+
+    For an `absence`, every lead that got a new owner is remembered (which lead, from whom, to whom): the absence
+    lists them, and one that hands its leads back returns them when it is over (`hand_back_leads`)."""
     day = _day(at)
     query = select(Lead).where(Lead.owner_id == advisor.id, text(OPEN_STAGES_SQL)).order_by(Lead.sla_due_at, Lead.id)
     if _postgresql():
@@ -586,7 +591,25 @@ def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: dat
                                 expected_owner_id=advisor.id)
                     continue
             route_lead(lead, actor=actor, kind="reroute", exclude=[advisor.id], at=at, expected_owner_id=advisor.id)
+    if absence is not None:
+        _remember_handovers(absence, advisor, leads, at or utcnow())
     return leads
+
+
+def _remember_handovers(absence: Absence, advisor: User, leads: list[Lead], at: datetime) -> None:
+    """Note each lead that went to someone (a lead handed over twice in one absence: its latest recipient)."""
+    kept = {row.lead_id: row for row in db.session.scalars(
+        select(AbsenceHandover).where(AbsenceHandover.absence_id == absence.id))}
+    for lead in leads:
+        if lead.owner_id is None:
+            continue  # waiting in a team queue: nobody to take it back from
+        row = kept.get(lead.id)
+        if row is None:
+            db.session.add(AbsenceHandover(absence_id=absence.id, lead_id=lead.id, from_user_id=advisor.id,
+                                           to_user_id=lead.owner_id, handed_at=at))
+        else:
+            row.to_user_id, row.handed_at, row.outcome, row.returned_at = lead.owner_id, at, None, None
+    db.session.flush()
 
 
 def hand_over_for_absences(*, actor: User | None = None, at: datetime | None = None) -> int:
@@ -598,6 +621,122 @@ def hand_over_for_absences(*, actor: User | None = None, at: datetime | None = N
             User.id.in_(select(Lead.owner_id).where(text(OPEN_STAGES_SQL))),
         ).order_by(User.id)
     ).all()
+    # Each owner's absence of today (of overlapping ones: one that hands its leads back, then the one that ends
+    # last), which remembers the leads it moved.
+    current = {absence.user_id: absence for absence in db.session.scalars(
+        select(Absence).where(Absence.user_id.in_([owner.id for owner in owners]), Absence.starts_on <= day,
+                              Absence.ends_on >= day)
+        .order_by(Absence.hand_back, Absence.ends_on, Absence.id))} if owners else {}
     with notices.grouped():  # a backup of several absent advisors gets one mail
-        return sum(len(hand_over_open_leads(owner, why=f"{owner.name} is afwezig", actor=actor, at=at))
+        return sum(len(hand_over_open_leads(owner, why=f"{owner.name} is afwezig", actor=actor, at=at,
+                                            absence=current.get(owner.id)))
                    for owner in owners)
+
+
+# --- handing leads back when an absence is over ---------------------------------------------------
+
+@dataclass(frozen=True)
+class HandedBack:
+    """What became of one lead an absence handed over, when the absence was over."""
+
+    lead_id: int
+    employer_name: str
+    returned: bool
+    message: str  # "terug bij …" or "niet teruggegeven: …"
+
+
+def hand_back_leads(absence: Absence, *, actor: User | None, at: datetime | None = None) -> list[HandedBack]:
+    """Give the leads this absence handed over back to the advisor who was away: each one that is still open and
+    still with the colleague it went to, as a compare-and-set on that colleague (`assign_lead`, which also sends
+    the notices). A lead closed or moved on meanwhile stays where it is and is reported with the reason, as is
+    every lead while the advisor is inactive, away again or at capacity. Done once per absence."""
+    at = at or utcnow()
+    day = _day(at)
+    advisor = absence.user
+    absence.handed_back_at = at
+    rows = list(db.session.scalars(
+        select(AbsenceHandover).where(AbsenceHandover.absence_id == absence.id, AbsenceHandover.outcome.is_(None))
+        .order_by(AbsenceHandover.id)))
+    if not rows:
+        db.session.flush()
+        return []
+    ids = sorted(row.lead_id for row in rows)
+    if _postgresql():
+        db.session.execute(select(Lead.id).where(Lead.id.in_(ids)).order_by(Lead.id).with_for_update())
+    else:
+        _take_write_lock()
+    leads = {lead.id: lead for lead in db.session.scalars(
+        select(Lead).where(Lead.id.in_(ids)).execution_options(populate_existing=True))}
+    _lock_users([advisor.id])
+    unavailable = _why_unavailable(advisor, absence, day)
+    open_leads = open_lead_counts([advisor.id]).get(advisor.id, 0)
+    results = []
+    with notices.grouped():  # the advisor gets one mail for every lead that came back
+        for row in rows:
+            lead = leads[row.lead_id]
+            had_it = lead.owner_id == advisor.id
+            outcome, message = _hand_back_one(lead, row, advisor, unavailable, open_leads, actor=actor, at=at)
+            open_leads += outcome == "returned" and not had_it
+            row.outcome, row.returned_at = outcome, at
+            results.append(HandedBack(lead.id, lead.employer.name, outcome == "returned", message))
+    db.session.flush()
+    return results
+
+
+def _why_unavailable(advisor: User, absence: Absence, day: date) -> str | None:
+    """Why the advisor cannot have their leads back today (None: they can)."""
+    if not advisor.active or advisor.role not in CARRY_LEADS:
+        return f"{advisor.name} is niet meer actief als adviseur"
+    away_again = db.session.scalar(select(Absence.id).where(
+        Absence.user_id == advisor.id, Absence.id != absence.id, Absence.starts_on <= day, Absence.ends_on >= day))
+    if away_again is not None:
+        return f"{advisor.name} is opnieuw afwezig"
+    return None
+
+
+def _hand_back_one(lead: Lead, row: AbsenceHandover, advisor: User, unavailable: str | None, open_leads: int, *,
+                   actor: User | None, at: datetime) -> tuple[str, str]:
+    if not lead.is_open:
+        return "closed", f"niet teruggegeven: de lead is afgesloten ({lead.stage_label})"
+    if lead.owner_id == advisor.id:  # a team lead gave it back already
+        return "returned", f"al terug bij {advisor.name}"
+    if lead.owner_id != row.to_user_id:
+        holder = lead.owner.name if lead.owner is not None else "niemand (hij wacht in een teamwachtrij)"
+        return "moved_on", f"niet teruggegeven: de lead is intussen bij {holder}"
+    if unavailable:
+        return "unavailable", f"niet teruggegeven: {unavailable}"
+    if open_leads >= advisor.capacity:
+        return "unavailable", f"niet teruggegeven: {advisor.name} zit aan de capaciteit ({advisor.capacity} open leads)"
+    try:
+        with db.session.begin_nested():
+            assign_lead(lead, advisor, team=advisor.team, actor=actor, at=at, kind="backup",
+                        reason=f"Terug na de afwezigheid van {advisor.name}: van {row.to_user.name} terug naar "
+                               f"{advisor.name}.", expected_owner_id=row.to_user_id)
+    except Conflict as exc:
+        return "moved_on", "niet teruggegeven: " + exc.message
+    return "returned", f"terug bij {advisor.name} (was bij {row.to_user.name})"
+
+
+@dataclass
+class HandBackReport:
+    """A run of the hand-back: per absence that ended, what became of each lead it had handed over."""
+
+    absences: list[tuple[Absence, list[HandedBack]]]
+
+    @property
+    def returned(self) -> int:
+        return sum(1 for _, results in self.absences for result in results if result.returned)
+
+    @property
+    def kept(self) -> int:
+        return sum(1 for _, results in self.absences for result in results if not result.returned)
+
+
+def hand_back_ended_absences(*, actor: User | None = None, at: datetime | None = None) -> HandBackReport:
+    """Hand back the leads of every absence that hands them back and ended before today (run daily)."""
+    day = _day(at)
+    ended = db.session.scalars(
+        select(Absence).where(Absence.hand_back.is_(True), Absence.handed_back_at.is_(None), Absence.ends_on < day)
+        .order_by(Absence.ends_on, Absence.id)).all()
+    with notices.grouped():
+        return HandBackReport([(absence, hand_back_leads(absence, actor=actor, at=at)) for absence in ended])

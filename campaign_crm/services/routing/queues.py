@@ -2,7 +2,8 @@
 
 The queue functions give a `Listing` to page through. Its rows (`_base`) are the lead's id, stage, SLA due time,
 escalation, priority, owner and waiting reason, and the names of its employer, municipality, sector, channel,
-phase and owner. A queue's statements are built once per kind and set of filters (`_statements`)."""
+phase and owner. A queue's statements are built once per kind, set of filters and sort order (`_statements`); the
+sort orders a user may pick are the whitelist `SORT_KEYS`."""
 from __future__ import annotations
 
 import functools
@@ -10,11 +11,12 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select, text
+from sqlalchemy import Select, and_, bindparam, case, func, select, text
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import (
+    STAGES,
     Absence,
     Channel,
     Employer,
@@ -34,6 +36,41 @@ from ..calendar import AMSTERDAM, today, working_days_between
 from ..leads.queries import Listing, listing, listing_statements
 
 WAITING_FOR_CONTACT_SQL = "stage IN ('new', 'assigned')"
+ASCENDING, DESCENDING = "op", "af"  # the `richting` of a sorted queue
+
+# Who owns a queue row's lead (one alias, so that the sort orders can name its columns).
+_OWNER = aliased(User, name="owner")
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """A column a queue can be sorted by (the `sorteer` parameter): its label, the expression it sorts on, and
+    the direction a first click sorts in."""
+
+    label: str
+    expression: Any
+    descending_first: bool = False
+
+
+# The whitelist of sort orders: anything else gives the queue's own order (most urgent first). Each sorts the
+# rows the queue's WHERE already narrowed down (an advisor's or a team's open leads, through their indexes), with
+# empty values last and the lead's id as the tie-break, so that paging is stable.
+SORT_KEYS: dict[str, SortKey] = {
+    "werkgever": SortKey("Werkgever", func.lower(Employer.name)),
+    "gemeente": SortKey("Gemeente", Municipality.name),
+    "kanaal": SortKey("Kanaal", Channel.name),
+    "stand": SortKey("Stand", case({stage: rank for rank, stage in enumerate(STAGES)}, value=Lead.stage)),
+    # Only a first contact still to make has a deadline; a lead past that sorts with the empty ones.
+    "termijn": SortKey("Eerste contact vóór", case((Lead.stage.in_(("new", "assigned")), Lead.sla_due_at))),
+    "prioriteit": SortKey("Prioriteit", Lead.priority, descending_first=True),
+    "adviseur": SortKey("Adviseur", _OWNER.name),
+}
+
+
+@dataclass(frozen=True)
+class Sorting:
+    key: str
+    descending: bool
 
 
 @dataclass
@@ -43,6 +80,18 @@ class QueueFilters:
     phase_id: int | None = None
     overdue_only: bool = False
     q: str = ""
+    sort: str = ""  # a key of SORT_KEYS; anything else: the queue's own order
+    direction: str = ""  # ASCENDING or DESCENDING; anything else: the key's first direction
+
+    @property
+    def sorting(self) -> Sorting | None:
+        """The sort order asked for, if it is one of the whitelist."""
+        key = SORT_KEYS.get(self.sort)
+        if key is None:
+            return None
+        if self.direction in (ASCENDING, DESCENDING):
+            return Sorting(self.sort, self.direction == DESCENDING)
+        return Sorting(self.sort, key.descending_first)
 
     def values(self) -> dict[str, Any]:
         """The filters that are set, as the statement's parameters (their names make the statement's shape)."""
@@ -51,9 +100,18 @@ class QueueFilters:
         return {name: value for name, value in values.items() if value}
 
 
-def _ordered(query: Select) -> Select:
+def _ordered(query: Select, sorting: Sorting | None = None) -> Select:
     # SLA due time first (the most urgent on top), then the transparent priority score.
+    if sorting is not None:
+        return _sorted(query, sorting)
     return query.order_by(Lead.sla_due_at.is_(None), Lead.sla_due_at, Lead.priority.desc(), Lead.id)
+
+
+def _sorted(query: Select, sorting: Sorting) -> Select:
+    """The order a user picked: the column (empty values last, either way), then the lead's id."""
+    expression = SORT_KEYS[sorting.key].expression
+    return query.order_by(expression.is_(None), expression.desc() if sorting.descending else expression.asc(),
+                          Lead.id)
 
 
 def _filtered(query: Select, shape: frozenset[str]) -> Select:
@@ -75,7 +133,7 @@ def _base() -> Select:
     """Everything a queue row shows, as plain columns of one statement: a queue is read, not changed, so its
     rows need no ORM objects (building those was most of a queue page's time). Each joined table is one row
     per lead, so a page of any length is this one statement."""
-    owner = aliased(User)
+    owner = _OWNER
     return (
         select(Lead.id, Lead.stage, Lead.sla_due_at, Lead.escalation_level, Lead.priority, Lead.owner_id,
                Lead.waiting_reason, Employer.name.label("employer_name"), Municipality.name.label("municipality_name"),
@@ -91,25 +149,28 @@ def _base() -> Select:
 
 
 @functools.cache
-def _statements(kind: str, shape: frozenset[str]) -> tuple[Select, Select]:
-    """The statements of a queue (`kind`) with these filters, built once: the values are parameters."""
+def _statements(kind: str, shape: frozenset[str], sorting: Sorting | None) -> tuple[Select, Select]:
+    """The statements of a queue (`kind`) with these filters and this order, built once: the values are
+    parameters."""
     if kind == "mine":  # served by the partial index on owner + SLA due time
-        query = _ordered(_filtered(_base().where(Lead.owner_id == bindparam("owner_id"), text(OPEN_STAGES_SQL)), shape))
+        query = _ordered(_filtered(_base().where(Lead.owner_id == bindparam("owner_id"), text(OPEN_STAGES_SQL)), shape),
+                         sorting)
     elif kind == "unrouted":
         query = _ordered(_filtered(_base().where(Lead.team_id.is_(None), Lead.owner_id.is_(None),
-                                                 text(OPEN_STAGES_SQL)), shape))
+                                                 text(OPEN_STAGES_SQL)), shape), sorting)
     else:  # a team's open leads, waiting (unassigned) ones first; or only those
         query = _base().where(Lead.team_id == bindparam("team_id"), text(OPEN_STAGES_SQL))
         if kind == "waiting":
             query = query.where(Lead.owner_id.is_(None))
-        query = _filtered(query, shape).order_by(
+        query = _filtered(query, shape)
+        query = _sorted(query, sorting) if sorting is not None else query.order_by(
             Lead.owner_id.is_not(None), Lead.sla_due_at.is_(None), Lead.sla_due_at, Lead.priority.desc(), Lead.id)
     return listing_statements(query)
 
 
 def _listing(kind: str, filters: QueueFilters, **ids: int) -> Listing:
     values = filters.values()
-    return Listing(*_statements(kind, frozenset(values)), {**values, **ids})
+    return Listing(*_statements(kind, frozenset(values), filters.sorting), {**values, **ids})
 
 
 def my_queue(user: User, filters: QueueFilters) -> Listing:
@@ -132,7 +193,7 @@ def overdue(user: User, filters: QueueFilters) -> Listing:
     is part of the statement)."""
     values = filters.values()
     query = _base().where(visible_leads_clause(user), text(WAITING_FOR_CONTACT_SQL), Lead.sla_due_at < utcnow())
-    return listing(_ordered(_filtered(query, frozenset(values))), values)
+    return listing(_ordered(_filtered(query, frozenset(values)), filters.sorting), values)
 
 
 def is_visible(user: User, lead_id: int) -> bool:
