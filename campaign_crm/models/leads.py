@@ -119,7 +119,7 @@ class Lead(db.Model):
         # serves every created_at range.
         Index("ix_leads_cohort", "created_at", "channel_id", "phase_id", "team_id", "owner_id", "assigned_at",
               "contacted_at", "meeting_at", "vacancy_at", "placed_at", "lost_at", "sla_due_at",
-              "last_touch_channel_id", "last_touch_phase_id"),
+              "last_touch_channel_id", "last_touch_phase_id", "arrived_at"),
         Index("ix_leads_stage", "stage"),
         Index("ix_leads_owner_stage", "owner_id", "stage"),
         # Queues: an advisor's open leads by SLA due time, and a team's waiting leads. Partial

@@ -297,3 +297,20 @@ def test_the_links_token_is_masked_in_the_access_log():
     line = '127.0.0.1 - - "GET /check-in/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg HTTP/1.1" 200'
 
     assert mask_secrets(line) == '127.0.0.1 - - "GET /check-in/*** HTTP/1.1" 200'
+
+
+def test_doubt_worry_or_a_wish_for_contact_is_mailed_to_the_advisor_and_a_good_answer_is_not(ctx, setting):
+    placement_id = setting.new_placement()
+    links.send_due_links()
+    employer_link, coach_link = db.session.scalars(select(CheckInLink).order_by(CheckInLink.role)).all()
+
+    links.record_answer(employer_link, links.AnswerInput(risk="green", help_text="Gaat prima.", wants_contact=False))
+    assert [m for m in mails_to("anna@crm.example") if m.kind == "checkin_answered"] == []
+
+    links.record_answer(coach_link, links.AnswerInput(risk="amber", help_text="Hij is vaak moe.", wants_contact=True))
+    [mail] = [m for m in mails_to("anna@crm.example") if m.kind == "checkin_answered"]
+    assert mail.subject == "Check-in vraagt aandacht: Bakkerij Jansen"
+    assert "De jobcoach twijfelt over hoe het gaat en wil graag contact." in mail.text
+    assert f"/plaatsingen/{placement_id}" in mail.text
+    assert "moe" not in mail.text + mail.html  # the free text is about the employee: it stays on the placement page
+    assert mail.reference == f"placement:{placement_id}"

@@ -74,3 +74,26 @@ def test_anonymous_visitors_and_unknown_addresses_leave_no_refusal_rows(app, cli
     assert client.get("/bestaat-niet").status_code == 404
     with app.app_context():
         assert audit_count("access_refused") == 0
+
+
+def test_every_stage_change_is_written_to_the_audit_log_with_its_lead_and_who_made_it(app, factory, campaign):
+    from campaign_crm.models import User
+    from campaign_crm.services.leads import lifecycle
+    from tests.helpers import intake_lead
+
+    team_id = factory.team()
+    advisor_id = factory.user("advisor", team_id=team_id, name="Adviseur Een", capacity=20).id
+    with app.app_context():
+        lead = intake_lead("Bakkerij Jansen", "jan@bakkerij-jansen.nl", owner_id=advisor_id)
+        advisor = db.session.get(User, advisor_id)
+        lifecycle.change_stage(lead, "contacted", actor=advisor)
+        lifecycle.change_stage(lead, "lost", actor=advisor, lost_reason="no_vacancy")
+        db.session.commit()
+        entries = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "stage_changed")
+                                     .order_by(AuditEvent.id)).all()
+        assert [(e.object_type, e.object_id, e.actor_id, e.detail["changes"]["stage"]) for e in entries] == [
+            ("leads", lead.id, None, ["new", "assigned"]),
+            ("leads", lead.id, advisor_id, ["assigned", "contacted"]),
+            ("leads", lead.id, advisor_id, ["contacted", "lost"]),
+        ]
+        assert entries[-1].detail["lost_reason"] == "no_vacancy"

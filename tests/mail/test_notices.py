@@ -254,7 +254,7 @@ def test_the_daily_digest_command_queues_and_says_so(app, runner):
 
 
 def test_notice_kinds_have_dutch_labels(app):
-    assert set(notices.NOTICE_KINDS) == {"lead_assigned", "lead_taken", "daily_digest"}
+    assert set(notices.NOTICE_KINDS) == {"lead_assigned", "lead_taken", "checkin_answered", "daily_digest"}
     assert all(kind.label and kind.about for kind in notices.NOTICE_KINDS.values())
 
 

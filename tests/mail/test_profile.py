@@ -37,13 +37,16 @@ def test_choices_are_saved_and_shown_again(app, client, factory):
     who = factory.user("advisor")
     login(client, who)
     response = client.post("/account/profiel", data={"lead_assigned": "uit", "lead_taken": "aan",
-                                                      "daily_digest": "uit"}, follow_redirects=True)
+                                                      "checkin_answered": "uit", "daily_digest": "uit"},
+                           follow_redirects=True)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Uw keuzes voor meldingen per e-mail zijn opgeslagen." in html
-    assert saved(app, who.id) == {"lead_assigned": False, "lead_taken": True, "daily_digest": False}
+    assert saved(app, who.id) == {"lead_assigned": False, "lead_taken": True, "checkin_answered": False,
+                                  "daily_digest": False}
     assert re.search(r'checked[^>]*id="lead_assigned-1"|id="lead_assigned-1"[^>]*checked', html)
-    client.post("/account/profiel", data={"lead_assigned": "aan", "lead_taken": "aan", "daily_digest": "uit"})
+    client.post("/account/profiel", data={"lead_assigned": "aan", "lead_taken": "aan", "checkin_answered": "uit",
+                                          "daily_digest": "uit"})
     assert saved(app, who.id)["lead_assigned"] is True
 
 
@@ -64,14 +67,15 @@ def test_a_post_without_the_csrf_token_is_refused(app, client, factory, monkeypa
     who = factory.user("advisor")
     login(client, who)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    choices = {"lead_assigned": "uit", "lead_taken": "uit", "daily_digest": "uit"}
+    choices = {"lead_assigned": "uit", "lead_taken": "uit", "checkin_answered": "uit", "daily_digest": "uit"}
     refused = client.post("/account/profiel", data=choices)
     assert refused.status_code == 400
     assert "Traceback" not in refused.get_data(as_text=True)
     assert saved(app, who.id) == {}
     token = csrf_token_from(client.get("/account/profiel").get_data(as_text=True))
     assert client.post("/account/profiel", data={**choices, "csrf_token": token}).status_code == 302
-    assert saved(app, who.id) == {"lead_assigned": False, "lead_taken": False, "daily_digest": False}
+    assert saved(app, who.id) == {"lead_assigned": False, "lead_taken": False, "checkin_answered": False,
+                                  "daily_digest": False}
 
 
 def test_the_profile_page_needs_a_login(client):

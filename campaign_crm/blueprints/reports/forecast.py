@@ -12,10 +12,10 @@ from flask import render_template, request
 from ...permissions import ADMIN, CAMPAIGN, MANAGEMENT, READ_REPORTS, TEAMLEAD, acting_user, roles_required
 from ...services.calendar import today
 from ...services.errors import ValidationError
-from ...services.reports import privacy
+from ...services.reports import exports, privacy
 from ...services.reports.filters import parse_filter, scoped_to_team
 from ...services.reports.forecast import forecast
-from ...services.reports.response_times import GROUP_BYS, PART_LABELS, response_times
+from ...services.reports.response_times import GROUP_BYS, PART_LABELS, response_times, response_times_table
 from ..forms import apply_errors
 from .blueprint import bp
 from .forecast_forms import ForecastForm
@@ -88,3 +88,12 @@ def response_times_page():
         shortcuts=tertaal_shortcuts(endpoint, request.args, q.flt.period if q.flt else None, today()),
         management=user.role == MANAGEMENT,
     ), 422 if q.errors else 200
+
+
+def _response_table(q: Query) -> exports.Table:
+    group_by = q.group_by if q.group_by in GROUP_BYS else "channel"
+    return response_times_table(privacy.for_viewer(response_times(q.flt, group_by=group_by), "response_times",
+                                                   q.role))
+
+
+exports.register("reactietijd", "reports.response_times_page", _response_table)

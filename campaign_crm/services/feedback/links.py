@@ -301,8 +301,22 @@ def record_answer(link: CheckInLink, data: AnswerInput, *, now: datetime | None 
     # The free text is about the employee: it stays out of the audit trail.
     audit.record(None, "checkin_link_answered", link, placement_id=placement.id, checkin_id=checkin.id,
                  role=link.role, risk=data.risk)
+    _tell_the_advisor(placement, link, data)
     db.session.flush()
     return link
+
+
+ATTENTION = {"amber": "twijfelt", "red": "maakt zich zorgen"}
+
+
+def _tell_the_advisor(placement: Placement, link: CheckInLink, data: AnswerInput) -> None:
+    """Doubt, worry or a wish for contact is mailed to the placement's advisor (a notice they can switch off)."""
+    what = [f"{ATTENTION[data.risk]} over hoe het gaat"] if data.risk in ATTENTION else []
+    if data.wants_contact:
+        what.append("wil graag contact")
+    if what:
+        notices.checkin_needs_attention(placement, key=f"checkin-answered:{link.id}",
+                                        who=f"de {ASKED_ROLES[link.role].lower()}", what=" en ".join(what) + ".")
 
 
 def _note(role: str, help_text: str, wants_contact: bool | None) -> str:

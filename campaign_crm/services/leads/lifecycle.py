@@ -75,6 +75,8 @@ def change_stage(
     lead.stage = to_stage
     event = LeadStageEvent(lead=lead, from_stage=from_stage, to_stage=to_stage, at=at, actor=actor, note=note)
     db.session.add(event)
+    if lead.id is None:
+        db.session.flush()  # a lead the intake is still creating: the audit entry needs its id
     lost_detail = {"lost_reason": lead.lost_reason.code} if to_stage == LOST else {}
     audit.record(actor, "stage_changed", lead, changes={"stage": [from_stage, to_stage]}, **lost_detail)
     if meeting_set:

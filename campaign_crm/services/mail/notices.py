@@ -19,11 +19,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Employer, Lead, LeadAssignment, NoticePreference, Touchpoint, User
+from ...models import Employer, Lead, LeadAssignment, NoticePreference, Placement, Touchpoint, User
 from ..errors import ValidationError
 from . import outbox
 
-ASSIGNED, TAKEN, DIGEST = "lead_assigned", "lead_taken", "daily_digest"
+ASSIGNED, TAKEN, DIGEST, ANSWERED = "lead_assigned", "lead_taken", "daily_digest", "checkin_answered"
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ NOTICE_KINDS: dict[str, NoticeKind] = {
     TAKEN: NoticeKind("Een lead is bij mij weggehaald",
                       "Als een teamleider een lead van u aan een ander geeft, of als uw leads tijdens afwezigheid "
                       "naar een vervanger gaan."),
+    ANSWERED: NoticeKind("Een check-in via de link vraagt aandacht",
+                         "Als de werkgever, de jobcoach of de werknemer via de check-in-link twijfel of zorgen meldt, "
+                         "of om contact vraagt, bij een plaatsing die u begeleidt."),
     DIGEST: NoticeKind("Dagelijks overzicht",
                        "Elke werkdag om 7.00 uur: uw volgende acties die vandaag of eerder moesten, check-ins die "
                        "moeten, en leads die bijna of al over de termijn voor eerste contact zijn. Alleen als er iets "
@@ -110,10 +113,11 @@ class LeadNotice:
     """One lead in a notice: the key of its own mail, the lead, and what happened in a sentence."""
 
     key: str
-    lead_id: int
+    lead_id: int | None
     employer: str
     detail: str
     url: str
+    reference: str | None = None  # what the mail is about (the outbox's reference); the lead when not given
 
 
 _collecting: ContextVar[dict[tuple[int, str], list[LeadNotice]] | None] = ContextVar("mail_notices", default=None)
@@ -159,6 +163,7 @@ def _notify(user_id: int, kind: str, notice: LeadNotice) -> None:
 SUBJECTS = {
     ASSIGNED: ("Lead aan u toegewezen: {employer}", "{count} leads aan u toegewezen"),
     TAKEN: ("Lead niet meer bij u: {employer}", "{count} leads niet meer bij u"),
+    ANSWERED: ("Check-in vraagt aandacht: {employer}", "{count} check-ins vragen aandacht"),
 }
 
 
@@ -173,7 +178,7 @@ def _queue_all(collected: Mapping[tuple[int, str], list[LeadNotice]]) -> None:
                 item = items[0]
                 text, html = render(kind, user=user, item=item)
                 outbox.queue([user.email], one.format(employer=item.employer), text, html, kind=kind, key=item.key,
-                             reference=f"lead:{item.lead_id}")
+                             reference=item.reference or f"lead:{item.lead_id}")
             else:
                 text, html = render(f"{kind}_summary", user=user, items=items[:SUMMARY_LINES],
                                     more=max(len(items) - SUMMARY_LINES, 0), count=len(items),
@@ -233,3 +238,13 @@ def leads_imported(batch_id: int, *, since: datetime) -> None:
     for advisor_id, lead_id in rows:
         by_advisor.setdefault(advisor_id, []).append(lead_id)
     leads_assigned(by_advisor, key=f"import-{batch_id}", why=f"Verdeeld door de routering bij import {batch_id}.")
+
+
+def checkin_needs_attention(placement: Placement, *, key: str, who: str, what: str) -> None:
+    """An answer by link that asks for the advisor: `who` (de werkgever, …) said `what` (in words, without the
+    free text: that is about the employee and stays on the placement page)."""
+    if placement.advisor_id is None:
+        return
+    _notify(placement.advisor_id, ANSWERED, LeadNotice(
+        key, placement.lead_id, placement.employer.name, f"{who[:1].upper()}{who[1:]} {what}",
+        link("placements.show_placement", placement_id=placement.id), reference=f"placement:{placement.id}"))

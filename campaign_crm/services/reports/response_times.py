@@ -33,6 +33,7 @@ from sqlalchemy import (
 
 from ...models import Lead
 from ..errors import ValidationError
+from .exports import Column, Table
 from .filters import ReportFilter, lead_conditions, lead_from
 from .groups import TOTAL, group_labels, lead_group_column, needs_employer, needs_owner, ordered
 from .sqltime import dialect, run
@@ -170,6 +171,32 @@ def response_times(flt: ReportFilter, group_by: str | None = None) -> dict[str, 
         labels = group_labels(group_by, statuses)
         report["rows"] = ordered([_row(*labels[key], dist({key}), statuses[key]) for key in statuses])
     return report
+
+
+def response_times_table(report: dict[str, Any]) -> Table:
+    """The report as one download: per group the leads with first contact, per part the median, 90th
+    percentile and mean in hours, and the leads still waiting or lost before contact."""
+    group_label = {"channel": "Kanaal", "team": "Team", "advisor": "Adviseur"}.get(report["group_by"], "Groep")
+    short = {"import": "import", "routing": "routering", "advisor": "adviseur", "total": "totaal"}
+    columns = [Column(group_label, "text"), Column("Leads met eerste contact")]
+    for part in PARTS:
+        columns += [Column(f"Uren {short[part]}: mediaan", "number"), Column(f"Uren {short[part]}: 90e percentiel",
+                                                                             "number"),
+                    Column(f"Uren {short[part]}: gemiddeld", "number")]
+    columns += [Column("Wacht op routering"), Column("Wacht op adviseur"), Column("Vervallen zonder contact")]
+
+    def row(item: dict[str, Any]) -> list[Any]:
+        cells: list[Any] = [item["label"], item["contacted"]]
+        for part in PARTS:
+            numbers = item["parts"][part]
+            cells += [numbers["median_hours"], numbers["p90_hours"], numbers["mean_hours"]]
+        return cells + [item["waiting_routing"], item["waiting_advisor"], item["lost_before_contact"]]
+
+    return Table("reactietijd", f"Reactietijd per {group_label.lower()}: import, routering, adviseur", columns,
+                 [row(item) for item in report["rows"]], row(report["total"]),
+                 note=("Klokuren van aanmelding tot eerste contact, in drie delen die per lead optellen tot het "
+                       "totaal; mediaan, 90e percentiel en gemiddelde over de leads met eerste contact."),
+                 sheet=f"Reactietijd per {group_label.lower()}")
 
 
 def advisor_sla(now: datetime) -> tuple[Any, Any]:
