@@ -1,4 +1,4 @@
-"""16 parallel workers push 2,000 leads through the API on PostgreSQL: routing stays correct."""
+"""16 parallel workers push 1,000 leads through the API on PostgreSQL: routing stays correct."""
 from __future__ import annotations
 
 import os
@@ -21,7 +21,7 @@ pytestmark = [
                        reason="parallel writers need PostgreSQL (SQLite serialises them)"),
 ]
 
-WORKERS, LEADS, ADVISORS, CAPACITY = 16, 2000, 10, 150
+WORKERS, LEADS, ADVISORS, CAPACITY = 16, 1000, 10, 75
 
 
 def test_parallel_intake_never_double_assigns_or_overfills(app, factory, campaign):
