@@ -60,30 +60,6 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _take_write_lock() -> None:
-    """SQLite: start the write transaction before the reads the booking depends on (see the module docstring)."""
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _lock(model, row_id: int) -> None:
-    _take_write_lock()
-    if _postgresql():
-        db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
-
-
-def _lock_users(ids: list[int]) -> None:
-    """Lock these users' rows in id order (one order for every path, so two bookings never deadlock)."""
-    _take_write_lock()
-    if ids and _postgresql():
-        db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update())
-
-
 # --- the offer --------------------------------------------------------------------------------------------------------
 
 def open_offer(lead_id: int, contact_id: int | None, *, now: datetime | None = None) -> str:
@@ -251,7 +227,7 @@ def book(offer: BookingOffer, data: BookingInput, *, manage_link: Callable[[str]
     if errors:
         raise ValidationError("Het gesprek is niet geboekt; controleer de gemarkeerde velden.", errors)
     lead = offer.lead
-    _lock(Lead, lead.id)
+    routing.lock_lead(lead.id)
     db.session.refresh(lead)
     if booking_of_offer(offer) is not None:
         raise Conflict("U heeft via deze aanmelding al een adviesgesprek geboekt; de bevestiging staat in uw e-mail.")
@@ -259,7 +235,7 @@ def book(offer: BookingOffer, data: BookingInput, *, manage_link: Callable[[str]
         raise Conflict("Uw aanvraag is intussen afgesloten; neem contact op met het Werkcentrum.")
     kind = slot_service.meeting_type(data.place_kind)
     candidates = candidate_advisors(lead, at=now)
-    _lock_users(candidates)  # after the lead's row, like routing: parallel bookings of one advisor queue here
+    routing.lock_users(candidates)  # after the lead's row, like routing: parallel bookings of one advisor queue here
     for advisor_id in candidates:
         if not _is_free(advisor_id, data.starts_at, data.place_kind, now):
             continue
@@ -269,7 +245,7 @@ def book(offer: BookingOffer, data: BookingInput, *, manage_link: Callable[[str]
         try:
             return _write_booking(offer, advisor, data, place, kind, manage_link, now)
         except IntegrityError as exc:  # a claim refused by the database: the savepoint is undone, try the next
-            if not _postgresql():
+            if not routing.on_postgresql():
                 raise SlotTaken(SLOT_TAKEN, {"starts_at": SLOT_TAKEN}) from exc
     raise SlotTaken(SLOT_TAKEN, {"starts_at": SLOT_TAKEN})
 
@@ -278,7 +254,7 @@ def _write_booking(offer: BookingOffer, advisor: User, data: BookingInput, place
                    kind: slot_service.MeetingType, manage_link: Callable[[str], str], now: datetime) -> Booked:
     """All the rows of one booking, in a savepoint on PostgreSQL so a refused claim leaves nothing behind."""
     lead = offer.lead
-    if _postgresql():
+    if routing.on_postgresql():
         with db.session.begin_nested():
             return _write(offer, lead, advisor, data, place, kind, manage_link, now)
     return _write(offer, lead, advisor, data, place, kind, manage_link, now)
@@ -350,7 +326,7 @@ def booking_for(raw: str | None, *, now: datetime | None = None, lock: bool = Fa
     if not raw or len(raw) > 100:
         return None
     query = select(Booking).where(Booking.manage_token_hash == _hash(raw))
-    if lock and _postgresql():
+    if lock and routing.on_postgresql():
         query = query.with_for_update().execution_options(populate_existing=True)
     booking = db.session.scalar(query)
     if booking is None or booking.meeting.ends_at <= (now or utcnow()):
@@ -373,8 +349,8 @@ def move_booking(booking: Booking, starts_at: datetime | None, *, now: datetime 
                               {"starts_at": "Kies een tijdstip."})
     meeting = booking.meeting
     kind = slot_service.meeting_type(meeting.place_kind)
-    _lock(Lead, meeting.lead_id)
-    _lock_users([booking.advisor_id])
+    routing.lock_lead(meeting.lead_id)
+    routing.lock_users([booking.advisor_id])
     if starts_at == meeting.starts_at or not _is_free(booking.advisor_id, starts_at, meeting.place_kind, now,
                                                       booking=booking):
         raise SlotTaken(SLOT_TAKEN, {"starts_at": SLOT_TAKEN})
@@ -387,7 +363,7 @@ def move_booking(booking: Booking, starts_at: datetime | None, *, now: datetime 
                                                           meeting.place), actor=None)
 
     try:
-        if _postgresql():
+        if routing.on_postgresql():
             with db.session.begin_nested():
                 write()
         else:
@@ -404,7 +380,7 @@ def move_booking(booking: Booking, starts_at: datetime | None, *, now: datetime 
 def cancel_booking(booking: Booking, *, now: datetime | None = None) -> Booking:
     """Cancel the booked meeting (METHOD:CANCEL to the employer and the advisor) and free its time."""
     _must_be_booked(booking)
-    _lock(Lead, booking.meeting.lead_id)
+    routing.lock_lead(booking.meeting.lead_id)
     db.session.execute(delete(SlotClaim).where(SlotClaim.booking_id == booking.id))
     meetings.cancel_meeting(booking.meeting, actor=None)
     booking.status, booking.updated_at = CANCELLED, now or utcnow()
@@ -429,7 +405,7 @@ def request_callback(offer: BookingOffer, part: str, *, now: datetime | None = N
                               {"part": "Kies ochtend of middag."})
     now = now or utcnow()
     lead = offer.lead
-    _lock(Lead, lead.id)
+    routing.lock_lead(lead.id)
     db.session.refresh(lead)
     due = add_working_days(now.astimezone(AMSTERDAM).date(), 1)
     activities.log_activity(lead, activities.ActivityInput(

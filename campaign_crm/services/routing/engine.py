@@ -136,7 +136,7 @@ def _declined_by(lead: Lead) -> set[int]:
     return set(db.session.scalars(select(LeadDecline.advisor_id).where(LeadDecline.lead_id == lead.id)))
 
 
-def _postgresql() -> bool:
+def on_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
@@ -148,15 +148,15 @@ def _take_write_lock() -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _lock_lead(lead_id: int) -> None:
+def lock_lead(lead_id: int) -> None:
     """Lock the lead's row until the transaction ends; taken before any advisor's row (see above)."""
-    if _postgresql():
+    if on_postgresql():
         db.session.execute(select(Lead.id).where(Lead.id == lead_id).with_for_update())
     else:
         _take_write_lock()
 
 
-def _lock_users(ids: list[int]) -> None:
+def lock_users(ids: list[int]) -> None:
     """Lock these users' rows until the transaction ends, in id order (a fixed order avoids deadlocks)."""
     if ids:
         _take_write_lock()
@@ -338,7 +338,7 @@ def route_lead(lead: Lead, *, actor: User | None = None, kind: str = "route", ex
         db.session.flush()
         if expected_owner_id is ...:
             expected_owner_id = lead.owner_id  # as read, before the refresh below
-        _lock_lead(lead.id)
+        lock_lead(lead.id)
         db.session.refresh(lead)  # decide on the lead as it is now
     decision = decide(lead, exclude=exclude, at=at)
     assignment = assign_lead(lead, decision.advisor, team=decision.team, reason=decision.reason, actor=actor, at=at,
@@ -475,7 +475,7 @@ def route_many(lead_ids: list[int], *, actor: User | None = None, kind: str = "r
         .join(Employer, Employer.id == Lead.employer_id).outerjoin(Sector, Sector.id == Employer.sector_id)
         .where(Lead.id.in_(lead_ids)).order_by(Lead.created_at, Lead.id)
     )
-    if _postgresql():
+    if on_postgresql():
         # After waiting for a parallel writer, READ COMMITTED returns the row as that writer left it.
         rows_query = rows_query.with_for_update(of=Lead)
     else:
@@ -555,8 +555,8 @@ def reassign_lead(lead: Lead, advisor: User, reason: str, *, actor: User, at: da
         errors["advisor_id"] = "Kies een actieve adviseur."
     if errors:
         raise ValidationError("De lead is niet toegewezen: " + " ".join(errors.values()), errors)
-    _lock_lead(lead.id)
-    _lock_users([advisor.id])  # parallel takes by one advisor count their open leads one after the other
+    lock_lead(lead.id)
+    lock_users([advisor.id])  # parallel takes by one advisor count their open leads one after the other
     if open_lead_counts([advisor.id]).get(advisor.id, 0) >= advisor.capacity:
         raise Conflict(f"{advisor.name} zit aan de capaciteit ({advisor.capacity} open leads); kies iemand anders "
                        "of verhoog eerst de capaciteit.")
@@ -574,7 +574,7 @@ def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: dat
     lists them, and one that hands its leads back returns them when it is over (`hand_back_leads`)."""
     day = _day(at)
     query = select(Lead).where(Lead.owner_id == advisor.id, text(OPEN_STAGES_SQL)).order_by(Lead.sla_due_at, Lead.id)
-    if _postgresql():
+    if on_postgresql():
         query = query.with_for_update().execution_options(populate_existing=True)
     else:
         _take_write_lock()
@@ -584,7 +584,7 @@ def hand_over_open_leads(advisor: User, *, why: str, actor: User | None, at: dat
             backup = advisor.backup
             if (backup is not None and backup.active and backup.role == ADVISOR
                     and backup.id not in absent_ids([backup.id], day)):
-                _lock_users([backup.id])
+                lock_users([backup.id])
                 if open_lead_counts([backup.id]).get(backup.id, 0) < backup.capacity:
                     assign_lead(lead, backup, team=backup.team, actor=actor, at=at, kind="backup",
                                 reason=f"{why}: overgedragen aan vervanger {backup.name}.",
@@ -661,13 +661,13 @@ def hand_back_leads(absence: Absence, *, actor: User | None, at: datetime | None
         db.session.flush()
         return []
     ids = sorted(row.lead_id for row in rows)
-    if _postgresql():
+    if on_postgresql():
         db.session.execute(select(Lead.id).where(Lead.id.in_(ids)).order_by(Lead.id).with_for_update())
     else:
         _take_write_lock()
     leads = {lead.id: lead for lead in db.session.scalars(
         select(Lead).where(Lead.id.in_(ids)).execution_options(populate_existing=True))}
-    _lock_users([advisor.id])
+    lock_users([advisor.id])
     unavailable = _why_unavailable(advisor, absence, day)
     open_leads = open_lead_counts([advisor.id]).get(advisor.id, 0)
     results = []
