@@ -179,3 +179,45 @@ def test_the_demo_seeds_a_weekly_spend_per_channel_and_phase_once(app, campaign)
     by_phase = {row["label"]: row["spend_cents"] for row in report["rows"]}
     assert by_phase["Lancering"] > 0 and by_phase["Livestream"] > 0
     assert "Sectorfase zorg" not in by_phase                                    # its weeks lie after T2
+
+
+def test_on_the_demo_region_cost_per_lead_and_per_placement_per_channel_equal_a_count_by_hand(ctx):
+    """The demo region as `make run` builds it, with spend chosen here for two channels over one tertaal: the
+    report's figures equal the spend divided by the leads and placements counted one by one below."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from sqlalchemy import delete, select
+
+    from campaign_crm.models import Channel, Lead, User
+    from campaign_crm.services import demo
+    from campaign_crm.services.calendar import AMSTERDAM
+
+    demo.seed_demo(seed=2026, lead_count=300, today=date(2026, 11, 27))
+    db.session.execute(delete(SpendEntry))  # the demo's own spend: replaced by what this test chooses
+    staff = db.session.scalars(select(User).where(User.role == "campaign")).first()
+    channel_ids = {c.code: c.id for c in db.session.scalars(select(Channel))}
+    period = tertaal(2026, 2)
+    chosen = {"linkedin": ("1.234,56", 123_456), "dagblad": ("980,00", 98_000)}
+    for code, (typed, _cents) in chosen.items():
+        spend.record_spend(spend.SpendInput(channel_ids[code], None, None, period.start, period.end, typed),
+                           actor=staff)
+
+    report = costs.cost_per_outcome(ReportFilter(period), "channel")
+
+    leads = db.session.scalars(select(Lead)).all()
+    placed_per_channel = {}
+    for code, (_typed, cents) in chosen.items():
+        mine = [lead for lead in leads if lead.channel_id == channel_ids[code]
+                and period.start <= lead.created_at.astimezone(AMSTERDAM).date() <= period.end]
+        placed = [lead for lead in mine if lead.placed_at is not None]
+        row = next(r for r in report["rows"] if r["group"] == channel_ids[code])
+        assert mine, f"the demo region has no {code} leads in the period: choose another channel"
+        assert row["spend_cents"] == cents
+        assert row["first"]["leads"] == len(mine)
+        assert row["first"]["cost_leads"] == int((Decimal(cents) / len(mine)).quantize(0, ROUND_HALF_UP))
+        assert row["first"]["placements"] == len(placed)
+        expected_per_placement = (int((Decimal(cents) / len(placed)).quantize(0, ROUND_HALF_UP)) if placed
+                                  else None)
+        assert row["first"]["cost_placements"] == expected_per_placement
+        placed_per_channel[code] = len(placed)
+    assert all(placed_per_channel.values()), "a channel without placements would not test the cost per placement"
